@@ -1,0 +1,81 @@
+# yishi — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export PYTHONPATH := src
+export DJANGO_SETTINGS_MODULE := yishi.settings
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup venv chromium migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
+
+run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
+	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
+	@$(PY) -m yishi db_worker --queue-name '*' >var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
+
+setup: venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	mkdir -p var
+	touch $@
+
+# Debian's Chromium for the browser tests; Playwright drives it (never downloads a browser).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium missing: run 'sudo apt-get install -y chromium'"; fi; \
+	fi
+
+migrate: venv
+	mkdir -p var
+	$(PY) -m yishi migrate --noinput -v 0
+
+demo: venv
+	$(PY) -m yishi load_demo
+
+worker: venv
+	$(PY) -m yishi db_worker --queue-name '*'
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+format: venv
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+# The whole suite on the database DATABASE_URL names (SQLite by default). On SQLite the
+# PostgreSQL-only tests are deselected; they run in the PostgreSQL pass.
+test: venv chromium lint
+	$(PY) -m yishi makemigrations --check --dry-run -v 0
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+	  $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+	  $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS); \
+	fi
+
+test-sqlite: test
+
+test-postgres:
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
+
+bench: venv
+	$(PY) bench/catalog_search.py
+
+bench-quick: venv
+	$(PY) bench/catalog_search.py --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

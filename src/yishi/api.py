@@ -1,0 +1,67 @@
+"""The HTTP API: one NinjaAPI, one router per app, every error as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yishi.core.errors import DomainError
+from yishi.core.problem import problem_from_ninja_validation, problem_response
+
+api = NinjaAPI(
+    title="一事 yishi API",
+    version="1",
+    description="梁子湖区“高效办成一件事”政务服务平台接口。错误按 RFC 9457 以 application/problem+json 返回。",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.message,
+        field=exc.field,
+        code=exc.code,
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return problem_from_ninja_validation(request, exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(request, status=401, title="未登录", detail="请先登录后再访问此接口。")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(
+        request, status=404, title="未找到", detail=str(exc) or "请求的资源不存在。"
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(request, status=exc.status_code, title="请求失败", detail=str(exc))
+
+
+def _register_routers() -> None:
+    from yishi.catalog.api import router as catalog_router
+    from yishi.core.api import router as core_router
+    from yishi.people.api import router as people_router
+
+    api.add_router("/v1/", catalog_router)
+    api.add_router("/v1/", core_router)
+    api.add_router("/v1/", people_router)
+
+
+_register_routers()

@@ -1,0 +1,357 @@
+"""The catalog ("一张清单"): regions, departments, service matters with every standard element.
+
+A Matter row holds the current elements and is what the admin edits; each publication freezes
+the elements into a MatterVersion snapshot, which cases keep (an application started under
+version 3 keeps version 3 after version 4 is published).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class RegionLevel(models.IntegerChoices):
+    PROVINCE = 1, "省级"
+    CITY = 2, "市级"
+    COUNTY = 3, "县级"
+    TOWNSHIP = 4, "乡级"
+    VILLAGE = 5, "村级"
+
+
+class Region(models.Model):
+    """A division with its GB/T 2260 code (12-digit 统计用区划代码 below county level)."""
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=50)
+    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def full_name(self) -> str:
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+
+class Department(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "政府部门"
+        TOWN = "town", "乡镇政府/园区管委会"
+        SERVICE_CENTRE = "centre", "政务服务中心"
+        INSTITUTION = "institution", "事业单位"
+        UTILITY = "utility", "公共服务企业"
+        VERTICAL = "vertical", "垂直管理部门"
+
+    code = models.CharField("部门编码", max_length=30, unique=True)
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=30, blank=True)
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    region = models.ForeignKey(
+        Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="departments"
+    )
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    phone = models.CharField("咨询电话", max_length=30, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级部门",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门(实施主体)"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(models.Model):
+    """A life event (个人) or company event (法人) under which matters are browsed."""
+
+    class Audience(models.TextChoices):
+        PERSON = "person", "个人办事"
+        COMPANY = "company", "法人办事"
+
+    code = models.SlugField("编码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=30)
+    audience = models.CharField("服务对象", max_length=10, choices=Audience.choices)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "主题分类"
+        verbose_name_plural = "主题分类(人生/企业事件)"
+        ordering = ["audience", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatterType(models.TextChoices):
+    LICENSING = "licensing", "行政许可"
+    CONFIRMATION = "confirmation", "行政确认"
+    PAYMENT = "payment", "行政给付"
+    ADJUDICATION = "adjudication", "行政裁决"
+    AWARD = "award", "行政奖励"
+    LEVY = "levy", "行政征收"
+    OTHER_POWER = "other_power", "其他行政权力"
+    PUBLIC_SERVICE = "public_service", "公共服务"
+
+
+class OnlineDepth(models.TextChoices):
+    FULL = "full", "全程网办"
+    PRE_REVIEW = "pre_review", "网上预审"
+    ONLINE_APPLY = "online_apply", "网上申请、窗口核验"
+    OFFLINE = "offline", "仅限窗口办理"
+
+
+class CrossRegion(models.TextChoices):
+    NONE = "none", "不支持"
+    PROVINCE = "province", "全省通办"
+    METRO = "metro", "武汉都市圈一圈通办"
+    NATIONAL = "national", "跨省通办"
+
+
+class Matter(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已停用"
+
+    class Handling(models.TextChoices):
+        INSTANT = "instant", "即办件"
+        PROMISED = "promised", "承诺件"
+
+    class Audience(models.TextChoices):
+        PERSON = "person", "自然人"
+        COMPANY = "company", "法人"
+        BOTH = "both", "自然人、法人"
+
+    class ResultType(models.TextChoices):
+        LICENCE = "licence", "证照"
+        APPROVAL = "approval", "批文"
+        CERTIFICATE = "certificate", "证明"
+        FUNDS = "funds", "资金"
+        SERVICE = "service", "服务/办理结果"
+        OTHER = "other", "其他"
+
+    code = models.CharField("实施编码", max_length=60, unique=True)
+    basic_code = models.CharField(
+        "基本编码", max_length=30, db_index=True, help_text="同一事项在各层级相同"
+    )
+    name = models.CharField("事项名称", max_length=120, db_index=True)
+    short_name = models.CharField("简称", max_length=60, blank=True)
+    matter_type = models.CharField("事项类型", max_length=20, choices=MatterType.choices)
+    level = models.PositiveSmallIntegerField("行使层级", choices=RegionLevel.choices)
+    region = models.ForeignKey(
+        Region, verbose_name="实施区划", on_delete=models.PROTECT, related_name="matters"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="实施主体", on_delete=models.PROTECT, related_name="matters"
+    )
+    base = models.ForeignKey(
+        "self",
+        verbose_name="上级层级事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="implementations",
+        help_text="实施清单挂接的上一层级事项，用于“五级同”比对",
+    )
+    audience = models.CharField(
+        "服务对象", max_length=10, choices=Audience.choices, default=Audience.PERSON
+    )
+    topics = models.ManyToManyField(
+        Topic, verbose_name="主题分类", blank=True, related_name="matters"
+    )
+    keywords = models.CharField(
+        "检索关键词", max_length=200, blank=True, help_text="以空格分隔的俗称、别名"
+    )
+
+    legal_basis = models.TextField("设定依据")
+    conditions = models.TextField("受理条件")
+    process = models.TextField("办理流程")
+    legal_limit_days = models.PositiveSmallIntegerField(
+        "法定办结时限(工作日)", null=True, blank=True, help_text="法律未规定时限的留空"
+    )
+    promised_limit_days = models.PositiveSmallIntegerField(
+        "承诺办结时限(工作日)", default=0, help_text="即办件填 0"
+    )
+    handling = models.CharField("办件类型", max_length=10, choices=Handling.choices)
+    fee_required = models.BooleanField("是否收费", default=False)
+    fee_standard = models.TextField("收费标准", blank=True)
+    fee_basis = models.TextField("收费依据", blank=True)
+    result_name = models.CharField("办理结果名称", max_length=100)
+    result_type = models.CharField("结果类型", max_length=20, choices=ResultType.choices)
+    result_delivery = models.CharField("结果送达方式", max_length=100, blank=True)
+    place = models.CharField("办理地点", max_length=200)
+    hours = models.CharField("办理时间", max_length=200)
+    consult_phone = models.CharField("咨询电话", max_length=60)
+    complaint_phone = models.CharField("监督投诉电话", max_length=60)
+    online_depth = models.CharField("网办深度", max_length=20, choices=OnlineDepth.choices)
+    visits = models.PositiveSmallIntegerField("到现场次数", default=0)
+    mobile = models.BooleanField("掌上可办", default=False)
+    cross_region = models.CharField(
+        "通办范围", max_length=20, choices=CrossRegion.choices, default=CrossRegion.NONE
+    )
+
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField("当前版本号", default=0, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    # Denormalised search terms (see catalog.search); rebuilt on every save through the service.
+    search_text = models.TextField("检索文本", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "政务服务事项"
+        verbose_name_plural = "政务服务事项"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(legal_limit_days__isnull=True)
+                | models.Q(promised_limit_days__lte=models.F("legal_limit_days")),
+                name="matter_promised_within_legal",
+                violation_error_message="承诺办结时限不得超过法定办结时限",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Material(models.Model):
+    class Form(models.TextChoices):
+        ORIGINAL = "original", "原件"
+        COPY = "copy", "复印件"
+        ORIGINAL_AND_COPY = "both", "原件和复印件"
+        ELECTRONIC = "electronic", "电子材料"
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", "申请人自备"
+        LICENCE = "licence", "电子证照调取"
+        SHARED = "shared", "部门共享获取"
+        GOVERNMENT = "government", "政府部门核发"
+
+    matter = models.ForeignKey(
+        Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="materials"
+    )
+    order = models.PositiveSmallIntegerField("序号", default=0)
+    name = models.CharField("材料名称", max_length=150)
+    kind = models.CharField(
+        "材料标识",
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text="同一种材料在各事项中使用同一标识，用于一套材料去重",
+    )
+    required = models.BooleanField("是否必需", default=True)
+    form = models.CharField("材料形式", max_length=20, choices=Form.choices, default=Form.ORIGINAL)
+    copies = models.PositiveSmallIntegerField("份数", default=1)
+    spec = models.CharField("纸质规格", max_length=60, blank=True, default="A4")
+    source = models.CharField(
+        "来源渠道", max_length=20, choices=Source.choices, default=Source.APPLICANT
+    )
+    licence_type = models.CharField(
+        "对应电子证照", max_length=60, blank=True, help_text="可由该类电子证照替代时填写"
+    )
+    blank_form = models.FileField("空白表格", upload_to="catalog/forms/", blank=True)
+    sample = models.FileField("示例样表", upload_to="catalog/samples/", blank=True)
+    deferrable = models.BooleanField("容缺后补", default=False, help_text="承诺后可在受理后补交")
+    note = models.TextField("填报说明", blank=True)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["matter", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatterVersion(models.Model):
+    """A published matter frozen: the full elements as JSON, hashed with SM3."""
+
+    matter = models.ForeignKey(
+        Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField("版本号")
+    snapshot = models.JSONField("要素快照")
+    content_hash = models.CharField("内容哈希(SM3)", max_length=64)
+    published_at = models.DateTimeField("发布时间")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+
+    class Meta:
+        verbose_name = "事项版本"
+        verbose_name_plural = "事项版本"
+        ordering = ["matter", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "number"], name="matter_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matter.name} v{self.number}"
+
+
+class StaffProfile(models.Model):
+    """A staff account's role, bound to a department and (for window staff) a service centre."""
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", "管理员"
+        WINDOW = "window", "窗口人员"
+        REVIEWER = "reviewer", "审批人员"
+        SUPERVISOR = "supervisor", "监管人员"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="账号",
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, verbose_name="所属部门", on_delete=models.PROTECT, related_name="staff"
+    )
+    service_centre = models.ForeignKey(
+        Department,
+        verbose_name="所在政务服务中心",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="centre_staff",
+        limit_choices_to={"kind": Department.Kind.SERVICE_CENTRE},
+    )
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员(角色与部门)"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} · {self.get_role_display()} · {self.department}"

@@ -1,0 +1,154 @@
+"""Settings for yishi. Every knob is an environment variable read through yishi.env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from yishi.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(env_str("YISHI_VAR_DIR", str(PROJECT_DIR / "var")))
+
+DEBUG = env_bool("YISHI_DEBUG", True)
+
+# Development keys are fixed and public on purpose: production must set its own.
+_DEV = "insecure-development-only"
+SECRET_KEY = env_secret(
+    "YISHI_SECRET_KEY", _DEV + "-django-secret-key-0123456789abcdef" if DEBUG else None
+)
+# SM4 key (32 hex chars = 128 bits) for personal fields at rest, and the HMAC-SM3 key for
+# their search index. Rotation: add the new key first in YISHI_FIELD_KEYS (id:hex,...).
+FIELD_KEYS = env_list("YISHI_FIELD_KEYS", ["k1:00112233445566778899aabbccddeeff"] if DEBUG else [])
+INDEX_KEY = env_secret("YISHI_INDEX_KEY", "dev-index-key-0123456789abcdef" if DEBUG else None)
+
+ALLOWED_HOSTS = env_list("YISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("YISHI_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "yishi.core",
+    "yishi.people",
+    "yishi.catalog",
+    "yishi.portal",
+    "yishi.workbench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "yishi.urls"
+WSGI_APPLICATION = "yishi.wsgi.application"
+ASGI_APPLICATION = "yishi.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yishi.core.context.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yishi.sqlite3'}")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60)
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env_str("YISHI_TEST_SQLITE", "") or None}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/admin/login/"
+
+# Background work: django-tasks with the database backend by default. Set
+# YISHI_TASK_BACKEND=immediate to run tasks inline (tests), or a Celery backend at scale.
+TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+if TASK_BACKEND == "immediate":
+    TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+
+# Outbox delivery: attempts before a message becomes a dead letter, and the first back-off.
+OUTBOX_MAX_ATTEMPTS = env_int("YISHI_OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_SECONDS = env_int("YISHI_OUTBOX_BACKOFF_SECONDS", 30)
+
+# The district this deployment serves (GB/T 2260 code) and its display name.
+DISTRICT_CODE = env_str("YISHI_DISTRICT_CODE", "420702")
+SITE_NAME = env_str("YISHI_SITE_NAME", "梁子湖区政务服务")
+
+# Map tiles for the digital map (天地图 in production; key in the URL).
+MAP_TILE_URL = env_str("YISHI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# Font used for PDFs (one-time notices, licences): a CJK font file; the default comes from
+# the noto-cjk-sans-otc package so no system font is needed.
+PDF_FONT_PATH = env_str("YISHI_PDF_FONT", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("YISHI_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("YISHI_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

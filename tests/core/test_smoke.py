@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "一事 yishi API"
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_answers_problem_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
