@@ -1,0 +1,1 @@
+"""Admin for the audit log and the outbox."""
