@@ -88,7 +88,8 @@ def matter_upsert(data: dict[str, Any], *, actor=None) -> tuple[Matter, bool]:
         Material(matter=matter, order=i, **{f: m[f] for f in MATERIAL_FIELDS if f in m})
         for i, m in enumerate(data.get("materials", []), start=1)
     )
-    matter_publish(matter=matter, actor=actor)
+    version = matter_publish(matter=matter, actor=actor)
+    matter.version = version.number
     return matter, True
 
 
