@@ -14,7 +14,7 @@ PORT ?= 8000
 
 run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
-	@$(PY) -m yishi db_worker --queue-name '*' >var/worker.log 2>&1 & worker=$$!; \
+	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
 
@@ -46,7 +46,7 @@ demo: venv
 	$(PY) -m yishi load_demo
 
 worker: venv
-	$(PY) -m yishi db_worker --queue-name '*'
+	$(PY) -m yishi db_worker --queue-name '*' --no-reload
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench

@@ -14,3 +14,11 @@ def test_openapi_schema_is_served(client):
 def test_unknown_api_path_answers_problem_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_from_the_package_not_a_cdn(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert b"/static/ninja/swagger-ui-bundle.js" in response.content
+    assert b"cdn.jsdelivr" not in response.content
