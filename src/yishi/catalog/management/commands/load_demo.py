@@ -1,0 +1,32 @@
+"""`python -m yishi load_demo`: load the 梁子湖区 demo catalog and demo staff accounts."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.management.base import BaseCommand
+
+from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width: CJK characters take two terminal columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - shown, 1)
+
+
+class Command(BaseCommand):
+    help = "加载梁子湖区示范数据（区划、部门、主题、事项）和示范账号；可重复运行，不会重复写入。"
+
+    def handle(self, *args, **options):
+        result = load_demo()
+        self.stdout.write(result.summary())
+        if result.new_accounts:
+            self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
+            self.stdout.write(_pad("账号", 16) + _pad("角色", 22) + "密码")
+            for username, role, password in result.new_accounts:
+                shown = password if password is not None else f"（见环境变量 {PASSWORD_ENV}）"
+                self.stdout.write(_pad(username, 16) + _pad(role, 22) + shown)
+            self.stdout.write("注：示范账号仅供演示，请勿用于生产环境；首次登录后请修改密码。")
+        if result.existing_accounts:
+            self.stdout.write("示范账号已存在，密码见首次运行时的输出")
