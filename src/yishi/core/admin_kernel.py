@@ -1,1 +1,124 @@
-"""Admin for the audit log and the outbox."""
+"""Admin for the audit log (read-only, so the chain cannot be touched from here) and the
+outbox (watch deliveries, replay dead letters)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from yishi.core.errors import DomainError
+from yishi.core.models import AuditEntry, OutboxMessage
+from yishi.core.outbox import outbox_replay
+
+
+def _pretty_json(value: object) -> str:
+    return format_html(
+        '<pre style="white-space:pre-wrap;margin:0">{}</pre>',
+        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True),
+    )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "at", "actor", "action", "object_type", "object_id", "short_hash"]
+    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor", "action", "object_id"]
+    date_hierarchy = "at"
+    ordering = ["-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    fields = [
+        "at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "pretty_data",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="哈希(前12位)")
+    def short_hash(self, obj: AuditEntry) -> str:
+        return obj.hash[:12]
+
+    @admin.display(description="内容")
+    def pretty_data(self, obj: AuditEntry) -> str:
+        return _pretty_json(obj.data)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "topic",
+        "destination",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "topic", "destination"]
+    search_fields = ["topic", "destination", "=delivery_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    list_per_page = 50
+    actions = ["replay_dead"]
+    fields = [
+        "delivery_id",
+        "topic",
+        "destination",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "pretty_payload",
+        "created_at",
+        "delivered_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="内容")
+    def pretty_payload(self, obj: OutboxMessage) -> str:
+        return _pretty_json(obj.payload)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
+        return False
+
+    @admin.action(description="重新投递所选死信", permissions=["change"])
+    def replay_dead(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        replayed = 0
+        skipped = queryset.exclude(status=OutboxMessage.Status.DEAD).count()
+        for message in queryset.filter(status=OutboxMessage.Status.DEAD):
+            try:
+                outbox_replay(message, actor=request.user)
+            except DomainError:  # became non-dead meanwhile
+                skipped += 1
+            else:
+                replayed += 1
+        if replayed:
+            self.message_user(request, f"已重新投递 {replayed} 条消息。", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} 条消息不是死信（待投递或已投递），未重新投递。",
+                messages.WARNING,
+            )

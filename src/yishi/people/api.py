@@ -1,5 +1,140 @@
+"""People API: register persons and companies, look a person up (staff only, audited), and
+validate ID numbers, credit codes and mobile numbers for live form checks (public)."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import SessionAuthIsStaff
+
+from yishi.core.crypto import mask, mask_phone
+from yishi.core.errors import PermissionDeniedError
+from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
+from yishi.people import services
+from yishi.people.models import Company, Person
 
 router = Router(tags=["人员与企业"])
+staff = SessionAuthIsStaff()
+
+
+class PersonIn(Schema):
+    name: str
+    id_number: str
+    phone: str = ""
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    id_number: str  # masked
+    phone: str  # masked
+    birth_date: dt.date
+    sex: str
+    region_code: str
+
+
+class CompanyIn(Schema):
+    name: str
+    uscc: str
+    legal_representative: str = ""
+    address: str = ""
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    uscc: str
+    legal_representative: str
+    region_code: str
+    address: str
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDeniedError("当前账号没有此项操作权限")
+
+
+def _person_out(person: Person) -> dict[str, object]:
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "id_number": mask(person.id_number),
+        "phone": mask_phone(person.phone),
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "region_code": person.region_code,
+    }
+
+
+def _company_out(company: Company) -> dict[str, object]:
+    return {
+        "id": company.pk,
+        "name": company.name,
+        "uscc": company.uscc,
+        "legal_representative": company.legal_representative,
+        "region_code": company.region_code,
+        "address": company.address,
+    }
+
+
+@router.post("/persons", response={201: PersonOut}, auth=staff, summary="登记自然人")
+def person_create(request: HttpRequest, payload: PersonIn):
+    _require(request, "people.add_person")
+    person = services.person_register(
+        name=payload.name, id_number=payload.id_number, phone=payload.phone, actor=request.user
+    )
+    return Status(201, _person_out(person))
+
+
+@router.get("/persons/lookup", response=PersonOut, auth=staff, summary="按居民身份证号查找自然人")
+def person_lookup(request: HttpRequest, id_number: str):
+    _require(request, "people.view_person")
+    person = services.person_lookup(id_number=id_number, actor=request.user)
+    return _person_out(person)
+
+
+@router.post("/companies", response={201: CompanyOut}, auth=staff, summary="登记法人")
+def company_create(request: HttpRequest, payload: CompanyIn):
+    _require(request, "people.add_company")
+    company = services.company_register(
+        name=payload.name,
+        uscc=payload.uscc,
+        legal_representative=payload.legal_representative,
+        address=payload.address,
+        actor=request.user,
+    )
+    return Status(201, _company_out(company))
+
+
+@router.get("/validate/id-number", summary="校验居民身份证号")
+def validate_id_number(request: HttpRequest, value: str) -> dict[str, object]:
+    info = validate_ric(value, field="value")
+    return {
+        "valid": True,
+        "number": info.number,
+        "birth_date": info.birth_date.isoformat(),
+        "sex": info.sex,
+        "region_code": info.region_code,
+        "province": info.province,
+    }
+
+
+@router.get("/validate/credit-code", summary="校验统一社会信用代码")
+def validate_credit_code(request: HttpRequest, value: str) -> dict[str, object]:
+    info = validate_uscc(value, field="value")
+    return {
+        "valid": True,
+        "code": info.code,
+        "authority": info.authority,
+        "entity_type": info.entity_type,
+        "region_code": info.region_code,
+        "organisation_code": info.organisation_code,
+    }
+
+
+@router.get("/validate/mobile", summary="校验手机号码")
+def validate_mobile_number(request: HttpRequest, value: str) -> dict[str, object]:
+    info = validate_mobile(value, field="value")
+    return {"valid": True, "number": info.number}

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.people.factories import CompanyFactory, PersonFactory
+from yishi.core.models import AuditEntry
+from yishi.core.synthetic import make_ric, make_uscc
+from yishi.people.models import Company, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_person_list_shows_masked_values_only(admin_client):
+    person = PersonFactory(phone="13907110123")
+    page = admin_client.get("/admin/people/person/").content.decode()
+    assert person.id_number[:4] + "*" * 10 + person.id_number[-4:] in page
+    assert "139****0123" in page
+    assert person.id_number not in page
+    assert "13907110123" not in page
+
+
+def test_person_change_page_never_shows_the_plain_values(admin_client):
+    person = PersonFactory(phone="13907110123")
+    page = admin_client.get(f"/admin/people/person/{person.pk}/change/").content.decode()
+    assert person.id_number not in page
+    assert "13907110123" not in page
+    assert "k1$" not in page
+    assert 'name="name"' in page
+
+
+def test_person_added_in_admin_goes_through_registration(admin_client):
+    number = make_ric(seq=60, sex="F")
+    response = admin_client.post(
+        "/admin/people/person/add/",
+        {"name": "林娜", "id_number": number, "phone": "13907110456"},
+    )
+    assert response.status_code == 302
+    person = Person.objects.get()
+    assert (person.id_number, person.sex, person.phone) == (number, "F", "13907110456")
+    assert AuditEntry.objects.get(action="person.register").actor == "admin"
+
+
+def test_person_add_form_shows_the_validation_message(admin_client):
+    response = admin_client.post(
+        "/admin/people/person/add/", {"name": "林娜", "id_number": make_ric()[:-1] + "Y"}
+    )
+    assert response.status_code == 200
+    assert "居民身份证号第18位（校验位）只能是数字或X" in response.content.decode()
+    assert Person.objects.count() == 0
+
+
+def test_person_is_found_in_admin_by_full_id_number(admin_client):
+    wanted = PersonFactory(name="马强")
+    PersonFactory(name="马军")
+    page = admin_client.get("/admin/people/person/", {"q": wanted.id_number}).content.decode()
+    assert "马强" in page
+    assert "马军" not in page
+
+
+def test_company_added_in_admin_takes_region_from_the_code(admin_client):
+    code = make_uscc(seq=31)
+    response = admin_client.post(
+        "/admin/people/company/add/",
+        {"name": "样例合作社", "uscc": code, "legal_representative": "", "address": ""},
+    )
+    assert response.status_code == 302
+    assert Company.objects.get().region_code == "420702"
+
+
+def test_company_uscc_is_read_only_after_registration(admin_client):
+    company = CompanyFactory()
+    page = admin_client.get(f"/admin/people/company/{company.pk}/change/").content.decode()
+    assert company.uscc in page
+    assert 'name="uscc"' not in page
