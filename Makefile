@@ -15,7 +15,8 @@ PORT ?= 8000
 run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
 	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
+	  trap 'kill $$worker $$outbox 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
 
 setup: venv

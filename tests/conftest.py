@@ -33,6 +33,10 @@ def browser():
         _unavailable(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop running in the main thread; Django then
+    # refuses ORM calls from that thread (SynchronousOnlyOperation) although they are
+    # synchronous in fact. Playwright's documented remedy for Django tests:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -54,3 +55,17 @@ def env_secret(name: str, default: str | None = None) -> str:
     if path:
         return Path(path).read_text(encoding="utf-8").strip()
     return env_str(name, default)
+
+
+def env_json_file(name: str, default: dict) -> dict:
+    """A JSON object from the file named by NAME_FILE (it may hold secrets), or the default."""
+    path = os.environ.get(f"{name}_FILE")
+    if not path:
+        return default
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{name}_FILE={path!r} is not a readable JSON file: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}_FILE={path!r} must hold a JSON object")
+    return value

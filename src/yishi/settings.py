@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from yishi.env import env_bool, env_int, env_list, env_secret, env_str
+from yishi.env import env_bool, env_int, env_json_file, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -129,6 +129,11 @@ TASKS = {"default": {"BACKEND": TASK_BACKEND}}
 # Outbox delivery: attempts before a message becomes a dead letter, and the first back-off.
 OUTBOX_MAX_ATTEMPTS = env_int("YISHI_OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_SECONDS = env_int("YISHI_OUTBOX_BACKOFF_SECONDS", 30)
+OUTBOX_HTTP_TIMEOUT = env_int("YISHI_OUTBOX_HTTP_TIMEOUT", 10)
+# Receivers of outside pushes: {"name": {"url": "...", "secret": "..."}}, used as "http:name".
+OUTBOX_ENDPOINTS = env_json_file("YISHI_OUTBOX_ENDPOINTS", {})
+# Enqueue a delivery task right after each commit that wrote to the outbox.
+OUTBOX_KICK_ON_COMMIT = env_bool("YISHI_OUTBOX_KICK_ON_COMMIT", False)
 
 # The district this deployment serves (GB/T 2260 code) and its display name.
 DISTRICT_CODE = env_str("YISHI_DISTRICT_CODE", "420702")

@@ -137,8 +137,8 @@ def test_reordered_entries_are_detected():
     fields = ["at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash"]
     values_a = {f: getattr(a, f) for f in fields}
     values_b = {f: getattr(b, f) for f in fields}
-    # hash is unique: park one row's hash while swapping
-    AuditEntry.objects.filter(pk=a.pk).update(hash="x" * 64)
+    # hash and prev_hash are unique: park one row's values while swapping
+    AuditEntry.objects.filter(pk=a.pk).update(hash="x" * 64, prev_hash="y" * 64)
     AuditEntry.objects.filter(pk=b.pk).update(**values_a)
     AuditEntry.objects.filter(pk=a.pk).update(**values_b)
     result = audit_verify()

@@ -21,6 +21,8 @@ class AuditEntry(models.Model):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["id"]
+        # Two entries on one predecessor would fork the chain: the database refuses it.
+        constraints = [models.UniqueConstraint(fields=["prev_hash"], name="audit_no_fork")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
