@@ -54,6 +54,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(request, status=exc.status_code, title="请求失败", detail=str(exc))
 
 
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Any /api/ path no router serves: problem+json, like every other API error."""
+    return problem_response(
+        request,
+        status=404,
+        title="未找到",
+        detail=f"接口 {request.path} 不存在。",
+        code="not_found",
+    )
+
+
 def _register_routers() -> None:
     from yishi.catalog.api import router as catalog_router
     from yishi.core.api import router as core_router

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from yishi.api import api
+from yishi.api import api, api_not_found
 
 admin.site.site_header = "一事 · 梁子湖区政务服务管理后台"
 admin.site.site_title = "一事管理后台"
@@ -11,6 +11,7 @@ admin.site.index_title = "后台管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("workbench/", include("yishi.workbench.urls")),
     path("", include("yishi.portal.urls")),
 ]

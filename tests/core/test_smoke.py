@@ -14,6 +14,8 @@ def test_openapi_schema_is_served(client):
 def test_unknown_api_path_answers_problem_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["detail"] == "接口 /api/v1/no-such-thing 不存在。"
 
 
 @pytest.mark.django_db
