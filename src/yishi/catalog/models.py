@@ -355,3 +355,53 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} · {self.get_role_display()} · {self.department}"
+
+
+class MatterSearchTerm(models.Model):
+    """One searchable string of a published matter (a name suffix, its full pinyin or
+    initials, a department or topic name), matched by indexed prefix ranges; see
+    catalog.search. The matter's ranking and filter columns are copied onto each term so a
+    search reads one covering index and never the wide matter rows."""
+
+    matter = models.ForeignKey(
+        Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="search_terms"
+    )
+    term = models.CharField("检索词", max_length=48)
+    weight = models.PositiveSmallIntegerField("权重")
+    name_length = models.PositiveSmallIntegerField("事项名称长度")
+    level = models.PositiveSmallIntegerField("行使层级", choices=RegionLevel.choices)
+    audience = models.CharField("服务对象", max_length=10, choices=Matter.Audience.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="实施主体",
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="实施区划",
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "事项检索词"
+        verbose_name_plural = "事项检索词"
+        # Leading `term` serves `term >= q AND term < q || U+FFFF`; the other columns make the
+        # index covering for scoring, ranking and filtering.
+        indexes = [
+            models.Index(
+                fields=[
+                    "term", "matter", "weight", "name_length", "level", "audience",
+                    "department", "region",
+                ],
+                name="catalog_term_prefix_idx",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.term
