@@ -17,7 +17,7 @@ def make_birth_matters() -> dict[str, Matter]:
     )
 
     certificate = MatterFactory(
-        code="11420702MB1234567X4000117001000-420702-01",
+        code="GG00101000-420702-LZH-WJJ",
         name="出生医学证明签发",
         keywords="新生儿出生 出生证 出生医学证明",
         matter_type="public_service",
@@ -42,8 +42,8 @@ def make_birth_matters() -> dict[str, Matter]:
     )
 
     registration = MatterFactory(
-        code="11420702MB0000000X3000117002000-420702-02",
-        basic_code="000117002000",
+        code="QR00102000-420702-LZH-GAJ",
+        basic_code="QR00102000",
         name="出生登记",
         keywords="新生儿出生 报户口 落户 上户口",
         matter_type="confirmation",

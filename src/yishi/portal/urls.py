@@ -6,4 +6,10 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("matters/", views.search, name="search"),
+    path("matters/<str:code>/", views.guide, name="guide"),
+    path("matters/<str:code>/notice/", views.notice, name="notice"),
+    path("matters/<str:code>/notice.pdf", views.notice_download, name="notice_pdf"),
+    path("topics/<slug:code>/", views.topic, name="topic"),
+    path("departments/<str:code>/", views.department, name="department"),
 ]
