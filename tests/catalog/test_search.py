@@ -280,3 +280,30 @@ def test_rebuild_search_index_command_indexes_every_published_matter():
     assert names("xsecs") == [BIRTH]
     assert names("cjrz") == []
     assert out.getvalue().startswith("已重建 2 个事项的检索词")
+
+
+@pytest.mark.django_db
+def test_the_districts_own_implementation_ranks_before_higher_levels_on_equal_scores():
+    from tests.catalog.factories import MatterFactory, RegionFactory
+    from yishi.catalog.models import RegionLevel
+    from yishi.catalog.queries import matter_search
+    from yishi.catalog.search import index_matter
+
+    province = RegionFactory(code="420000", name="湖北省", level=RegionLevel.PROVINCE)
+    city = RegionFactory(code="420700", name="鄂州市", level=RegionLevel.CITY, parent=province)
+    district = RegionFactory(code="420702", name="梁子湖区", level=RegionLevel.COUNTY, parent=city)
+    made = [
+        MatterFactory(name="社会保障卡申领", region=region, level=level)
+        for region, level in [
+            (province, RegionLevel.PROVINCE),
+            (city, RegionLevel.CITY),
+            (district, RegionLevel.COUNTY),
+        ]
+    ]
+    for matter in made:
+        index_matter(matter)
+
+    found, total = matter_search("shbzksl")
+
+    assert total == 3
+    assert found[0] == made[2]

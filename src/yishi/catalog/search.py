@@ -35,13 +35,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import rjieba
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from yishi.catalog.models import Department, Matter, MatterSearchTerm, Topic
+from yishi.catalog.models import Department, Matter, MatterSearchTerm, RegionLevel, Topic
 
 TERM_MAX = MatterSearchTerm._meta.get_field("term").max_length
 PREFIX_END = "\uffff"  # sorts after every character a term can hold (BMP, code-point order)
@@ -401,7 +402,7 @@ def _ranked_sql(
     for i, alternatives in enumerate(tokens):
         for alt in alternatives:
             branches.append(
-                f"SELECT matter_id, name_length, {i} AS tok, weight + CASE WHEN term = %s "  # noqa: S608
+                f"SELECT matter_id, name_length, level, {i} AS tok, weight + CASE WHEN term = %s "  # noqa: S608
                 f"THEN {EXACT_BONUS} ELSE 0 END AS w FROM {table} t "
                 f"WHERE term >= %s AND term < %s{extra}"
             )
@@ -416,11 +417,25 @@ def _ranked_sql(
         score = " + ".join(f"s{i}" for i in range(len(tokens)))
     sql = (
         f"SELECT matter_id, COUNT(*) OVER () AS total FROM ("  # noqa: S608 - no values inline
-        f"SELECT matter_id, MAX(name_length) AS name_length, {scores} "
+        f"SELECT matter_id, MAX(name_length) AS name_length, MAX(level) AS lvl, {scores} "
         f"FROM ({' UNION ALL '.join(branches)}) u GROUP BY matter_id) s{having} "
-        f"ORDER BY {score} DESC, name_length, matter_id LIMIT %s OFFSET %s"
+        f"ORDER BY {score} DESC, CASE WHEN lvl = %s THEN 0 ELSE 1 END, name_length, matter_id "
+        f"LIMIT %s OFFSET %s"
     )
-    return sql, [*params, limit, offset]
+    return sql, [*params, home_level(), limit, offset]
+
+
+def home_level() -> int:
+    """The level of the region this deployment serves (YISHI_DISTRICT_CODE): on equal scores
+    its own implementation of a matter ranks before the province's or the city's."""
+    code = settings.DISTRICT_CODE
+    if len(code) > 6:
+        return RegionLevel.TOWNSHIP
+    if code.endswith("0000"):
+        return RegionLevel.PROVINCE
+    if code.endswith("00"):
+        return RegionLevel.CITY
+    return RegionLevel.COUNTY
 
 
 def _run(
