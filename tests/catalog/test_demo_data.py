@@ -315,3 +315,39 @@ def test_a_broken_demo_matter_is_reported_with_its_code_and_nothing_is_written()
     assert broken["code"] in caught.value.message
     assert "NO-SUCH-DEPT" in caught.value.message
     assert Matter.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_xsecs_finds_the_newborn_theme_matters_of_the_district_in_the_demo_catalog(monkeypatch):
+    from yishi.catalog.queries import matter_search
+
+    _load(monkeypatch)
+
+    found, total = matter_search("xsecs", limit=20)
+
+    names = [m.name for m in found if m.region.code == "420702"]
+    assert {"出生医学证明签发", "出生登记（户口登记）", "社会保障卡申领"} <= set(names)
+    assert found[0].region.code == "420702"
+
+
+@pytest.mark.django_db
+def test_the_demo_catalog_exported_to_excel_reimports_to_the_same_catalog(monkeypatch):
+    from yishi.catalog.excel import export_catalog, import_catalog
+    from yishi.catalog.models import Matter, MatterVersion
+    from yishi.catalog.services import matter_to_dict
+
+    _load(monkeypatch)
+    before = {m.code: matter_to_dict(m) for m in Matter.objects.all()}
+    versions = MatterVersion.objects.count()
+    workbook = export_catalog()
+
+    for level in (5, 4, 3, 2, 1):  # implementations before their bases (PROTECT)
+        Matter.objects.filter(level=level).delete()
+    report = import_catalog(workbook)
+
+    after = {m.code: matter_to_dict(m) for m in Matter.objects.all()}
+    assert report.errors == []
+    assert len(after) == len(before) >= 60
+    assert after == before
+    assert MatterVersion.objects.count() == len(before)  # a fresh v1 for each re-created matter
+    assert versions == len(before)
