@@ -121,3 +121,27 @@ def test_lookup_is_audited_without_the_plain_number(admin_client):
     assert (entry.actor, entry.object_id) == ("admin", str(person.pk))
     assert entry.data == {"id_number": VALID_RIC[:4] + "*" * 10 + VALID_RIC[-4:], "found": True}
     assert VALID_RIC not in json.dumps(list(AuditEntry.objects.values()), default=str)
+
+
+@pytest.mark.django_db
+def test_a_wrong_method_on_the_api_answers_405_problem_json_in_chinese(client):
+    response = client.delete("/api/v1/matters")
+
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["detail"] == "此接口不支持 DELETE 方法。"
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_answers_400_problem_json_in_chinese(client):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("root", "root@example.cn", "pw-9f8e7d6c")
+    client.force_login(user)
+
+    response = client.post("/api/v1/persons", data="{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["detail"] == "请求格式不正确，请求体应为有效的 JSON。"
