@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_tasks",
-    "django_tasks_db",
+    "yishi.core.apps.TasksDbConfig",
     "yishi.core",
     "yishi.people",
     "yishi.catalog",

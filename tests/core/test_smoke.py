@@ -24,3 +24,10 @@ def test_api_docs_are_served_from_the_package_not_a_cdn(client):
     assert response.status_code == 200
     assert b"/static/ninja/swagger-ui-bundle.js" in response.content
     assert b"cdn.jsdelivr" not in response.content
+
+
+@pytest.mark.django_db
+def test_the_admin_index_shows_the_task_app_in_chinese(admin_client):
+    response = admin_client.get("/admin/")
+    assert "后台任务" in response.content.decode()
+    assert "Tasks Database Backend" not in response.content.decode()
