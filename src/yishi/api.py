@@ -69,10 +69,12 @@ def _register_routers() -> None:
     from yishi.catalog.api import router as catalog_router
     from yishi.core.api import router as core_router
     from yishi.people.api import router as people_router
+    from yishi.themes.api import router as themes_router
 
     api.add_router("/v1/", catalog_router)
     api.add_router("/v1/", core_router)
     api.add_router("/v1/", people_router)
+    api.add_router("/v1/", themes_router)
 
 
 _register_routers()

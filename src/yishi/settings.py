@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yishi.core",
     "yishi.people",
     "yishi.catalog",
+    "yishi.themes",
     "yishi.portal",
     "yishi.workbench",
 ]
