@@ -160,3 +160,59 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("YISHI_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- uploads and idempotency ---
+# Largest accepted material upload (scans, photos), in bytes; also set the web server's body
+# limit (e.g. nginx client_max_body_size) a little above it.
+UPLOAD_MAX_BYTES = env_int("YISHI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# How long a stored Idempotency-Key outcome is replayed before `purge_idempotency` drops it.
+IDEMPOTENCY_TTL_HOURS = env_int("YISHI_IDEMPOTENCY_TTL_HOURS", 24)
+
+# --- applicant accounts and single sign-on ---
+# Applicants log in locally (phone + password or SMS code) by default; YISHI_AUTH=oidc hands
+# login to the province's unified identity (OpenID Connect) and turns the local backends off.
+# Staff keep Django's ModelBackend either way (the back-office login).
+SMS_DESTINATION = env_str("YISHI_SMS_DESTINATION", "log")  # outbox destination of SMS codes
+SMS_CODE_TTL_SECONDS = env_int("YISHI_SMS_CODE_TTL_SECONDS", 300)
+SMS_RESEND_SECONDS = env_int("YISHI_SMS_RESEND_SECONDS", 60)
+SMS_MAX_ATTEMPTS = env_int("YISHI_SMS_MAX_ATTEMPTS", 5)
+LOGIN_MAX_FAILURES = env_int("YISHI_LOGIN_MAX_FAILURES", 5)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("YISHI_LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# In production the registry confirms who may act for a company; set this to count only
+# confirmed authorisations.
+AGENT_REQUIRE_VERIFIED = env_bool("YISHI_AGENT_REQUIRE_VERIFIED", False)
+
+YISHI_AUTH = env_str("YISHI_AUTH", "local").strip().lower()
+if YISHI_AUTH not in {"local", "oidc"}:
+    from yishi.env import ConfigError
+
+    raise ConfigError(f"YISHI_AUTH={YISHI_AUTH!r} must be 'local' or 'oidc'")
+
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Claim names of the province IdP's userinfo (configurable: IdPs differ).
+OIDC_CLAIM_ID_NUMBER = env_str("YISHI_OIDC_CLAIM_ID_NUMBER", "id_card_number")
+OIDC_CLAIM_NAME = env_str("YISHI_OIDC_CLAIM_NAME", "name")
+OIDC_CLAIM_PHONE = env_str("YISHI_OIDC_CLAIM_PHONE", "phone_number")
+if YISHI_AUTH == "oidc":
+    INSTALLED_APPS += ["mozilla_django_oidc"]
+    AUTHENTICATION_BACKENDS += ["yishi.people.oidc.ProvinceOIDCBackend"]
+    OIDC_RP_CLIENT_ID = env_str("YISHI_OIDC_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env_secret("YISHI_OIDC_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("YISHI_OIDC_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("YISHI_OIDC_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_str("YISHI_OIDC_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_str("YISHI_OIDC_JWKS_ENDPOINT", "") or None
+    OIDC_RP_SIGN_ALGO = env_str("YISHI_OIDC_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = env_str("YISHI_OIDC_SCOPES", "openid profile")
+    OIDC_CREATE_USER = True
+    OIDC_TIMEOUT = env_int("YISHI_OIDC_TIMEOUT", 10)
+    # The OIDC views live in the "account" URL namespace (yishi.portal.account_urls).
+    OIDC_AUTHENTICATION_CALLBACK_URL = "account:oidc_authentication_callback"
+    LOGIN_REDIRECT_URL = "/account/"
+    LOGIN_REDIRECT_URL_FAILURE = "/account/login/?sso=failed"
+    LOGOUT_REDIRECT_URL = "/"
+else:
+    AUTHENTICATION_BACKENDS += [
+        "yishi.people.auth.PhonePasswordBackend",
+        "yishi.people.auth.SmsCodeBackend",
+    ]

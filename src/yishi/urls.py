@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/", api_not_found),
     path("workbench/", include("yishi.workbench.urls")),
+    path("account/", include("yishi.portal.account_urls")),
     path("", include("yishi.portal.urls")),
 ]
 

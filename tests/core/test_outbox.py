@@ -328,3 +328,25 @@ def test_concurrent_workers_deliver_each_message_once(receiver):
     assert len(ids) == len(set(ids)) == sum(reports) == 30
     assert set(ids) == {str(m.delivery_id) for m in messages}
     assert OutboxMessage.objects.filter(status=Status.DELIVERED).count() == 30
+
+
+@pytest.mark.django_db
+def test_the_log_adapter_never_writes_a_full_phone_or_id_number(caplog):
+    from yishi.core.outbox import outbox_deliver_due, outbox_enqueue
+
+    outbox_enqueue(
+        topic="sms.code",
+        destination="log",
+        payload={
+            "phone": "19900001234",
+            "text": "验证码 123456",
+            "who": {"id_number": "420702199001011239"},
+        },
+    )
+    with caplog.at_level("INFO", logger="yishi.core.outbox"):
+        outbox_deliver_due()
+
+    logged = caplog.text
+    assert "199****1234" in logged
+    assert "19900001234" not in logged
+    assert "420702199001011239" not in logged

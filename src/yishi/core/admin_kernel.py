@@ -1,5 +1,6 @@
-"""Admin for the audit log (read-only, so the chain cannot be touched from here) and the
-outbox (watch deliveries, replay dead letters)."""
+"""Admin for the audit log (read-only, so the chain cannot be touched from here), the
+outbox (watch deliveries, replay dead letters), and uploads and idempotency records
+(read-only)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from yishi.core.errors import DomainError
-from yishi.core.models import AuditEntry, OutboxMessage
+from yishi.core.models import AuditEntry, IdempotencyRecord, OutboxMessage, StoredFile
 from yishi.core.outbox import outbox_replay
 
 
@@ -122,3 +123,63 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 f"{skipped} 条消息不是死信（待投递或已投递），未重新投递。",
                 messages.WARNING,
             )
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object | None = None) -> bool:
+        return False
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "original_name", "content_type", "size", "created_by", "created_at"]
+    list_filter = ["content_type", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["original_name", "=sm3"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    fields = [
+        "original_name",
+        "content_type",
+        "size",
+        "sm3",
+        "file",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "scope", "owner", "key", "status", "response_status", "expires_at"]
+    list_filter = ["scope", "status"]
+    search_fields = ["=key", "owner", "resource_id"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    list_per_page = 50
+    show_full_result_count = False
+    fields = [
+        "scope",
+        "owner",
+        "key",
+        "request_hash",
+        "status",
+        "response_status",
+        "pretty_body",
+        "resource_id",
+        "created_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="响应内容")
+    def pretty_body(self, obj: IdempotencyRecord) -> str:
+        return _pretty_json(obj.response_body)

@@ -41,3 +41,9 @@ class PermissionDeniedError(DomainError):
     status = 403
     code = "forbidden"
     title = "无权操作"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+    title = "请求过于频繁"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -77,3 +78,73 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class StoredFile(models.Model):
+    """One accepted upload (a scan or photo of a material), checked by content.
+
+    One row per upload, so each keeps its own original name, uploader and time; the bytes are
+    stored once per content under uploads/<2 hex>/<sm3>.<ext>, and rows with equal content
+    share that file.
+    """
+
+    sm3 = models.CharField("SM3 摘要", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("大小(字节)")
+    content_type = models.CharField("内容类型", max_length=100)
+    original_name = models.CharField("原文件名", max_length=255)
+    file = models.FileField("存储路径", max_length=255)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "上传文件"
+        verbose_name_plural = "上传文件"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.content_type}, {self.size} 字节)"
+
+
+class IdempotencyRecord(models.Model):
+    """The outcome of one request made with an Idempotency-Key, replayed on a repeat.
+
+    The row is inserted before the action runs and completed in the same transaction, so the
+    unique constraint makes a concurrent duplicate wait for the first and then replay it.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "处理中"
+        COMPLETED = "completed", "已完成"
+
+    key = models.CharField("幂等键", max_length=200)
+    scope = models.CharField("范围", max_length=100)
+    owner = models.CharField("请求方", max_length=150, blank=True)
+    request_hash = models.CharField("请求摘要(SM3)", max_length=64)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    response_status = models.PositiveSmallIntegerField("响应状态码", null=True, blank=True)
+    response_body = models.JSONField("响应内容", null=True, blank=True)
+    resource_id = models.CharField("资源标识", max_length=100, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+
+    class Meta:
+        verbose_name = "幂等记录"
+        verbose_name_plural = "幂等记录"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "owner", "key"], name="idempotency_unique_scope_owner_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.owner or '匿名'} {self.key}"

@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from yishi.core.audit import audit_append
-from yishi.core.crypto import hmac_sm3_hex
+from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
 from yishi.core.errors import Conflict
 from yishi.core.models import OutboxMessage
 
@@ -135,12 +135,33 @@ def _deliver_file(message: OutboxMessage, name: str) -> None:
         raise DeliveryError(f"写入文件失败 / cannot write {path}: {exc}") from exc
 
 
+_PHONE_KEYS = {"phone", "mobile", "phone_number"}
+_ID_KEYS = {"id_number", "idcard", "id_card"}
+
+
+def masked_for_log(value: Any) -> Any:
+    """The payload with phone and ID numbers masked: logs never hold them in full."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, str) and key in _PHONE_KEYS:
+                out[key] = mask_phone(item)
+            elif isinstance(item, str) and key in _ID_KEYS:
+                out[key] = mask(item)
+            else:
+                out[key] = masked_for_log(item)
+        return out
+    if isinstance(value, list):
+        return [masked_for_log(item) for item in value]
+    return value
+
+
 def _deliver_log(message: OutboxMessage) -> None:
     logger.info(
         "outbox delivery %s topic=%s payload=%s",
         message.delivery_id,
         message.topic,
-        json.dumps(message.payload, ensure_ascii=False, sort_keys=True),
+        json.dumps(masked_for_log(message.payload), ensure_ascii=False, sort_keys=True),
     )
 
 

@@ -67,7 +67,11 @@ def problem_response(
 
 
 def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("query", "path", "body", "form", "header", "cookie")]
+    parts = [
+        str(p)
+        for p in loc
+        if p not in ("query", "path", "body", "form", "file", "header", "cookie")
+    ]
     # ninja wraps query/path parameters in a schema named after the function argument
     if len(parts) > 1 and parts[0] in {"params", "filters", "payload", "data"}:
         parts = parts[1:]

@@ -15,7 +15,7 @@ from yishi.core.crypto import mask, mask_phone
 from yishi.core.errors import ValidationFailed
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
 from yishi.people import services
-from yishi.people.models import Company, Person
+from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
 from yishi.people.queries import company_by_uscc, person_by_id_number
 
 
@@ -177,3 +177,75 @@ class CompanyAdmin(admin.ModelAdmin):
             actor=request.user,
         )
         _copy_into(obj, company)
+
+
+@admin.register(ApplicantAccount)
+class ApplicantAccountAdmin(admin.ModelAdmin):
+    """Accounts are created by registration or single sign-on, never by hand here."""
+
+    list_display = ["person", "masked_id_number", "masked_phone", "source", "verified_at"]
+    list_filter = ["source"]
+    search_fields = ["person__name"]
+    ordering = ["-id"]
+    list_select_related = ["person"]
+    fields = ["person", "masked_id_number", "masked_phone", "source", "verified_at", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="居民身份证号")
+    def masked_id_number(self, obj: ApplicantAccount) -> str:
+        return mask(obj.person.id_number)
+
+    @admin.display(description="手机号码")
+    def masked_phone(self, obj: ApplicantAccount) -> str:
+        return mask_phone(obj.phone)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(CompanyAgent)
+class CompanyAgentAdmin(admin.ModelAdmin):
+    list_display = [
+        "company",
+        "person",
+        "role",
+        "authorised_until",
+        "verified_at",
+        "revoked_at",
+    ]
+    list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["company__name", "=company__uscc", "person__name"]
+    ordering = ["-id"]
+    list_select_related = ["company", "person"]
+    # Only the registry's confirmation is edited here; the rest goes through the services.
+    readonly_fields = [
+        "company",
+        "person",
+        "role",
+        "authorised_until",
+        "note",
+        "created_at",
+        "revoked_at",
+    ]
+    fields = [
+        "company",
+        "person",
+        "role",
+        "authorised_until",
+        "note",
+        "verified_at",
+        "created_at",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="撤销所选授权")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[CompanyAgent]) -> None:
+        done = 0
+        for agent in queryset.filter(revoked_at__isnull=True):
+            services.agent_revoke(agent=agent, actor=request.user)
+            done += 1
+        self.message_user(request, f"已撤销 {done} 项授权")

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.security import SessionAuthIsStaff
+from ninja.security import SessionAuthIsStaff, django_auth
 
 from yishi.core.crypto import mask, mask_phone
-from yishi.core.errors import PermissionDeniedError
+from yishi.core.errors import NotFound, PermissionDeniedError
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
-from yishi.people import services
-from yishi.people.models import Company, Person
+from yishi.people import queries, services
+from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
 
 router = Router(tags=["人员与企业"])
 staff = SessionAuthIsStaff()
@@ -138,3 +139,102 @@ def validate_credit_code(request: HttpRequest, value: str) -> dict[str, object]:
 def validate_mobile_number(request: HttpRequest, value: str) -> dict[str, object]:
     info = validate_mobile(value, field="value")
     return {"valid": True, "number": info.number}
+
+
+# ---------------------------------------------------------------- applicant accounts
+
+
+class SmsCodeIn(Schema):
+    phone: str
+    purpose: str = "register"
+
+
+class SmsCodeOut(Schema):
+    phone: str  # masked
+    purpose: str
+    expires_in: int
+    resend_after: int
+
+
+class ApplicantIn(Schema):
+    name: str
+    id_number: str
+    phone: str
+    password: str
+    sms_code: str
+
+
+class AgencyOut(Schema):
+    company_id: int
+    company_name: str
+    uscc: str
+    role: str
+    role_label: str
+    authorised_until: dt.date | None
+    verified: bool
+
+
+class ApplicantOut(Schema):
+    id: int
+    name: str
+    id_number: str  # masked
+    phone: str  # masked
+    verified_at: dt.datetime | None
+    companies: list[AgencyOut] = []
+
+
+def _applicant_out(account: ApplicantAccount, agencies: list[CompanyAgent]) -> dict[str, object]:
+    return {
+        "id": account.pk,
+        "name": account.person.name,
+        "id_number": mask(account.person.id_number),
+        "phone": mask_phone(account.phone),
+        "verified_at": account.verified_at,
+        "companies": [
+            {
+                "company_id": a.company_id,
+                "company_name": a.company.name,
+                "uscc": a.company.uscc,
+                "role": a.role,
+                "role_label": a.get_role_display(),
+                "authorised_until": a.authorised_until,
+                "verified": a.verified_at is not None,
+            }
+            for a in agencies
+        ],
+    }
+
+
+@router.post("/sms-codes", response={202: SmsCodeOut}, summary="发送短信验证码")
+def sms_code_create(request: HttpRequest, payload: SmsCodeIn):
+    services.sms_code_send(phone=payload.phone, purpose=payload.purpose)
+    number = validate_mobile(payload.phone, field="phone").number
+    return Status(
+        202,
+        {
+            "phone": mask_phone(number),
+            "purpose": payload.purpose,
+            "expires_in": settings.SMS_CODE_TTL_SECONDS,
+            "resend_after": settings.SMS_RESEND_SECONDS,
+        },
+    )
+
+
+@router.post("/applicants", response={201: ApplicantOut}, summary="注册申请人账号")
+def applicant_create(request: HttpRequest, payload: ApplicantIn):
+    account = services.applicant_register(
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        password=payload.password,
+        sms_code=payload.sms_code,
+    )
+    return Status(201, _applicant_out(account, []))
+
+
+@router.get("/me", response=ApplicantOut, auth=django_auth, summary="当前登录的申请人")
+def me(request: HttpRequest):
+    account = queries.account_of(request.user)
+    if account is None:
+        raise NotFound("当前登录的不是申请人账号")
+    return _applicant_out(account, list(queries.active_agencies(request.user)))

@@ -3,10 +3,14 @@ index (exact match)."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
 from yishi.core.errors import ValidationFailed
 from yishi.core.fields import blind_index
 from yishi.core.validators import clean_identifier, validate_mobile
-from yishi.people.models import Company, Person
+from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
 
 
 def person_by_id_number(value: str) -> Person | None:
@@ -32,3 +36,46 @@ def company_by_uscc(value: str) -> Company | None:
     if not code:
         return None
     return Company.objects.filter(uscc=code).first()
+
+
+def account_of(user: object) -> ApplicantAccount | None:
+    """The applicant account of a logged-in user, or None (anonymous users, staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ApplicantAccount.objects.select_related("person", "user").filter(user=user).first()
+
+
+def active_agencies(user: object) -> QuerySet[CompanyAgent]:
+    """The user's authorisations that hold today: not revoked, not past their end date (and
+    confirmed by the registry when AGENT_REQUIRE_VERIFIED)."""
+    if not getattr(user, "is_authenticated", False):
+        return CompanyAgent.objects.none()
+    today = timezone.localdate()
+    agencies = CompanyAgent.objects.filter(
+        Q(authorised_until__isnull=True) | Q(authorised_until__gte=today),
+        person__account__user=user,
+        revoked_at__isnull=True,
+    )
+    if settings.AGENT_REQUIRE_VERIFIED:
+        agencies = agencies.filter(verified_at__isnull=False)
+    return agencies.select_related("company").order_by("company__name", "id")
+
+
+def acting_companies(user: object) -> list[Company]:
+    """Companies the user may act for today."""
+    return [agency.company for agency in active_agencies(user)]
+
+
+def can_act_for(user: object, company: Company) -> bool:
+    return active_agencies(user).filter(company=company).exists()
+
+
+def agencies_of(user: object) -> list[CompanyAgent]:
+    """All the user's authorisations, current first, for the account page."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        CompanyAgent.objects.filter(person__account__user=user)
+        .select_related("company")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
+    )

@@ -6,15 +6,38 @@ ID numbers and phone numbers are validated, stored encrypted (SM4) with a keyed-
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone, translation
 
 from yishi.core.audit import audit_append
-from yishi.core.crypto import mask, mask_phone
-from yishi.core.errors import Conflict, NotFound, ValidationFailed
+from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
+from yishi.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from yishi.core.fields import blind_index
+from yishi.core.outbox import outbox_enqueue
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
-from yishi.people.models import Company, Person
-from yishi.people.queries import person_by_id_number
+from yishi.people.models import (
+    ApplicantAccount,
+    Company,
+    CompanyAgent,
+    LoginFailure,
+    Person,
+    SmsCode,
+)
+from yishi.people.queries import company_by_uscc, person_by_id_number
+
+logger = logging.getLogger(__name__)
 
 NAME_MAX = 50
 COMPANY_NAME_MAX = 150
@@ -130,3 +153,493 @@ def company_register(
             data={"name": name},
         )
     return company
+
+
+# ---------------------------------------------------------------- SMS codes
+
+SMS_CODE_DIGITS = 6
+SMS_TOPIC = "sms.code"
+_PURPOSE_TEXT = {"register": "注册账号", "login": "登录", "reset": "重置密码"}
+
+
+def _sms_purpose(purpose: str) -> str:
+    if purpose not in SmsCode.Purpose.values:
+        allowed = "、".join(f"{value}（{label}）" for value, label in SmsCode.Purpose.choices)
+        raise ValidationFailed(f"验证码用途只能是{allowed}", field="purpose")
+    return purpose
+
+
+def _sms_code_hash(*, phone_index: str, purpose: str, code: str) -> str:
+    # Keyed and bound to the phone and purpose: a code cannot be replayed for another.
+    return hmac_sm3_hex(f"sms:{purpose}:{phone_index}:{code}")
+
+
+def sms_code_send(*, phone: str, purpose: str) -> SmsCode:
+    """Send a one-time code by SMS through the outbox; at most one per phone and purpose
+    every SMS_RESEND_SECONDS. Registration refuses a phone that already has an account,
+    login and reset a phone that has none."""
+    number = validate_mobile(phone, field="phone").number
+    purpose = _sms_purpose(purpose)
+    index = blind_index(number)
+    registered = ApplicantAccount.objects.filter(phone_index=index).exists()
+    if purpose == SmsCode.Purpose.REGISTER and registered:
+        raise Conflict("该手机号码已注册账号，请直接登录", field="phone", code="duplicate")
+    if purpose != SmsCode.Purpose.REGISTER and not registered:
+        raise NotFound("该手机号码尚未注册账号，请先注册", field="phone")
+    now = timezone.now()
+    resend = int(settings.SMS_RESEND_SECONDS)
+    code = "".join(secrets.choice("0123456789") for _ in range(SMS_CODE_DIGITS))
+    ttl = int(settings.SMS_CODE_TTL_SECONDS)
+    with transaction.atomic():
+        last = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_index=index, purpose=purpose)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if last is not None and (now - last.created_at).total_seconds() < resend:
+            wait = resend - int((now - last.created_at).total_seconds())
+            raise TooManyRequests(
+                f"验证码发送过于频繁，请{max(wait, 1)}秒后再获取", field="phone", code="sms_resend"
+            )
+        # A new code replaces the earlier ones.
+        SmsCode.objects.filter(phone_index=index, purpose=purpose, used_at__isnull=True).update(
+            expires_at=now
+        )
+        sms = SmsCode.objects.create(
+            phone_index=index,
+            purpose=purpose,
+            code_hash=_sms_code_hash(phone_index=index, purpose=purpose, code=code),
+            expires_at=now + dt.timedelta(seconds=ttl),
+        )
+        destination = settings.SMS_DESTINATION
+        outbox_enqueue(
+            topic=SMS_TOPIC,
+            destination=destination,
+            payload={
+                "phone": number,
+                "template": "sms_code",
+                "purpose": purpose,
+                "code": code,
+                "text": (
+                    f"【{settings.SITE_NAME}】您的{_PURPOSE_TEXT[purpose]}验证码为{code}，"
+                    f"{ttl // 60}分钟内有效。请勿泄露给他人。"
+                ),
+            },
+        )
+    if settings.DEBUG and destination == "log":
+        # Development: no SMS gateway, so the code goes to the console at once.
+        logger.warning("开发环境短信验证码 %s（%s）：%s", mask_phone(number), purpose, code)
+    return sms
+
+
+def _sms_code_match(*, phone: str, purpose: str, code: str) -> SmsCode:
+    """The pending code this input matches. A wrong code counts as an attempt; that count
+    is committed even though the caller's use case then fails."""
+    index = blind_index(phone)
+    code = (code or "").strip()
+    error: ValidationFailed | None = None
+    limit = int(settings.SMS_MAX_ATTEMPTS)
+    with transaction.atomic():
+        sms = (
+            SmsCode.objects.select_for_update()
+            .filter(phone_index=index, purpose=purpose)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if not code:
+            error = ValidationFailed("短信验证码不能为空", field="sms_code")
+        elif sms is None:
+            error = ValidationFailed("短信验证码无效，请先获取验证码", field="sms_code")
+        elif sms.used_at is not None:
+            error = ValidationFailed("短信验证码已使用，请重新获取", field="sms_code")
+        elif sms.expires_at <= timezone.now():
+            error = ValidationFailed("短信验证码已过期，请重新获取", field="sms_code")
+        elif sms.attempts >= limit:
+            error = ValidationFailed(
+                f"短信验证码已输错{limit}次，请重新获取", field="sms_code", code="sms_attempts"
+            )
+        elif not secrets.compare_digest(
+            sms.code_hash, _sms_code_hash(phone_index=index, purpose=purpose, code=code)
+        ):
+            SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+            left = limit - sms.attempts - 1
+            error = ValidationFailed(
+                f"短信验证码不正确，还可再试{left}次" if left else "短信验证码不正确，请重新获取",
+                field="sms_code",
+            )
+    if error is not None:
+        raise error
+    return sms
+
+
+def _sms_code_consume(sms: SmsCode) -> None:
+    """Mark the code used, inside the caller's transaction; a code is good once."""
+    taken = SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=timezone.now())
+    if taken != 1:
+        raise ValidationFailed("短信验证码已使用，请重新获取", field="sms_code")
+
+
+def sms_code_verify(*, phone: str, purpose: str, code: str) -> None:
+    """Check and use up a code: wrong, expired, used or over-tried codes raise a Chinese
+    ValidationFailed on field `sms_code`."""
+    number = validate_mobile(phone, field="phone").number
+    purpose = _sms_purpose(purpose)
+    sms = _sms_code_match(phone=number, purpose=purpose, code=code)
+    with transaction.atomic():
+        _sms_code_consume(sms)
+
+
+# ---------------------------------------------------------------- applicant accounts
+
+PASSWORD_MAX = 128
+
+
+def applicant_username(phone_index: str) -> str:
+    """The auth username of a locally registered applicant: not the phone itself, which is
+    personal data kept encrypted, but its blind index."""
+    return f"m-{phone_index}"
+
+
+# Django's zh-hans catalogue lacks some validator messages (5.2 changed their msgids), so the
+# common ones are worded here, by the validator's error code.
+_PASSWORD_MESSAGES = {
+    "password_too_short": "长度不足{min_length}位",
+    "password_too_common": "过于常见，容易被猜到",
+    "password_entirely_numeric": "不能全是数字",
+    "password_too_similar": "与个人信息过于相似",
+}
+
+
+def _validate_password(password: str) -> str:
+    if not password:
+        raise ValidationFailed("密码不能为空", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed(f"密码最多{PASSWORD_MAX}个字符", field="password")
+    try:
+        validate_password(password)
+    except DjangoValidationError as exc:
+        reasons = []
+        with translation.override(settings.LANGUAGE_CODE):
+            for error in exc.error_list:
+                template = _PASSWORD_MESSAGES.get(error.code or "")
+                params = error.params or {}
+                reasons.append(template.format(**params) if template else " ".join(error))
+        raise ValidationFailed(f"密码{'，'.join(reasons)}", field="password") from None
+    return password
+
+
+def applicant_register(
+    *, name: str, id_number: str, phone: str, password: str, sms_code: str
+) -> ApplicantAccount:
+    """Register an applicant: validate everything, check the SMS code, then create (or link)
+    the Person, the User and the ApplicantAccount in one transaction."""
+    name = _required_text(name, field="name", label="姓名", max_length=NAME_MAX)
+    ric = validate_ric(id_number, field="id_number")
+    number = validate_mobile(phone, field="phone").number
+    _validate_password(password)
+    phone_index = blind_index(number)
+    phone_taken = Conflict("该手机号码已注册账号", field="phone", code="duplicate")
+    id_taken = Conflict("该居民身份证号已注册账号", field="id_number", code="duplicate")
+    if ApplicantAccount.objects.filter(phone_index=phone_index).exists():
+        raise phone_taken
+    person = person_by_id_number(ric.number)
+    if person is not None:
+        if ApplicantAccount.objects.filter(person=person).exists():
+            raise id_taken
+        if person.name != name:
+            raise ValidationFailed("姓名与该居民身份证号登记的姓名不一致", field="name")
+    sms = _sms_code_match(phone=number, purpose=SmsCode.Purpose.REGISTER, code=sms_code)
+    try:
+        with transaction.atomic():
+            if person is None:
+                person = person_register(
+                    name=name, id_number=ric.number, phone=number, actor="applicant"
+                )
+            user = User(username=applicant_username(phone_index), is_staff=False)
+            user.set_password(password)
+            user.save()
+            account = ApplicantAccount.objects.create(
+                user=user,
+                person=person,
+                phone=number,
+                phone_index=phone_index,
+                source=ApplicantAccount.Source.LOCAL,
+                verified_at=timezone.now(),
+            )
+            _sms_code_consume(sms)
+            audit_append(
+                action="applicant.register",
+                actor=user,
+                object_type="applicant_account",
+                object_id=account.pk,
+                data={"id_number": mask(ric.number), "phone": mask_phone(number)},
+            )
+    except IntegrityError:
+        # Two registrations racing for the same phone or the same person.
+        if ApplicantAccount.objects.filter(phone_index=phone_index).exists():
+            raise phone_taken from None
+        raise id_taken from None
+    except Conflict as exc:
+        if exc.field == "id_number":  # person_register lost a race
+            raise id_taken from None
+        raise
+    return account
+
+
+def _login_failures(index: str) -> int:
+    since = timezone.now() - dt.timedelta(seconds=int(settings.LOGIN_FAILURE_WINDOW_SECONDS))
+    LoginFailure.objects.filter(phone_index=index, at__lt=since).delete()  # no longer counted
+    return LoginFailure.objects.filter(phone_index=index, at__gte=since).count()
+
+
+def applicant_login(
+    *, request: HttpRequest | None, phone: str, password: str = "", sms_code: str = ""
+) -> AbstractBaseUser:
+    """Authenticate an applicant by phone and password, or phone and SMS code, through the
+    auth backends. After LOGIN_MAX_FAILURES failures for a phone within the window the
+    login is refused without checking the credentials."""
+    number = validate_mobile(phone, field="phone").number
+    index = blind_index(number)
+    limit = int(settings.LOGIN_MAX_FAILURES)
+    minutes = int(settings.LOGIN_FAILURE_WINDOW_SECONDS) // 60
+    if _login_failures(index) >= limit:
+        raise TooManyRequests(
+            f"该手机号码登录失败已达{limit}次，请{minutes}分钟后再试", field="phone"
+        )
+    if sms_code:
+        failure = ValidationFailed("手机号码或短信验证码不正确", field="sms_code")
+        try:
+            # SmsCodeBackend raises the code's precise fault (wrong, expired, used up).
+            user = authenticate(request, phone=number, sms_code=sms_code)
+        except ValidationFailed as exc:
+            user, failure = None, exc
+    else:
+        if not password:
+            raise ValidationFailed("密码不能为空", field="password")
+        user = authenticate(request, phone=number, password=password)
+        failure = ValidationFailed("手机号码或密码不正确", field="password")
+    if user is None:
+        LoginFailure.objects.create(phone_index=index)
+        logger.info("applicant login failed for %s", mask_phone(number))
+        raise failure
+    LoginFailure.objects.filter(phone_index=index).delete()
+    return user
+
+
+def applicant_password_reset(*, phone: str, sms_code: str, password: str) -> ApplicantAccount:
+    """Set a new password for the account holding `phone`, proven by a reset code; the
+    login failures counted against the phone are cleared."""
+    number = validate_mobile(phone, field="phone").number
+    _validate_password(password)
+    index = blind_index(number)
+    account = ApplicantAccount.objects.select_related("user").filter(phone_index=index).first()
+    if account is None:
+        raise NotFound("该手机号码尚未注册账号，请先注册", field="phone")
+    sms = _sms_code_match(phone=number, purpose=SmsCode.Purpose.RESET, code=sms_code)
+    with transaction.atomic():
+        _sms_code_consume(sms)
+        account.user.set_password(password)
+        account.user.save(update_fields=["password"])
+        LoginFailure.objects.filter(phone_index=index).delete()
+        audit_append(
+            action="applicant.password_reset",
+            actor=account.user,
+            object_type="applicant_account",
+            object_id=account.pk,
+            data={"phone": mask_phone(number)},
+        )
+    return account
+
+
+def applicant_account_from_claims(
+    *, id_number: str, name: str, phone: str = ""
+) -> ApplicantAccount:
+    """The account for a person the province's unified identity vouched for: found by ID
+    number, or created (with the Person when the registry does not know them yet)."""
+    ric = validate_ric(id_number, field="id_number")
+    name = _required_text(name, field="name", label="姓名", max_length=NAME_MAX)
+    try:
+        number = validate_mobile(phone, field="phone").number if phone else ""
+    except ValidationFailed:
+        number = ""  # a bad phone claim does not stop the login
+    person = person_by_id_number(ric.number)
+    if person is not None:
+        account = ApplicantAccount.objects.filter(person=person).select_related("user").first()
+        if account is not None:
+            return account
+    phone_index = blind_index(number) if number else ""
+    if phone_index and ApplicantAccount.objects.filter(phone_index=phone_index).exists():
+        number, phone_index = "", ""  # someone else's account holds that phone
+    with transaction.atomic():
+        if person is None:
+            person = person_register(name=name, id_number=ric.number, phone=number, actor="oidc")
+        user = User(username=f"sso-{person.id_number_index[:40]}", is_staff=False)
+        user.set_unusable_password()  # the IdP is the only way in
+        user.save()
+        account = ApplicantAccount.objects.create(
+            user=user,
+            person=person,
+            phone=number,
+            phone_index=phone_index,
+            source=ApplicantAccount.Source.OIDC,
+            verified_at=timezone.now(),
+        )
+        audit_append(
+            action="applicant.register_sso",
+            actor=user,
+            object_type="applicant_account",
+            object_id=account.pk,
+            data={"id_number": mask(ric.number), "phone": mask_phone(number)},
+        )
+    return account
+
+
+def applicant_phone_update(*, account: ApplicantAccount, phone: str) -> ApplicantAccount:
+    """Change the account's mobile number (after it was verified elsewhere: an SMS code or
+    the IdP); a number another account holds is a Conflict."""
+    number = validate_mobile(phone, field="phone").number
+    index = blind_index(number)
+    if index == account.phone_index:
+        return account
+    taken = Conflict("该手机号码已被其他账号使用", field="phone", code="duplicate")
+    with transaction.atomic():
+        if ApplicantAccount.objects.filter(phone_index=index).exclude(pk=account.pk).exists():
+            raise taken
+        account.phone, account.phone_index = number, index
+        account.verified_at = timezone.now()
+        try:
+            with transaction.atomic():
+                account.save(update_fields=["phone", "phone_index", "verified_at"])
+        except IntegrityError:
+            raise taken from None
+        audit_append(
+            action="applicant.phone_update",
+            actor=account.user,
+            object_type="applicant_account",
+            object_id=account.pk,
+            data={"phone": mask_phone(number)},
+        )
+    return account
+
+
+# ---------------------------------------------------------------- company agents
+
+AGENT_NOTE_MAX = 200
+
+
+def agent_authorise(
+    *,
+    company: Company,
+    person: Person,
+    role: str,
+    until: dt.date | None = None,
+    note: str = "",
+    verified: bool = False,
+    actor: object = "",
+) -> CompanyAgent:
+    """Record that `person` may act for `company`. A 经办人 needs an end date; a previous
+    authorisation of the same pair that has run out is closed and replaced."""
+    if role not in CompanyAgent.Role.values:
+        raise ValidationFailed("身份只能是法定代表人或经办人(代理人)", field="role")
+    today = timezone.localdate()
+    if role == CompanyAgent.Role.AGENT and until is None:
+        raise ValidationFailed("经办人(代理人)须填写授权截止日期", field="authorised_until")
+    if until is not None and until < today:
+        raise ValidationFailed(
+            f"授权截止日期{until.isoformat()}早于今天，请填写今天或以后的日期",
+            field="authorised_until",
+        )
+    note = _optional_text(note, field="note", label="授权说明", max_length=AGENT_NOTE_MAX)
+    now = timezone.now()
+    duplicate = Conflict("该自然人已是该企业的授权人员", field="company", code="duplicate")
+    with transaction.atomic():
+        current = (
+            CompanyAgent.objects.select_for_update()
+            .filter(company=company, person=person, revoked_at__isnull=True)
+            .first()
+        )
+        if current is not None:
+            if current.authorised_until is None or current.authorised_until >= today:
+                raise duplicate
+            current.revoked_at = now
+            current.save(update_fields=["revoked_at"])
+        try:
+            with transaction.atomic():
+                agent = CompanyAgent.objects.create(
+                    company=company,
+                    person=person,
+                    role=role,
+                    authorised_until=until,
+                    note=note,
+                    verified_at=now if verified else None,
+                )
+        except IntegrityError:
+            raise duplicate from None
+        audit_append(
+            action="company_agent.authorise",
+            actor=actor,
+            object_type="company_agent",
+            object_id=agent.pk,
+            data={
+                "company": company.uscc,
+                "person": person.pk,
+                "role": role,
+                "until": until.isoformat() if until else None,
+                "verified": verified,
+            },
+        )
+    return agent
+
+
+def agent_revoke(*, agent: CompanyAgent, actor: object = "") -> CompanyAgent:
+    """End an authorisation now."""
+    with transaction.atomic():
+        agent = CompanyAgent.objects.select_for_update().get(pk=agent.pk)
+        if agent.revoked_at is not None:
+            raise Conflict("该授权已撤销", field="agent")
+        agent.revoked_at = timezone.now()
+        agent.save(update_fields=["revoked_at"])
+        audit_append(
+            action="company_agent.revoke",
+            actor=actor,
+            object_type="company_agent",
+            object_id=agent.pk,
+            data={"company": agent.company.uscc, "person": agent.person_id},
+        )
+    return agent
+
+
+def applicant_company_declare(
+    *,
+    account: ApplicantAccount,
+    uscc: str,
+    company_name: str,
+    role: str,
+    until: dt.date | None = None,
+    note: str = "",
+) -> CompanyAgent:
+    """An applicant declares they act for a company (embedded default: recorded unverified;
+    in production the registry confirms it). An unknown company is added to the registry
+    with the name the applicant gave."""
+    info = validate_uscc(uscc, field="uscc")
+    with transaction.atomic():
+        company = company_by_uscc(info.code)
+        if company is None:
+            company = company_register(
+                name=company_name,
+                uscc=info.code,
+                legal_representative=(
+                    account.person.name if role == CompanyAgent.Role.LEGAL_REPRESENTATIVE else ""
+                ),
+                actor=account.user,
+            )
+        return agent_authorise(
+            company=company,
+            person=account.person,
+            role=role,
+            until=until,
+            note=note,
+            verified=False,
+            actor=account.user,
+        )

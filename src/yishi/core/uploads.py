@@ -1,0 +1,390 @@
+"""Material uploads (scans and photos): checked by content, never by name, and size-limited.
+
+`check_upload` reads at most `max_bytes + 1` bytes, recognises PDF, PNG and JPEG by their
+structure (`sniff`), and refuses with a Chinese `ValidationFailed` naming the field: too big,
+empty, not an accepted kind, or a name whose extension disagrees with the content (an .exe
+renamed .pdf). Odd names are sanitised rather than refused.
+
+`store_upload` checks first (a refused upload stores nothing), then writes the bytes to the
+default storage under a content-addressed path, uploads/<2 hex>/<sm3>.<ext>, and records one
+`StoredFile` row per upload; equal content shares one file. The file is written before the
+row; if the row's transaction fails inside `store_upload`, a file it created and no other row
+uses is removed at once. A rollback of an enclosing transaction after `store_upload` returned
+cannot be seen from here (Django has no rollback hook): `stored_files_sweep` (command
+`sweep_uploads`) removes such unreferenced files after a grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import re
+import struct
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from yishi.core.crypto import sm3_hex
+from yishi.core.errors import ValidationFailed
+from yishi.core.models import StoredFile
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+DEFAULT_ALLOWED = (PDF, JPEG, PNG)
+
+# Display label and stored extension per content type, and the name extensions that claim it.
+LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+_CLAIMS = {"pdf": PDF, "jpg": JPEG, "jpeg": JPEG, "png": PNG}
+
+UPLOAD_DIR = "uploads"
+_CHUNK = 64 * 1024
+_NAME_LIMIT = 200
+_EXT_RE = re.compile(r"\.([A-Za-z0-9]{1,8})$")
+# Characters that are unsafe in file names on some system, beside control characters.
+_UNSAFE_RE = re.compile(r'[<>:"|?*]')
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the check; `content` holds its bytes."""
+
+    content_type: str
+    extension: str
+    size: int
+    sm3: str
+    name: str
+    content: bytes = field(repr=False, compare=False)
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def _is_pdf(data: bytes) -> bool:
+    if re.match(rb"%PDF-[12]\.[0-9]", data[:8]) is None:
+        return False
+    # Writers may put whitespace or a little junk after the final marker.
+    return b"%%EOF" in data[-1024:]
+
+
+def _is_png(data: bytes) -> bool:
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    pos, first, seen_idat = 8, True, False
+    end = len(data)
+    while pos + 12 <= end:
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        if length > 0x7FFFFFFF or pos + 12 + length > end or not ctype.isalpha():
+            return False
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        if zlib.crc32(ctype + body) != crc:
+            return False
+        if first:
+            if ctype != b"IHDR" or length != 13:
+                return False
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            allowed_depths = {0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}}
+            allowed_depths[6] = {8, 16}
+            if width == 0 or height == 0 or depth not in allowed_depths.get(colour, ()):
+                return False
+            first = False
+        seen_idat = seen_idat or ctype == b"IDAT"
+        pos += 12 + length
+        if ctype == b"IEND":
+            return seen_idat and length == 0 and pos == end
+    return False
+
+
+# Markers that may carry a length-prefixed segment before the first scan (SOS).
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_SEGMENTS = _SOF | {0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xFE} | set(range(0xE0, 0xF0))
+
+
+def _is_jpeg(data: bytes) -> bool:
+    if not data.startswith(b"\xff\xd8\xff") or not data.endswith(b"\xff\xd9"):
+        return False
+    pos, end, seen_sof = 2, len(data), False
+    while pos < end:
+        if data[pos] != 0xFF:
+            return False
+        while pos < end and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos + 2 >= end:
+            return False
+        marker = data[pos]
+        if marker not in _SEGMENTS and marker != 0xDA:
+            return False
+        (length,) = struct.unpack(">H", data[pos + 1 : pos + 3])
+        if length < 2 or pos + 1 + length > end:
+            return False
+        if marker == 0xDA:
+            # Entropy-coded data follows up to the EOI checked above.
+            return seen_sof and pos + 1 + length < end - 2
+        seen_sof = seen_sof or marker in _SOF
+        pos += 1 + length
+    return False
+
+
+_CHECKS = ((PDF, _is_pdf), (PNG, _is_png), (JPEG, _is_jpeg))
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type of `data` judged by its magic bytes and structure, or None."""
+    for content_type, check in _CHECKS:
+        if check(data):
+            return content_type
+    return None
+
+
+def _magic(data: bytes) -> str | None:
+    """What the first bytes claim, whether or not the rest holds up."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    return None
+
+
+# ---------------------------------------------------------------- checking
+
+
+def human_size(size: int) -> str:
+    """12.3 MB / 10 MB / 512 KB / 900 字节 (1 MB = 1024 × 1024 bytes, one decimal)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{round(size / factor, 1):g} {unit}"
+    return f"{size} 字节"
+
+
+def safe_name(name: str, *, extension: str = "") -> str:
+    """The original name fit to keep and show: last path part, no control or unsafe
+    characters, at most 200 characters; `extension` is appended when the name has none."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in name)
+    name = _UNSAFE_RE.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if extension and not _EXT_RE.search(name):
+        name = f"{name or '未命名'}.{extension}"
+    elif not name:
+        name = "未命名"
+    if len(name) > _NAME_LIMIT:
+        match = _EXT_RE.search(name)
+        suffix = match.group(0) if match else ""
+        name = name[: _NAME_LIMIT - len(suffix)].rstrip(" .") + suffix
+    return name
+
+
+def _too_big(size: int | None, max_bytes: int, field_name: str) -> ValidationFailed:
+    shown, limit = human_size(size or 0), human_size(max_bytes)
+    if size is None:
+        message = f"文件大小超过上限 {limit}"
+    elif shown == limit:  # just over: rounding would show the same figure twice
+        message = f"文件大小 {size} 字节 超过上限 {max_bytes} 字节"
+    else:
+        message = f"文件大小 {shown} 超过上限 {limit}"
+    return ValidationFailed(message, field=field_name, code="file_too_large")
+
+
+def _read_limited(data: Any, max_bytes: int, field_name: str) -> bytes:
+    """The bytes of `data`, reading at most max_bytes + 1 of a file."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+        if len(raw) > max_bytes:
+            raise _too_big(len(raw), max_bytes, field_name)
+        return raw
+    declared = getattr(data, "size", None)
+    if isinstance(declared, int) and declared > max_bytes:
+        raise _too_big(declared, max_bytes, field_name)
+    stream: IO[bytes] = data
+    seek = getattr(stream, "seek", None)
+    if callable(seek):
+        # A pipe cannot seek: read it from where it stands.
+        with contextlib.suppress(OSError, ValueError):
+            seek(0)
+    buffer = bytearray()
+    while len(buffer) <= max_bytes:
+        chunk = stream.read(min(_CHUNK, max_bytes + 1 - len(buffer)))
+        if not chunk:
+            break
+        buffer += chunk
+    if len(buffer) > max_bytes:
+        known = declared if isinstance(declared, int) and declared > max_bytes else None
+        raise _too_big(known, max_bytes, field_name)
+    return bytes(buffer)
+
+
+def _labels(types: Iterable[str]) -> str:
+    labels = [LABELS.get(t, t) for t in types]
+    if len(labels) == 1:
+        return labels[0]
+    return "、".join(labels[:-1]) + " 或 " + labels[-1]
+
+
+def check_upload(
+    *,
+    name: str,
+    data: Any,
+    field: str = "file",
+    allowed: Iterable[str] = DEFAULT_ALLOWED,
+    max_bytes: int | None = None,
+) -> CheckedUpload:
+    """Check one upload (bytes, a Django UploadedFile or any binary file object) by content.
+
+    Raises ValidationFailed(field=field) with the reason in Chinese; returns the checked
+    upload with its bytes, SM3 hash and a safe original name.
+    """
+    allowed = tuple(allowed)
+    limit = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
+    content = _read_limited(data, limit, field)
+    if not content:
+        raise ValidationFailed(
+            "文件是空的（0 字节），请重新选择文件", field=field, code="file_empty"
+        )
+
+    kind = sniff(content)
+    clean = safe_name(name)
+    match = _EXT_RE.search(clean)
+    extension = match.group(1).lower() if match else ""
+    claimed = _CLAIMS.get(extension)
+
+    if claimed is not None and kind != claimed:
+        if _magic(content) == claimed:
+            raise ValidationFailed(
+                f"文件已损坏或不完整，不是有效的 {LABELS[claimed]} 文件，请重新上传",
+                field=field,
+                code="file_damaged",
+            )
+        raise ValidationFailed(
+            f"文件名为 .{extension}，但内容不是 {LABELS[claimed]} 文件",
+            field=field,
+            code="file_name_mismatch",
+        )
+    if kind is None or kind not in allowed:
+        magic = _magic(content)
+        if kind is None and magic in allowed:
+            raise ValidationFailed(
+                f"文件已损坏或不完整，不是有效的 {LABELS[magic]} 文件，请重新上传",
+                field=field,
+                code="file_damaged",
+            )
+        raise ValidationFailed(
+            f"文件内容不是 {_labels(allowed)}，请上传扫描件或照片", field=field, code="file_type"
+        )
+    if extension and claimed is None:
+        accepted = "、".join(f".{ext}" for ext, t in _CLAIMS.items() if t in allowed)
+        raise ValidationFailed(
+            f"文件扩展名 .{extension} 不受支持，只接受 {accepted} 文件",
+            field=field,
+            code="file_extension",
+        )
+    return CheckedUpload(
+        content_type=kind,
+        extension=EXTENSIONS[kind],
+        size=len(content),
+        sm3=sm3_hex(content),
+        name=safe_name(clean, extension=EXTENSIONS[kind]),
+        content=content,
+    )
+
+
+# ---------------------------------------------------------------- storing
+
+
+def storage_path(checked: CheckedUpload) -> str:
+    return f"{UPLOAD_DIR}/{checked.sm3[:2]}/{checked.sm3}.{checked.extension}"
+
+
+def _write_once(path: str, content: bytes) -> bool:
+    """Write `content` at `path` unless it is there already; True when this call wrote it."""
+    if default_storage.exists(path):
+        return False
+    saved = default_storage.save(path, ContentFile(content))
+    if saved != path:
+        # A concurrent upload of the same content wrote `path` first: same hash, same bytes.
+        default_storage.delete(saved)
+        return False
+    return True
+
+
+def _delete_if_unreferenced(path: str) -> None:
+    try:
+        if not StoredFile.objects.filter(file=path).exists():
+            default_storage.delete(path)
+    except DatabaseError:
+        pass  # cannot tell now: stored_files_sweep decides later
+
+
+def store_upload(
+    *,
+    name: str,
+    data: Any,
+    actor: Any = None,
+    field: str = "file",
+    allowed: Iterable[str] = DEFAULT_ALLOWED,
+    max_bytes: int | None = None,
+) -> StoredFile:
+    """Check an upload, then keep it: one `StoredFile` row per upload, one file per content.
+
+    A refused upload raises ValidationFailed and stores nothing (no file, no row).
+    """
+    checked = check_upload(name=name, data=data, field=field, allowed=allowed, max_bytes=max_bytes)
+    return store_checked(checked=checked, actor=actor)
+
+
+def store_checked(*, checked: CheckedUpload, actor: Any = None) -> StoredFile:
+    """Keep an upload `check_upload` already passed (e.g. after hashing it into an
+    Idempotency-Key fingerprint), without reading it again."""
+    path = storage_path(checked)
+    wrote = _write_once(path, checked.content)
+    try:
+        with transaction.atomic():
+            stored = StoredFile.objects.create(
+                sm3=checked.sm3,
+                size=checked.size,
+                content_type=checked.content_type,
+                original_name=checked.name,
+                file=path,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            # Another upload of the same bytes may have failed and removed the shared file
+            # between our write and our commit: put it back once we are committed.
+            transaction.on_commit(lambda: _write_once(path, checked.content))
+    except BaseException:
+        if wrote:
+            _delete_if_unreferenced(path)
+        raise
+    return stored
+
+
+def stored_files_sweep(*, grace: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+    """Delete upload files no `StoredFile` row refers to and older than `grace` (left by a
+    rolled-back transaction or a crash); returns how many were deleted."""
+    cutoff = timezone.now() - grace
+    deleted = 0
+    try:
+        buckets, _ = default_storage.listdir(UPLOAD_DIR)
+    except FileNotFoundError:
+        return 0
+    for bucket in buckets:
+        _, files = default_storage.listdir(f"{UPLOAD_DIR}/{bucket}")
+        for filename in files:
+            path = f"{UPLOAD_DIR}/{bucket}/{filename}"
+            if default_storage.get_modified_time(path) > cutoff:
+                continue
+            if not StoredFile.objects.filter(file=path).exists():
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

@@ -1,0 +1,273 @@
+"""Applicant account pages: register, log in (password or SMS code), log out, my account,
+and the companies I act for. Thin: each POST calls one service and shows a domain error's
+Chinese message beside the field it names. With YISHI_AUTH=oidc the local forms give way to
+the province's single sign-on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yishi.core.crypto import mask, mask_phone
+from yishi.core.errors import DomainError
+from yishi.core.validators import validate_mobile
+from yishi.people import queries, services
+from yishi.people.models import CompanyAgent, SmsCode
+
+LOGIN_URL = "/account/login/"
+PHONE_BACKEND = "yishi.people.auth.PhonePasswordBackend"
+MAX_INPUT = 200
+
+
+def _sso() -> bool:
+    return settings.YISHI_AUTH == "oidc"
+
+
+def _sso_url() -> str:
+    return reverse("account:oidc_authentication_init") if _sso() else ""
+
+
+def _post(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.POST.get(name, "")[:MAX_INPUT].strip() for name in names}
+
+
+def _error_into(errors: dict[str, str], exc: DomainError, default_field: str) -> None:
+    errors[exc.field or default_field] = exc.message
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("account:home")
+
+
+def _code_sent_note(phone: str) -> str:
+    minutes = int(settings.SMS_CODE_TTL_SECONDS) // 60
+    return f"验证码已发送至 {mask_phone(phone)}，{minutes}分钟内有效。"
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    values = {"name": "", "id_number": "", "phone": "", "sms_code": ""}
+    errors: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    if request.method == "POST" and not _sso():
+        values = _post(request, "name", "id_number", "phone", "sms_code")
+        if request.POST.get("action") == "send_code":
+            try:
+                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.REGISTER)
+            except DomainError as exc:
+                _error_into(errors, exc, "phone")
+            else:
+                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+        else:
+            password = request.POST.get("password", "")
+            if password != request.POST.get("password2", ""):
+                errors["password2"] = "两次输入的密码不一致"
+            else:
+                try:
+                    account = services.applicant_register(
+                        name=values["name"],
+                        id_number=values["id_number"],
+                        phone=values["phone"],
+                        password=password,
+                        sms_code=values["sms_code"],
+                    )
+                except DomainError as exc:
+                    _error_into(errors, exc, "name")
+                else:
+                    login(request, account.user, backend=PHONE_BACKEND)
+                    return redirect("account:home")
+    return render(
+        request,
+        "portal/account/register.html",
+        {
+            "values": values,
+            "errors": errors,
+            "notes": notes,
+            "sso": _sso(),
+            "sso_url": _sso_url(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login_page(request: HttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "password") if request.method == "POST" else ""
+    mode = "sms" if action in ("sms", "send_code") or request.GET.get("mode") == "sms" else ""
+    values = {"phone": "", "sms_code": ""}
+    errors: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    if request.method == "POST" and not _sso():
+        values = _post(request, "phone", "sms_code")
+        if action == "send_code":
+            try:
+                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.LOGIN)
+            except DomainError as exc:
+                _error_into(errors, exc, "phone")
+            else:
+                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+        else:
+            try:
+                user = services.applicant_login(
+                    request=request,
+                    phone=values["phone"],
+                    password=request.POST.get("password", "") if action == "password" else "",
+                    sms_code=values["sms_code"] if action == "sms" else "",
+                )
+            except DomainError as exc:
+                if action == "sms" and not values["sms_code"] and exc.field != "phone":
+                    errors["sms_code"] = "短信验证码不能为空"
+                else:
+                    _error_into(errors, exc, "phone")
+            else:
+                login(request, user)
+                return redirect(_next_url(request))
+    return render(
+        request,
+        "portal/account/login.html",
+        {
+            "values": values,
+            "errors": errors,
+            "notes": notes,
+            "mode": mode,
+            "next": _next_url(request)
+            if (request.GET.get("next") or request.POST.get("next"))
+            else "",
+            "sso": _sso(),
+            "sso_url": _sso_url(),
+            "sso_failed": request.GET.get("sso") == "failed",
+            "reset_done": request.GET.get("reset") == "1",
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reset(request: HttpRequest) -> HttpResponse:
+    """Forgotten password: a reset code by SMS, then a new password."""
+    values = {"phone": "", "sms_code": ""}
+    errors: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    if request.method == "POST" and not _sso():
+        values = _post(request, "phone", "sms_code")
+        if request.POST.get("action") == "send_code":
+            try:
+                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.RESET)
+            except DomainError as exc:
+                _error_into(errors, exc, "phone")
+            else:
+                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+        else:
+            password = request.POST.get("password", "")
+            if password != request.POST.get("password2", ""):
+                errors["password2"] = "两次输入的密码不一致"
+            else:
+                try:
+                    services.applicant_password_reset(
+                        phone=values["phone"], sms_code=values["sms_code"], password=password
+                    )
+                except DomainError as exc:
+                    _error_into(errors, exc, "phone")
+                else:
+                    return redirect(reverse("account:login") + "?reset=1")
+    return render(
+        request,
+        "portal/account/reset.html",
+        {
+            "values": values,
+            "errors": errors,
+            "notes": notes,
+            "sso": _sso(),
+            "sso_url": _sso_url(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@require_POST
+def logout_page(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("/")
+
+
+@login_required(login_url=LOGIN_URL)
+def home(request: HttpRequest) -> HttpResponse:
+    account = queries.account_of(request.user)
+    return render(
+        request,
+        "portal/account/home.html",
+        {
+            "account": account,
+            "masked_id_number": mask(account.person.id_number) if account else "",
+            "masked_phone": mask_phone(account.phone) if account else "",
+            "agencies": list(queries.active_agencies(request.user)),
+        },
+    )
+
+
+def _date_or_error(text: str, errors: dict[str, str]) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors["authorised_until"] = "授权截止日期应为有效日期，格式如 2027-12-31"
+        return None
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def companies(request: HttpRequest) -> HttpResponse:
+    account = queries.account_of(request.user)
+    values = {"uscc": "", "company_name": "", "role": "", "authorised_until": "", "note": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and account is not None:
+        values = _post(request, "uscc", "company_name", "role", "authorised_until", "note")
+        until = _date_or_error(values["authorised_until"], errors)
+        if not errors:
+            try:
+                services.applicant_company_declare(
+                    account=account,
+                    uscc=values["uscc"],
+                    company_name=values["company_name"],
+                    role=values["role"],
+                    until=until,
+                    note=values["note"],
+                )
+            except DomainError as exc:
+                field = {
+                    "name": "company_name",
+                    "company": "uscc",
+                    "legal_representative": "role",
+                }.get(exc.field or "", exc.field or "uscc")
+                errors[field] = exc.message
+            else:
+                return redirect(reverse("account:companies") + "?added=1")
+    return render(
+        request,
+        "portal/account/companies.html",
+        {
+            "account": account,
+            "values": values,
+            "errors": errors,
+            "roles": CompanyAgent.Role.choices,
+            "agencies": queries.agencies_of(request.user),
+            "today": timezone.localdate(),
+            "added": request.GET.get("added") == "1",
+        },
+        status=422 if errors else 200,
+    )
