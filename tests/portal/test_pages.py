@@ -172,10 +172,18 @@ def test_guide_and_search_read_a_fixed_number_of_queries(
         MaterialFactory(matter=birth_matters["registration"], name=f"补充材料{i}")
         index_matter(MatterFactory(name=f"出生补充事项{i}", keywords="新生儿出生"))
     code = birth_matters["registration"].code
-    with django_assert_num_queries(3):  # matter, materials, topics
+    with django_assert_num_queries(4):  # matter, materials, topics, themes
         assert client.get(f"/matters/{code}/").status_code == 200
     with django_assert_num_queries(3):
         assert client.get(f"/matters/{code}/notice/").status_code == 200
     with django_assert_num_queries(4):  # search ids, matters, filter lists
         html = client.get("/matters/", {"q": "xsecs"}).content.decode()
     assert "共找到 <strong>14</strong> 个事项" in html
+
+
+@pytest.mark.django_db
+def test_every_page_links_to_the_themes_and_to_login(client):
+    html = client.get("/").content.decode()
+
+    assert '<a href="/themes/"' in html
+    assert '<a href="/account/login/"' in html

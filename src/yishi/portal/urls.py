@@ -12,4 +12,8 @@ urlpatterns = [
     path("matters/<str:code>/notice.pdf", views.notice_download, name="notice_pdf"),
     path("topics/<slug:code>/", views.topic, name="topic"),
     path("departments/<str:code>/", views.department, name="department"),
+    path("themes/", views.theme_list, name="themes"),
+    path("themes/<slug:code>/", views.theme_detail, name="theme"),
+    path("themes/<slug:code>/notice/", views.theme_notice, name="theme_notice"),
+    path("themes/<slug:code>/notice.pdf", views.theme_notice_download, name="theme_notice_pdf"),
 ]

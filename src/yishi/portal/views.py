@@ -25,6 +25,11 @@ from yishi.catalog.notice import (
 from yishi.catalog.queries import MatterFilters, matter_detail, matter_search
 from yishi.core.errors import NotFound, ValidationFailed
 from yishi.portal import queries
+from yishi.themes.models import Theme, ThemeMatter, ThemeQuestion
+from yishi.themes.notice import build_theme_notice, theme_notice_pdf
+from yishi.themes.queries import published_themes, theme_by_code, themes_of_matter
+from yishi.themes.savings import Savings, dependency_levels, theme_savings
+from yishi.themes.tailoring import prerequisites, question_options, validate_answers
 
 PAGE_SIZE = 10
 MAX_QUERY_LENGTH = 50
@@ -42,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "mobile_matters": mobile,
             "frequent_matters": queries.frequent_matters(exclude=mobile),
             "departments": queries.departments_with_matters(),
+            "theme_groups": _theme_groups(),
         },
     )
 
@@ -227,6 +233,7 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
             "promised_limit": promised_limit_text(matter),
             "fee": fee_text(matter),
             "visits": visits_text(matter),
+            "themes": themes_of_matter(matter),
         },
     )
 
@@ -248,3 +255,245 @@ def _inline_disposition(filename: str, *, fallback: str) -> str:
     """RFC 6266 with an RFC 5987 UTF-8 name, and an ASCII name for old clients."""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", fallback) + "-notice.pdf"
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# ---------- 一件事 themes ----------
+
+
+@dataclass(frozen=True)
+class SavingRow:
+    """One line of the savings panel: 分别办理 against 一件事办理."""
+
+    label: str
+    unit: str
+    separate: int
+    theme: int
+
+    @property
+    def saved(self) -> int:
+        return self.separate - self.theme
+
+    @property
+    def percent(self) -> int:
+        if self.separate <= 0 or self.saved <= 0:
+            return 0
+        return round(self.saved * 100 / self.separate)
+
+    @property
+    def bar(self) -> int:
+        """Width of the 一件事 bar as a percent of the 分别办理 bar (for the chart)."""
+        if self.separate <= 0:
+            return 0
+        return round(self.theme * 100 / self.separate)
+
+
+def _saving_rows(savings: Savings) -> list[SavingRow]:
+    return [
+        SavingRow("申请材料", "份", savings.materials_separate, savings.materials_theme),
+        SavingRow("跑动次数", "次", savings.visits_separate, savings.visits_theme),
+        SavingRow("办理时间", "个工作日", savings.days_separate, savings.days_theme),
+    ]
+
+
+def savings_line(savings: Savings) -> str:
+    """The savings in one line, e.g. 少交 5 份材料 · 少跑 3 次 · 最快 10 个工作日."""
+    parts = []
+    if (fewer := savings.materials_separate - savings.materials_theme) > 0:
+        parts.append(f"少交 {fewer} 份材料")
+    if (fewer := savings.visits_separate - savings.visits_theme) > 0:
+        parts.append(f"少跑 {fewer} 次")
+    if savings.visits_theme == 0:
+        parts.append("零跑动")
+    parts.append(f"最快 {savings.days_theme} 个工作日" if savings.days_theme else "当场办结")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ThemeCard:
+    theme: Theme
+    matter_count: int
+    department_count: int
+    savings: Savings
+
+    @property
+    def savings_line(self) -> str:
+        return savings_line(self.savings)
+
+
+def _theme_card(theme: Theme) -> ThemeCard:
+    items = list(theme.items.all())
+    return ThemeCard(
+        theme=theme,
+        matter_count=len(items),
+        department_count=len({item.matter.department_id for item in items}),
+        savings=theme_savings(theme),
+    )
+
+
+def _theme_cards() -> dict[str, list[ThemeCard]]:
+    cards: dict[str, list[ThemeCard]] = {Theme.Audience.PERSON: [], Theme.Audience.COMPANY: []}
+    for theme in published_themes():
+        cards.setdefault(theme.audience, []).append(_theme_card(theme))
+    return cards
+
+
+def _theme_groups() -> list[tuple[str, str, list[ThemeCard]]]:
+    """(audience, label, cards) for each audience that has published themes."""
+    cards = _theme_cards()
+    return [
+        (audience, label, cards[audience])
+        for audience, label in Theme.Audience.choices
+        if cards.get(audience)
+    ]
+
+
+def theme_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/themes.html", {"theme_groups": _theme_groups()})
+
+
+def _published_theme(code: str) -> Theme:
+    try:
+        return theme_by_code(code)
+    except NotFound:
+        raise Http404("一件事主题不存在或未发布") from None
+
+
+@dataclass(frozen=True)
+class QuestionOption:
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    question: ThemeQuestion
+    options: list[QuestionOption]
+    invalid: bool
+
+
+def _question_forms(
+    theme: Theme, submitted: dict[str, str], error_field: str | None = None
+) -> list[QuestionForm]:
+    """The tailoring questions as radio groups: the submitted answer checked when it is one of
+    the options, else the question's default."""
+    forms = []
+    for question in theme.questions.all():
+        pairs = list(question_options(question).items())
+        answer = submitted.get(question.code)
+        chosen = answer if answer in dict(pairs) else question.default
+        forms.append(
+            QuestionForm(
+                question=question,
+                options=[QuestionOption(v, label, v == chosen) for v, label in pairs],
+                invalid=error_field == f"answers.{question.code}",
+            )
+        )
+    return forms
+
+
+@dataclass(frozen=True)
+class DiagramNode:
+    item: ThemeMatter
+    department: str
+    limit: str
+    needs: list[str]
+
+
+def _diagram(theme: Theme, answers: dict[str, str] | None) -> list[list[DiagramNode]]:
+    layers = dependency_levels(theme, answers)
+    items = [item for layer in layers for item in layer]
+    return [
+        [
+            DiagramNode(
+                item=item,
+                department=item.matter.department.short_name or item.matter.department.name,
+                limit=short_limit_text(item.matter),
+                needs=[dep.matter.name for dep in prerequisites(item, items)],
+            )
+            for item in layer
+        ]
+        for layer in layers
+    ]
+
+
+def theme_detail(request: HttpRequest, code: str) -> HttpResponse:
+    found = _published_theme(code)
+    card = _theme_card(found)
+    return render(
+        request,
+        "portal/theme.html",
+        {
+            "theme": found,
+            "card": card,
+            "layers": _diagram(found, None),
+            "savings": _saving_rows(card.savings),
+            "savings_caption": "按全部事项均需办理计算；选择情形后，告知单按您的情形重新计算",
+            "savings_line": card.savings_line,
+            "questions": _question_forms(found, {}),
+            "departments": sorted({i.matter.department.name for i in found.items.all()}),
+        },
+    )
+
+
+def _answers(request: HttpRequest) -> dict[str, str]:
+    return {key: value.strip() for key, value in request.GET.items()}
+
+
+def _tailored(
+    request: HttpRequest, code: str
+) -> tuple[Theme, dict[str, str], dict[str, str] | None, ValidationFailed | None]:
+    """The theme, the raw answers and either the validated answers or the error."""
+    found = _published_theme(code)
+    raw = _answers(request)
+    try:
+        return found, raw, validate_answers(found, raw), None
+    except ValidationFailed as exc:
+        return found, raw, None, exc
+
+
+def _answer_error(
+    request: HttpRequest, found: Theme, raw: dict[str, str], exc: ValidationFailed
+) -> HttpResponse:
+    """The question form with the reason above it. Without any answer given (a question has no
+    default) the applicant simply has to choose first: that is not a bad request."""
+    return render(
+        request,
+        "portal/theme_notice.html",
+        {
+            "theme": found,
+            "notice": None,
+            "error": exc.message,
+            "questions": _question_forms(found, raw, exc.field),
+        },
+        status=400 if raw else 200,
+    )
+
+
+def theme_notice(request: HttpRequest, code: str) -> HttpResponse:
+    found, raw, answers, error = _tailored(request, code)
+    if error is not None:
+        return _answer_error(request, found, raw, error)
+    built = build_theme_notice(found, answers)
+    return render(
+        request,
+        "portal/theme_notice.html",
+        {
+            "theme": found,
+            "notice": built,
+            "query": urlencode(answers),
+            "savings": _saving_rows(built.savings),
+            "savings_caption": "按您选择的情形计算" if built.answers else "",
+            "questions": _question_forms(found, answers),
+        },
+    )
+
+
+def theme_notice_download(request: HttpRequest, code: str) -> HttpResponse:
+    found, raw, answers, error = _tailored(request, code)
+    if error is not None:
+        return _answer_error(request, found, raw, error)
+    built = build_theme_notice(found, answers)
+    response = HttpResponse(theme_notice_pdf(built), content_type="application/pdf")
+    response["Content-Disposition"] = _inline_disposition(built.filename, fallback=found.code)
+    return response

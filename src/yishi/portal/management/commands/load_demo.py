@@ -1,12 +1,16 @@
-"""`python -m yishi load_demo`: load the 梁子湖区 demo catalog and demo staff accounts."""
+"""`python -m yishi load_demo`: load the 梁子湖区 demo catalog, demo staff accounts and the 14
+"一件事" themes, in one transaction. It lives in portal, the top layer, because it calls the
+loaders of both catalog and themes (catalog must not import themes)."""
 
 from __future__ import annotations
 
 import unicodedata
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
+from yishi.themes.demo.loader import load_themes
 
 
 def _pad(text: str, width: int) -> str:
@@ -16,10 +20,15 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "加载梁子湖区示范数据（区划、部门、主题、事项）和示范账号；可重复运行，不会重复写入。"
+    help = (
+        "加载梁子湖区示范数据（区划、部门、主题分类、事项、一件事主题）和示范账号；"
+        "可重复运行，不会重复写入。"
+    )
 
     def handle(self, *args, **options):
-        result = load_demo()
+        with transaction.atomic():
+            result = load_demo()
+            themes = load_themes()
         self.stdout.write(result.summary())
         if result.new_accounts:
             self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
@@ -30,3 +39,5 @@ class Command(BaseCommand):
             self.stdout.write("注：示范账号仅供演示，请勿用于生产环境；首次登录后请修改密码。")
         if result.existing_accounts:
             self.stdout.write("示范账号已存在，密码见首次运行时的输出")
+        # Last, so the account table keeps its place right under the catalog summary.
+        self.stdout.write(themes.summary())

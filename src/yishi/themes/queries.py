@@ -1,0 +1,57 @@
+"""Reads of published themes, prefetched so that a theme's page, notice, form and savings are
+computed from memory in a small constant number of queries whatever the theme's size."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from yishi.catalog.models import Material
+from yishi.core.errors import NotFound
+from yishi.themes.models import FieldMapping, Theme, ThemeFormField, ThemeMatter, ThemeQuestion
+
+
+def theme_queryset() -> QuerySet[Theme]:
+    """Themes with everything the domain modules read: questions, items with their matters,
+    departments, materials and prerequisites, fields with their mappings."""
+    items = (
+        ThemeMatter.objects.select_related("matter__department")
+        .prefetch_related(
+            Prefetch("matter__materials", queryset=Material.objects.order_by("order", "id")),
+            Prefetch("depends_on", queryset=ThemeMatter.objects.only("id")),
+        )
+        .order_by("order", "id")
+    )
+    fields = ThemeFormField.objects.prefetch_related(
+        Prefetch("mappings", queryset=FieldMapping.objects.order_by("id"))
+    ).order_by("order", "id")
+    return Theme.objects.select_related("lead_department").prefetch_related(
+        Prefetch("questions", queryset=ThemeQuestion.objects.order_by("order", "id")),
+        Prefetch("items", queryset=items),
+        Prefetch("fields", queryset=fields),
+    )
+
+
+def published_themes(audience: str | None = None) -> QuerySet[Theme]:
+    """Published themes in display order, optionally for one audience (person/company),
+    prefetched like theme_by_code (a QuerySet: callers may add their own prefetches)."""
+    qs = theme_queryset().filter(status=Theme.Status.PUBLISHED)
+    if audience:
+        qs = qs.filter(audience=audience)
+    return qs.order_by("order", "code")
+
+
+def theme_by_code(code: str) -> Theme:
+    """A published theme with everything prefetched; NotFound otherwise."""
+    theme = theme_queryset().filter(code=code, status=Theme.Status.PUBLISHED).first()
+    if theme is None:
+        raise NotFound(f"主题 {code} 不存在", field="code")
+    return theme
+
+
+def themes_of_matter(matter) -> list[Theme]:
+    """The published themes in which this matter can be handled together with others."""
+    return list(
+        Theme.objects.filter(items__matter=matter, status=Theme.Status.PUBLISHED)
+        .order_by("order", "code")
+        .distinct()
+    )
