@@ -58,6 +58,25 @@ def _code_sent_note(phone: str) -> str:
     return f"验证码已发送至 {mask_phone(phone)}，{minutes}分钟内有效。"
 
 
+def _send_code(phone: str, purpose: str, errors: dict[str, str], notes: dict[str, str]) -> None:
+    """The "获取验证码" button: send a code, or put the reason beside the phone field."""
+    try:
+        services.sms_code_send(phone=phone, purpose=purpose)
+    except DomainError as exc:
+        _error_into(errors, exc, "phone")
+    else:
+        notes["sms_code"] = _code_sent_note(validate_mobile(phone).number)
+
+
+def _matching_passwords(request: HttpRequest, errors: dict[str, str]) -> str | None:
+    """The new password when both entries agree; otherwise None and the message."""
+    password = request.POST.get("password", "")
+    if password != request.POST.get("password2", ""):
+        errors["password2"] = "两次输入的密码不一致"
+        return None
+    return password
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     values = {"name": "", "id_number": "", "phone": "", "sms_code": ""}
@@ -66,17 +85,10 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "name", "id_number", "phone", "sms_code")
         if request.POST.get("action") == "send_code":
-            try:
-                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.REGISTER)
-            except DomainError as exc:
-                _error_into(errors, exc, "phone")
-            else:
-                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+            _send_code(values["phone"], SmsCode.Purpose.REGISTER, errors, notes)
         else:
-            password = request.POST.get("password", "")
-            if password != request.POST.get("password2", ""):
-                errors["password2"] = "两次输入的密码不一致"
-            else:
+            password = _matching_passwords(request, errors)
+            if password is not None:
                 try:
                     account = services.applicant_register(
                         name=values["name"],
@@ -114,12 +126,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "phone", "sms_code")
         if action == "send_code":
-            try:
-                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.LOGIN)
-            except DomainError as exc:
-                _error_into(errors, exc, "phone")
-            else:
-                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+            _send_code(values["phone"], SmsCode.Purpose.LOGIN, errors, notes)
         else:
             try:
                 user = services.applicant_login(
@@ -165,17 +172,10 @@ def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "phone", "sms_code")
         if request.POST.get("action") == "send_code":
-            try:
-                services.sms_code_send(phone=values["phone"], purpose=SmsCode.Purpose.RESET)
-            except DomainError as exc:
-                _error_into(errors, exc, "phone")
-            else:
-                notes["sms_code"] = _code_sent_note(validate_mobile(values["phone"]).number)
+            _send_code(values["phone"], SmsCode.Purpose.RESET, errors, notes)
         else:
-            password = request.POST.get("password", "")
-            if password != request.POST.get("password2", ""):
-                errors["password2"] = "两次输入的密码不一致"
-            else:
+            password = _matching_passwords(request, errors)
+            if password is not None:
                 try:
                     services.applicant_password_reset(
                         phone=values["phone"], sms_code=values["sms_code"], password=password
