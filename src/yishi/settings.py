@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yishi.people",
     "yishi.catalog",
     "yishi.themes",
+    "yishi.cases",
     "yishi.portal",
     "yishi.workbench",
 ]
@@ -136,6 +137,9 @@ OUTBOX_HTTP_TIMEOUT = env_int("YISHI_OUTBOX_HTTP_TIMEOUT", 10)
 OUTBOX_ENDPOINTS = env_json_file("YISHI_OUTBOX_ENDPOINTS", {})
 # Enqueue a delivery task right after each commit that wrote to the outbox.
 OUTBOX_KICK_ON_COMMIT = env_bool("YISHI_OUTBOX_KICK_ON_COMMIT", False)
+
+# Cases: the yellow warning starts this many working days before a deadline.
+CASE_WARN_WORKING_DAYS = env_int("YISHI_CASE_WARN_WORKING_DAYS", 2)
 
 # The district this deployment serves (GB/T 2260 code) and its display name.
 DISTRICT_CODE = env_str("YISHI_DISTRICT_CODE", "420702")

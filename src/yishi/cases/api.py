@@ -1,0 +1,218 @@
+"""办件 API: submit and read applications; window and department transitions. Thin: rules
+live in yishi.cases.services and .queries. Another applicant's application, or another
+department's sub-case, answers 404 (problem+json), never 403."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.security import django_auth
+
+from yishi.cases import deadlines, queries, services
+from yishi.cases.models import Application, SubCase
+from yishi.catalog.models import Matter
+from yishi.core.errors import ValidationFailed
+from yishi.core.idempotency import idempotent_http
+from yishi.people.models import Company
+from yishi.themes.models import Theme
+
+router = Router(tags=["办件"], auth=django_auth)
+
+
+class SubmitIn(Schema):
+    theme: str | None = Field(None, description="一件事主题编码（与 matter 二选一）")
+    matter: str | None = Field(None, description="事项实施编码（与 theme 二选一）")
+    answers: dict[str, Any] = Field(default_factory=dict, description="情形引导答案")
+    form_data: dict[str, Any] = Field(default_factory=dict, description="申请表数据")
+    company: str | None = Field(None, description="代表企业申请时的统一社会信用代码")
+
+
+class SupplementIn(Schema):
+    items: list[str] = Field(..., description="需补正的内容，逐条列出")
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ApproveIn(Schema):
+    result_name: str
+
+
+def subcase_out(subcase: SubCase, today: dt.date) -> dict[str, Any]:
+    return {
+        "id": subcase.pk,
+        "application": subcase.application.number,
+        "matter": subcase.matter.name,
+        "matter_code": subcase.matter.code,
+        "department": subcase.department.name,
+        "status": subcase.status,
+        "status_label": subcase.get_status_display(),
+        "depends_on": sorted(p.pk for p in subcase.depends_on.all()),
+        "started_on": subcase.started_on,
+        "promised_due": subcase.promised_due,
+        "legal_due": subcase.legal_due,
+        "deadline_state": deadlines.deadline_state(subcase.promised_due, today)
+        if subcase.status in queries.RUNNING
+        else deadlines.OK,
+        "result_name": subcase.result_name,
+        "reason": subcase.reason,
+    }
+
+
+def application_out(app: Application) -> dict[str, Any]:
+    today = timezone.localdate()
+    running = app.status == Application.Status.ACCEPTED
+    return {
+        "number": app.number,
+        "title": app.title,
+        "theme": app.theme.code if app.theme_id else None,
+        "matter": app.matter.code if app.matter_id else None,
+        "company": app.company.uscc if app.company_id else None,
+        "status": app.status,
+        "status_label": app.get_status_display(),
+        "channel": app.channel,
+        "supplement_items": app.supplement_items,
+        "open_supplement": [
+            item for p in app.pauses.filter(ended_on__isnull=True) for item in p.items
+        ],
+        "submitted_at": app.submitted_at,
+        "accepted_on": app.accepted_on,
+        "completed_at": app.completed_at,
+        "promised_due": app.promised_due,
+        "legal_due": app.legal_due,
+        "deadline_state": deadlines.deadline_state(app.promised_due, today)
+        if running
+        else deadlines.OK,
+        "reason": app.reason,
+        "subcases": [
+            subcase_out(s, today)
+            for s in app.subcases.select_related("matter", "department", "application")
+        ],
+    }
+
+
+def _json(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _lookup(model: type, field: str, value: str | None, label: str) -> Any:
+    if value is None:
+        return None
+    obj = model.objects.filter(**{field: value}).first()
+    if obj is None:
+        raise ValidationFailed(f"{label} {value} 不存在", field=label_field(model))
+    return obj
+
+
+def label_field(model: type) -> str:
+    return {Theme: "theme", Matter: "matter", Company: "company"}[model]
+
+
+@router.post("/applications", summary="提交申请（可带 Idempotency-Key 防重复提交）")
+def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
+    theme = _lookup(Theme, "code", payload.theme, "主题")
+    matter = _lookup(Matter, "code", payload.matter, "事项")
+    company = _lookup(Company, "uscc", payload.company, "企业")
+
+    def action() -> tuple[int, Any, int]:
+        app = services.application_submit(
+            user=request.user,
+            theme=theme,
+            matter=matter,
+            answers=payload.answers,
+            form_data=payload.form_data,
+            company=company,
+        )
+        return 201, application_out(app), app.pk
+
+    return idempotent_http(
+        request, scope=services.SUBMIT_SCOPE, payload=payload.dict(), action=action, required=False
+    )
+
+
+@router.get("/applications", summary="我的申请（工作人员：可见范围内的申请）")
+def list_applications(request: HttpRequest) -> HttpResponse:
+    apps = queries.applications_visible_to(request.user)[:200]
+    return _json(200, [application_out(a) for a in apps])
+
+
+@router.get("/applications/{number}", summary="申请详情")
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _json(200, application_out(queries.application_for(request.user, number)))
+
+
+@router.post("/applications/{number}/accept", summary="受理")
+def accept(request: HttpRequest, number: str) -> HttpResponse:
+    app = queries.application_for(request.user, number)
+    return _json(
+        200, application_out(services.application_accept(application=app, staff=request.user))
+    )
+
+
+@router.post("/applications/{number}/supplement", summary="要求补正")
+def supplement(request: HttpRequest, number: str, payload: SupplementIn) -> HttpResponse:
+    app = queries.application_for(request.user, number)
+    app = services.application_request_supplement(
+        application=app, staff=request.user, items=payload.items, note=payload.note
+    )
+    return _json(200, application_out(app))
+
+
+@router.post("/applications/{number}/supplement-provided", summary="补正材料已提交")
+def supplement_provided(request: HttpRequest, number: str) -> HttpResponse:
+    app = queries.application_for(request.user, number)
+    app = services.application_supplement_provided(application=app, user=request.user)
+    return _json(200, application_out(app))
+
+
+@router.post("/applications/{number}/refuse", summary="不予受理")
+def refuse(request: HttpRequest, number: str, payload: ReasonIn) -> HttpResponse:
+    app = queries.application_for(request.user, number)
+    app = services.application_refuse(application=app, staff=request.user, reason=payload.reason)
+    return _json(200, application_out(app))
+
+
+@router.get("/subcases", summary="本部门子件")
+def list_subcases(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    subcases = queries.subcases_visible_to(request.user).order_by("-id")[:200]
+    return _json(200, [subcase_out(s, today) for s in subcases])
+
+
+@router.post("/subcases/{subcase_id}/approve", summary="准予许可")
+def approve(request: HttpRequest, subcase_id: int, payload: ApproveIn) -> HttpResponse:
+    subcase = queries.subcase_for(request.user, subcase_id)
+    done = services.subcase_approve(
+        subcase=subcase, reviewer=request.user, result_name=payload.result_name
+    )
+    return _json(200, subcase_out(done, timezone.localdate()))
+
+
+@router.post("/subcases/{subcase_id}/refuse", summary="不予许可")
+def refuse_subcase(request: HttpRequest, subcase_id: int, payload: ReasonIn) -> HttpResponse:
+    subcase = queries.subcase_for(request.user, subcase_id)
+    done = services.subcase_refuse(subcase=subcase, reviewer=request.user, reason=payload.reason)
+    return _json(200, subcase_out(done, timezone.localdate()))
+
+
+@router.post("/subcases/{subcase_id}/supplement", summary="子件要求补正")
+def supplement_subcase(
+    request: HttpRequest, subcase_id: int, payload: SupplementIn
+) -> HttpResponse:
+    subcase = queries.subcase_for(request.user, subcase_id)
+    done = services.subcase_request_supplement(
+        subcase=subcase, reviewer=request.user, items=payload.items, note=payload.note
+    )
+    return _json(200, subcase_out(done, timezone.localdate()))

@@ -1,0 +1,583 @@
+"""Use cases of an application's life: submit, accept (one sub-case per matter, routed to its
+department), 补正, refuse, hand over (首问负责), and the department decisions on sub-cases.
+
+Every status change goes through yishi.cases.transitions. Dates default to today in
+Asia/Shanghai; pass `today=` to pin them (tests, back-dated counter entries).
+
+Outcome rule: when every sub-case is decided, the application completes if all were approved;
+if one was refused the application ends refused (不予许可), its waiting dependents having been
+cancelled because they can never start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yishi.cases import deadlines
+from yishi.cases.models import Application, Message, Pause, SubCase
+from yishi.cases.transitions import transition
+from yishi.catalog.models import Matter, MatterVersion, StaffProfile
+from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.idempotency import idempotent
+from yishi.core.outbox import outbox_enqueue
+from yishi.people.models import ApplicantAccount, Company
+from yishi.people.queries import can_act_for
+from yishi.themes.form import validate_form
+from yishi.themes.models import Theme
+from yishi.themes.tailoring import applicable_items, prerequisites, validate_answers
+
+SMS_TOPIC = "sms.case"
+SUBMIT_SCOPE = "applications.submit"
+WINDOW_ROLES = {StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR}
+REVIEW_ROLES = {StaffProfile.Role.REVIEWER, StaffProfile.Role.ADMINISTRATOR}
+AS, SS = Application.Status, SubCase.Status
+RUNNING = (SS.PENDING, SS.SUPPLEMENT_REQUESTED)
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def staff_profile(user: Any) -> StaffProfile | None:
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    return StaffProfile.objects.filter(user_id=user.pk).select_related("department").first()
+
+
+def _require_window(staff: Any) -> StaffProfile:
+    profile = staff_profile(staff)
+    if profile is None or profile.role not in WINDOW_ROLES:
+        raise PermissionDeniedError("只有窗口人员或管理员可以办理此操作", field="staff")
+    return profile
+
+
+def _require_reviewer(subcase: SubCase, reviewer: Any) -> StaffProfile:
+    """The reviewer's profile; NotFound (not 403) when the sub-case is not their department's,
+    so that its existence is not revealed."""
+    profile = staff_profile(reviewer)
+    if profile is None or profile.department_id != subcase.department_id:
+        raise NotFound("子件不存在", field="subcase")
+    if profile.role not in REVIEW_ROLES:
+        raise PermissionDeniedError("只有审批人员或管理员可以审批子件", field="reviewer")
+    return profile
+
+
+def _clean_items(items: Any) -> list[str]:
+    if not isinstance(items, list | tuple):
+        raise ValidationFailed("items：需补正内容必须是列表", field="items")
+    cleaned = [str(i).strip() for i in items if str(i).strip()]
+    if not cleaned:
+        raise ValidationFailed("items：请逐条写明需要补正的内容", field="items")
+    return cleaned
+
+
+def _required(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(f"{field}：请填写{label}", field=field)
+    return value
+
+
+def _notify(application: Application, text: str) -> None:
+    """An in-platform message and an SMS (through the outbox) to the applicant."""
+    Message.objects.create(user_id=application.applicant_id, application=application, text=text)
+    account = ApplicantAccount.objects.filter(user_id=application.applicant_id).first()
+    phone = (account.phone if account else "") or application.person.phone
+    if phone:
+        outbox_enqueue(
+            topic=SMS_TOPIC,
+            destination=settings.SMS_DESTINATION,
+            payload={
+                "phone": phone,
+                "template": "case_status",
+                "number": application.number,
+                "text": f"【{settings.SITE_NAME}】{text}",
+            },
+        )
+
+
+def _claim_first_owner(application: Application, staff: Any) -> None:
+    if application.first_owner_id is None:
+        application.first_owner = staff
+        application.save(update_fields=["first_owner"])
+
+
+def _next_number(day: dt.date) -> str:
+    prefix = f"YS{day:%Y%m%d}"
+    last = (
+        Application.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    seq = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{seq:06d}"
+
+
+# ---------------------------------------------------------------- submission
+
+
+def _submit(
+    *,
+    user: Any,
+    theme: Theme | None,
+    matter: Matter | None,
+    answers: Mapping[str, Any] | None,
+    form_data: Any,
+    company: Company | None,
+    channel: str,
+    staff: Any,
+    today: dt.date,
+) -> Application:
+    if (theme is None) == (matter is None):
+        raise ValidationFailed("请选择一个一件事主题或一个事项（二者只能选一）", field="theme")
+    account = ApplicantAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
+    if account is None:
+        raise PermissionDeniedError("只有已注册的申请人可以提交申请", field="user")
+    if channel not in Application.Channel.values:
+        raise ValidationFailed(f"channel：不支持的申请渠道 {channel}", field="channel")
+    if channel == Application.Channel.COUNTER:
+        _require_window(staff)
+    if form_data is None:
+        form_data = {}
+    if not isinstance(form_data, dict):
+        raise ValidationFailed("form_data：申请表数据必须是对象", field="form_data")
+    if theme is not None:
+        if theme.status != Theme.Status.PUBLISHED:
+            raise ValidationFailed(f"主题「{theme.name}」未发布，不能申请", field="theme")
+        cleaned_answers = validate_answers(theme, answers)
+        if not applicable_items(theme, cleaned_answers):
+            raise ValidationFailed("按所选情形没有需要办理的事项", field="answers")
+        cleaned_form = validate_form(theme, cleaned_answers, form_data)
+        needs_company = theme.audience == Theme.Audience.COMPANY
+    else:
+        if matter.status != Matter.Status.PUBLISHED:
+            raise ValidationFailed(f"事项「{matter.name}」未发布，不能申请", field="matter")
+        cleaned_answers, cleaned_form = {}, dict(form_data)
+        needs_company = matter.audience == Matter.Audience.COMPANY
+    if company is not None and not can_act_for(user, company):
+        raise PermissionDeniedError(f"您无权代表「{company.name}」办理", field="company")
+    if needs_company and company is None:
+        raise ValidationFailed("该事项面向法人，请选择申请企业", field="company")
+
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    number=_next_number(today),
+                    applicant=user,
+                    person=account.person,
+                    company=company,
+                    theme=theme,
+                    matter=matter,
+                    answers=cleaned_answers,
+                    form_data=cleaned_form,
+                    channel=channel,
+                    created_by=staff if channel == Application.Channel.COUNTER else None,
+                    first_owner=staff if channel == Application.Channel.COUNTER else None,
+                )
+            break
+        except IntegrityError:
+            continue  # another submission took the number: take the next one
+    else:
+        raise Conflict("申请编号生成冲突，请重试", field="number")
+    application = transition(
+        application, "submit", actor=staff or user, fields={"submitted_at": timezone.now()}
+    )
+    _notify(
+        application, f"您的申请「{application.title}」（{application.number}）已提交，等待受理。"
+    )
+    return application
+
+
+def application_submit(
+    *,
+    user: Any,
+    theme: Theme | None = None,
+    matter: Matter | None = None,
+    answers: Mapping[str, Any] | None = None,
+    form_data: Any = None,
+    company: Company | None = None,
+    idempotency_key: str | None = None,
+    channel: str = Application.Channel.ONLINE,
+    staff: Any = None,
+    today: dt.date | None = None,
+) -> Application:
+    """Submit an application; with an Idempotency-Key a repeat returns the same one."""
+    day = _today(today)
+
+    def action() -> tuple[int, dict, int]:
+        app = _submit(
+            user=user,
+            theme=theme,
+            matter=matter,
+            answers=answers,
+            form_data=form_data,
+            company=company,
+            channel=channel,
+            staff=staff,
+            today=day,
+        )
+        return 201, {"number": app.number}, app.pk
+
+    outcome = idempotent(
+        key=idempotency_key,
+        scope=SUBMIT_SCOPE,
+        owner=f"user:{user.pk}",
+        request={
+            "theme": theme.code if theme else None,
+            "matter": matter.code if matter else None,
+            "answers": dict(answers or {}),
+            "form_data": form_data if isinstance(form_data, dict) else form_data,
+            "company": company.pk if company else None,
+            "channel": channel,
+        },
+        action=action,
+    )
+    return Application.objects.get(pk=int(outcome.resource_id))
+
+
+# ---------------------------------------------------------------- window
+
+
+def _version_at(matter: Matter, at: dt.datetime | None) -> MatterVersion | None:
+    versions = MatterVersion.objects.filter(matter=matter)
+    if at is not None:
+        versions = versions.filter(published_at__lte=at)
+    return versions.order_by("-number").first()
+
+
+def _limits(matter: Matter, version: MatterVersion | None) -> tuple[int, int]:
+    snapshot = version.snapshot if version is not None else {}
+    promised = snapshot.get("promised_limit_days", matter.promised_limit_days) or 0
+    legal = snapshot.get("legal_limit_days", matter.legal_limit_days) or promised
+    return int(promised), int(max(legal, promised))
+
+
+def _start_subcase(subcase: SubCase, *, day: dt.date, actor: Any) -> SubCase:
+    spans = deadlines.pause_spans(subcase.application.pauses.all())
+    return transition(
+        subcase,
+        "start",
+        actor=actor,
+        fields={
+            "started_on": day,
+            "promised_due": deadlines.due(day, subcase.promised_days, spans),
+            "legal_due": deadlines.due(day, subcase.legal_days, spans),
+        },
+    )
+
+
+def _create_subcases(application: Application) -> list[SubCase]:
+    if application.theme_id:
+        items = applicable_items(application.theme, application.answers)
+        plan = [(item, item.matter, prerequisites(item, items)) for item in items]
+    else:
+        plan = [(None, application.matter, [])]
+    by_item: dict[int, SubCase] = {}
+    created = []
+    for order, (item, matter, _needs) in enumerate(plan):
+        version = _version_at(matter, application.submitted_at)
+        promised, legal = _limits(matter, version)
+        subcase = SubCase.objects.create(
+            application=application,
+            theme_item=item,
+            matter=matter,
+            matter_version=version,
+            department_id=matter.department_id,
+            promised_days=promised,
+            legal_days=legal,
+            order=order,
+        )
+        if item is not None:
+            by_item[item.pk] = subcase
+        created.append(subcase)
+    for (_item, _matter, needs), subcase in zip(plan, created, strict=True):
+        if needs:
+            subcase.depends_on.set([by_item[n.pk] for n in needs])
+    return created
+
+
+def application_accept(
+    *, application: Application, staff: Any, today: dt.date | None = None
+) -> Application:
+    """Accept: the legal clock starts, one sub-case per applicable matter goes to its
+    department; those without prerequisites start now, the others wait."""
+    day = _today(today)
+    _require_window(staff)
+    with transaction.atomic():
+        app = transition(
+            application,
+            "accept",
+            actor=staff,
+            fields={"accepted_at": timezone.now(), "accepted_on": day, "supplement_items": []},
+        )
+        _claim_first_owner(app, staff)
+        subcases = _create_subcases(app)
+        needs = {s.pk: [p.pk for p in s.depends_on.all()] for s in subcases}
+        app.promised_chain_days = deadlines.longest_chain(
+            {s.pk: s.promised_days for s in subcases}, needs
+        )
+        app.legal_chain_days = deadlines.longest_chain(
+            {s.pk: s.legal_days for s in subcases}, needs
+        )
+        app.promised_due = deadlines.due(day, app.promised_chain_days, [])
+        app.legal_due = deadlines.due(day, app.legal_chain_days, [])
+        app.save(
+            update_fields=["promised_chain_days", "legal_chain_days", "promised_due", "legal_due"]
+        )
+        for subcase in subcases:
+            if not needs[subcase.pk]:
+                _start_subcase(subcase, day=day, actor=staff)
+        _notify(
+            app,
+            f"您的申请「{app.title}」（{app.number}）已受理，承诺办结日期 {app.promised_due}。",
+        )
+    return app
+
+
+def application_request_supplement(
+    *,
+    application: Application,
+    staff: Any,
+    items: list[str],
+    note: str = "",
+    today: dt.date | None = None,
+) -> Application:
+    """补正: before acceptance the application waits for the applicant; after acceptance the
+    clock of the whole application stops (a Pause) until the supplement comes back."""
+    day = _today(today)
+    _require_window(staff)
+    wanted = _clean_items(items)
+    listing = "；".join(f"{n}. {text}" for n, text in enumerate(wanted, 1))
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status == AS.ACCEPTED:
+            if current.pauses.filter(ended_on__isnull=True).exists():
+                raise Conflict("该申请已在补正中，计时已暂停", field="status")
+            app = transition(current, "pause", actor=staff, note=listing)
+            Pause.objects.create(
+                application=app,
+                kind=Pause.Kind.SUPPLEMENT,
+                items=wanted,
+                started_on=day,
+                reason=note,
+            )
+        else:
+            app = transition(
+                current,
+                "request_supplement",
+                actor=staff,
+                note=listing,
+                fields={"supplement_items": wanted},
+            )
+        _claim_first_owner(app, staff)
+        _notify(app, f"您的申请「{app.title}」（{app.number}）需要补正：{listing}。")
+    return app
+
+
+def recompute_deadlines(application: Application) -> None:
+    """Every started deadline of the application again, with all closed pauses excluded."""
+    spans = deadlines.pause_spans(application.pauses.all())
+    for subcase in application.subcases.filter(started_on__isnull=False):
+        subcase.promised_due = deadlines.due(subcase.started_on, subcase.promised_days, spans)
+        subcase.legal_due = deadlines.due(subcase.started_on, subcase.legal_days, spans)
+        subcase.save(update_fields=["promised_due", "legal_due"])
+    if application.accepted_on is not None:
+        application.promised_due = deadlines.due(
+            application.accepted_on, application.promised_chain_days, spans
+        )
+        application.legal_due = deadlines.due(
+            application.accepted_on, application.legal_chain_days, spans
+        )
+        application.save(update_fields=["promised_due", "legal_due"])
+
+
+def application_supplement_provided(
+    *, application: Application, user: Any, today: dt.date | None = None
+) -> Application:
+    """The applicant (or window staff for them) brings the supplement back: the clock runs
+    again and every deadline moves by the paused working days."""
+    day = _today(today)
+    profile = staff_profile(user)
+    is_window = profile is not None and profile.role in WINDOW_ROLES
+    if not is_window and application.applicant_id != getattr(user, "pk", None):
+        raise NotFound("申请不存在", field="application")
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status != AS.ACCEPTED:
+            return transition(
+                current, "provide_supplement", actor=user, fields={"supplement_items": []}
+            )
+        open_pauses = list(current.pauses.filter(ended_on__isnull=True))
+        if not open_pauses:
+            raise Conflict("该申请当前没有待补正的内容", field="status")
+        for pause in open_pauses:
+            if day < pause.started_on:
+                raise ValidationFailed("today：补正日期早于暂停开始日期", field="today")
+            pause.ended_on = day
+            pause.save(update_fields=["ended_on"])
+        app = transition(current, "resume", actor=user)
+        for subcase in app.subcases.filter(status=SS.SUPPLEMENT_REQUESTED):
+            transition(subcase, "provide_supplement", actor=user)
+        recompute_deadlines(app)
+        _notify(app, f"您的申请「{app.title}」（{app.number}）补正已收到，恢复计时。")
+    return app
+
+
+def application_refuse(
+    *, application: Application, staff: Any, reason: str, today: dt.date | None = None
+) -> Application:
+    _require_window(staff)
+    reason = _required(reason, "reason", "不予受理的理由")
+    with transaction.atomic():
+        app = transition(application, "refuse", actor=staff, note=reason, fields={"reason": reason})
+        _claim_first_owner(app, staff)
+        _notify(app, f"您的申请「{app.title}」（{app.number}）不予受理，理由：{reason}。")
+    return app
+
+
+def application_handover(
+    *, application: Application, from_staff: Any, to_staff: Any
+) -> Application:
+    """首问负责 handed to another window staff member, on the record."""
+    profile = _require_window(from_staff)
+    target = staff_profile(to_staff)
+    if target is None or target.role not in WINDOW_ROLES:
+        raise ValidationFailed("to_staff：只能移交给窗口人员或管理员", field="to_staff")
+    is_admin = profile.role == StaffProfile.Role.ADMINISTRATOR
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.first_owner_id not in (None, from_staff.pk) and not is_admin:
+            raise PermissionDeniedError("只有首问负责人本人或管理员可以移交", field="from_staff")
+        return transition(
+            current,
+            "handover",
+            actor=from_staff,
+            note=f"{from_staff.get_username()} → {to_staff.get_username()}",
+            fields={"first_owner": to_staff},
+        )
+
+
+# ---------------------------------------------------------------- departments
+
+
+def _advance(application: Application, *, day: dt.date, actor: Any) -> Application:
+    """Start waiting sub-cases whose prerequisites are all approved, cancel those that can
+    never start, and close the application when every sub-case is decided."""
+    changed = True
+    while changed:
+        changed = False
+        for subcase in application.subcases.filter(status=SS.WAITING).prefetch_related(
+            "depends_on"
+        ):
+            statuses = {p.status for p in subcase.depends_on.all()}
+            if SS.REFUSED in statuses:
+                transition(subcase, "cancel", actor=actor, note="前置事项未获批准")
+                changed = True
+            elif statuses <= {SS.APPROVED}:
+                _start_subcase(subcase, day=day, actor=actor)
+                changed = True
+    statuses = set(application.subcases.values_list("status", flat=True))
+    if statuses and statuses <= {SS.APPROVED, SS.REFUSED}:
+        now = timezone.now()
+        if SS.REFUSED in statuses:
+            application = transition(
+                application, "conclude_refused", actor=actor, fields={"completed_at": now}
+            )
+            _notify(
+                application,
+                f"您的申请「{application.title}」（{application.number}）已办结：部分事项不予许可。",
+            )
+        else:
+            application = transition(
+                application, "complete", actor=actor, fields={"completed_at": now}
+            )
+            _notify(
+                application,
+                f"您的申请「{application.title}」（{application.number}）已全部办结。",
+            )
+    return application
+
+
+def subcase_approve(
+    *, subcase: SubCase, reviewer: Any, result_name: str, today: dt.date | None = None
+) -> SubCase:
+    day = _today(today)
+    _require_reviewer(subcase, reviewer)
+    result_name = _required(result_name, "result_name", "办理结果名称")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        done = transition(
+            subcase,
+            "approve",
+            actor=reviewer,
+            fields={
+                "decided_by": reviewer,
+                "decided_at": timezone.now(),
+                "result_name": result_name,
+            },
+        )
+        _notify(app, f"您申请的「{done.matter.name}」已办结，结果：{result_name}。")
+        _advance(app, day=day, actor=reviewer)
+    return done
+
+
+def subcase_refuse(
+    *, subcase: SubCase, reviewer: Any, reason: str, today: dt.date | None = None
+) -> SubCase:
+    day = _today(today)
+    _require_reviewer(subcase, reviewer)
+    reason = _required(reason, "reason", "不予许可的理由")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        done = transition(
+            subcase,
+            "refuse",
+            actor=reviewer,
+            note=reason,
+            fields={"decided_by": reviewer, "decided_at": timezone.now(), "reason": reason},
+        )
+        _notify(app, f"您申请的「{done.matter.name}」不予许可，理由：{reason}。")
+        _advance(app, day=day, actor=reviewer)
+    return done
+
+
+def subcase_request_supplement(
+    *,
+    subcase: SubCase,
+    reviewer: Any,
+    items: list[str],
+    note: str = "",
+    today: dt.date | None = None,
+) -> SubCase:
+    """A department asks for 补正: the sub-case waits and the application's clock stops."""
+    day = _today(today)
+    _require_reviewer(subcase, reviewer)
+    wanted = _clean_items(items)
+    listing = "；".join(f"{n}. {text}" for n, text in enumerate(wanted, 1))
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        if app.status == AS.ACCEPTED and app.pauses.filter(ended_on__isnull=True).exists():
+            raise Conflict("该申请已在补正中，计时已暂停", field="status")
+        done = transition(subcase, "request_supplement", actor=reviewer, note=listing)
+        app = transition(app, "pause", actor=reviewer, note=listing)
+        Pause.objects.create(
+            application=app,
+            subcase=done,
+            kind=Pause.Kind.SUPPLEMENT,
+            items=wanted,
+            started_on=day,
+            reason=note,
+        )
+        _notify(app, f"您申请的「{done.matter.name}」需要补正：{listing}。")
+    return done
