@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("workbench/", include("yishi.workbench.urls")),
     path("account/", include("yishi.portal.account_urls")),
+    path("apply/", include("yishi.portal.apply_urls")),
     path("", include("yishi.portal.urls")),
 ]
 

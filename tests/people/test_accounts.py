@@ -385,3 +385,28 @@ def test_the_admin_revokes_authorisations_through_the_service(admin_client):
     assert "已撤销 1 项授权" in response.content.decode()
     assert CompanyAgent.objects.get().revoked_at is not None
     assert AuditEntry.objects.filter(action="company_agent.revoke").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_walk_in_account_is_marked_as_registered_at_the_counter_by_the_staff_member():
+    from django.contrib.auth import get_user_model
+
+    from yishi.core.models import AuditEntry
+    from yishi.core.synthetic import make_ric
+    from yishi.people.models import ApplicantAccount
+    from yishi.people.services import applicant_account_at_counter
+
+    staff = get_user_model().objects.create_user("window9", password="pw-5f4e3d2c", is_staff=True)
+    id_number = make_ric(region_code="420702", birth=datetime.date(1985, 6, 1), seq=17)
+
+    account = applicant_account_at_counter(
+        id_number=id_number, name="柯晓梅", phone="", staff=staff
+    )
+    again = applicant_account_at_counter(id_number=id_number, name="柯晓梅", staff=staff)
+
+    assert account.source == ApplicantAccount.Source.COUNTER
+    assert again.pk == account.pk
+    assert not account.user.has_usable_password()
+    entry = AuditEntry.objects.get(action="applicant.register_counter")
+    assert entry.actor == "window9"
+    assert id_number not in str(entry.data)

@@ -60,6 +60,7 @@ class ApplicantAccount(models.Model):
     class Source(models.TextChoices):
         LOCAL = "local", "本地注册"
         OIDC = "oidc", "统一身份认证"
+        COUNTER = "counter", "窗口代为登记"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

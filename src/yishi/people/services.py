@@ -457,12 +457,42 @@ def applicant_account_from_claims(
 ) -> ApplicantAccount:
     """The account for a person the province's unified identity vouched for: found by ID
     number, or created (with the Person when the registry does not know them yet)."""
+    return _verified_account(
+        id_number=id_number,
+        name=name,
+        phone=phone,
+        source=ApplicantAccount.Source.OIDC,
+        username_prefix="sso",
+        actor=None,
+    )
+
+
+def applicant_account_at_counter(
+    *, id_number: str, name: str, phone: str = "", staff
+) -> ApplicantAccount:
+    """The account of a walk-in applicant whose ID card the window staff checked in person:
+    found by ID number, or created. The applicant can later set a password by SMS reset."""
+    return _verified_account(
+        id_number=id_number,
+        name=name,
+        phone=phone,
+        source=ApplicantAccount.Source.COUNTER,
+        username_prefix="ctr",
+        actor=staff,
+    )
+
+
+def _verified_account(
+    *, id_number: str, name: str, phone: str, source: str, username_prefix: str, actor
+) -> ApplicantAccount:
+    """Find or create the account of a person whose identity was verified elsewhere (the IdP,
+    or staff at the counter), without a usable password."""
     ric = validate_ric(id_number, field="id_number")
     name = _required_text(name, field="name", label="姓名", max_length=NAME_MAX)
     try:
         number = validate_mobile(phone, field="phone").number if phone else ""
     except ValidationFailed:
-        number = ""  # a bad phone claim does not stop the login
+        number = ""  # a bad phone does not stop the identification
     person = person_by_id_number(ric.number)
     if person is not None:
         account = ApplicantAccount.objects.filter(person=person).select_related("user").first()
@@ -473,21 +503,23 @@ def applicant_account_from_claims(
         number, phone_index = "", ""  # someone else's account holds that phone
     with transaction.atomic():
         if person is None:
-            person = person_register(name=name, id_number=ric.number, phone=number, actor="oidc")
-        user = User(username=f"sso-{person.id_number_index[:40]}", is_staff=False)
-        user.set_unusable_password()  # the IdP is the only way in
+            person = person_register(
+                name=name, id_number=ric.number, phone=number, actor=actor or source
+            )
+        user = User(username=f"{username_prefix}-{person.id_number_index[:40]}", is_staff=False)
+        user.set_unusable_password()  # no password until the applicant sets one
         user.save()
         account = ApplicantAccount.objects.create(
             user=user,
             person=person,
             phone=number,
             phone_index=phone_index,
-            source=ApplicantAccount.Source.OIDC,
+            source=source,
             verified_at=timezone.now(),
         )
         audit_append(
-            action="applicant.register_sso",
-            actor=user,
+            action=f"applicant.register_{source}",
+            actor=actor or user,
             object_type="applicant_account",
             object_id=account.pk,
             data={"id_number": mask(ric.number), "phone": mask_phone(number)},

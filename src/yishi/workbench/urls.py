@@ -6,4 +6,17 @@ app_name = "workbench"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("applications/", views.application_list, name="applications"),
+    path("applications/new/", views.walk_in, name="walk_in"),
+    path("applications/<str:number>/", views.application_detail, name="application"),
+    path(
+        "applications/<str:number>/<slug:action>/",
+        views.application_action,
+        name="application_action",
+    ),
+    path("subcases/", views.subcase_list, name="subcases"),
+    path("subcases/<int:subcase_id>/", views.subcase_detail, name="subcase"),
+    path("subcases/<int:subcase_id>/<slug:action>/", views.subcase_action, name="subcase_action"),
+    path("files/<int:material_id>/", views.material_file, name="material_file"),
+    path("deadlines/", views.deadline_list, name="deadlines"),
 ]

@@ -3,12 +3,32 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+import datetime as dt
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yishi.cases import deadlines
+from yishi.cases import queries as case_queries
+from yishi.cases import services as cases
+from yishi.cases.models import Application, CaseMaterial, SubCase
+from yishi.cases.services import staff_profile
+from yishi.cases.transitions import ACTION_LABELS
 from yishi.catalog.models import StaffProfile
+from yishi.core.crypto import mask
+from yishi.core.errors import DomainError, NotFound, ValidationFailed
+from yishi.people.services import applicant_account_at_counter
+from yishi.themes.form import applicable_fields, field_options
+from yishi.themes.models import Theme
+from yishi.themes.queries import published_themes
+from yishi.themes.tailoring import question_options
+from yishi.workbench import queries
+from yishi.workbench.forms import SupplementForm, WalkInForm
 
 TOOLS = [
     ("admin:index", "/admin/", "管理后台", "账号、权限和全部业务数据"),
@@ -50,6 +70,367 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/home.html",
-        {"profile": profile, "role": role, "tools": _tools() if role else []},
+        {
+            "profile": profile,
+            "role": role,
+            "role_code": profile.role if profile else ("administrator" if role else ""),
+            "tools": _tools() if role else [],
+            "counts": queries.home_counts(request.user) if role else {},
+        },
         status=status,
+    )
+
+
+# ---------------------------------------------------------------- shared
+
+
+WINDOW = (StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR)
+REVIEW = (StaffProfile.Role.REVIEWER, StaffProfile.Role.ADMINISTRATOR)
+SUPERVISE = (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMINISTRATOR)
+
+
+def _profile(request: HttpRequest) -> StaffProfile | None:
+    return staff_profile(request.user)
+
+
+def _role(request: HttpRequest) -> str:
+    profile = _profile(request)
+    if profile is not None:
+        return profile.role
+    return StaffProfile.Role.ADMINISTRATOR if request.user.is_superuser else ""
+
+
+def _refuse(request: HttpRequest, needed: str) -> HttpResponse:
+    return render(request, "workbench/forbidden.html", {"needed": needed}, status=403)
+
+
+def _fail(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+
+
+# ---------------------------------------------------------------- window
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    if _role(request) not in WINDOW:
+        return _refuse(request, "窗口人员或管理员")
+    rows = [{"app": app, "id_masked": mask(app.person.id_number)} for app in queries.window_queue()]
+    return render(request, "workbench/application_list.html", {"rows": rows})
+
+
+def _application_page(
+    request: HttpRequest, application: Application, *, status: int = 200, supplement=None
+) -> HttpResponse:
+    lines = queries.checklist(application)
+    missing = [line.name for line in lines if line.state != "exempt"]
+    context = {
+        "app": application,
+        "id_masked": mask(application.person.id_number),
+        "rows": queries.form_rows(application),
+        "lines": lines,
+        "subcases": application.subcases.select_related("matter", "department"),
+        "colleagues": queries.window_colleagues(request.user.pk),
+        "supplement": supplement or SupplementForm(lines=missing),
+        "can_decide": application.status
+        in (Application.Status.SUBMITTED, Application.Status.SUPPLEMENT_REQUESTED),
+        "open_pause": application.pauses.filter(ended_on__isnull=True).first(),
+        "events": [
+            {"e": e, "label": ACTION_LABELS.get(e.action, e.action)}
+            for e in application.events.select_related("actor", "subcase__matter").order_by(
+                "at", "id"
+            )
+        ],
+    }
+    return render(request, "workbench/application_detail.html", context, status=status)
+
+
+def _window_application(request: HttpRequest, number: str) -> Application:
+    application = (
+        Application.objects.select_related("theme", "matter", "person", "company", "first_owner")
+        .filter(number=number)
+        .first()
+    )
+    if application is None:
+        raise Http404(f"申请 {number} 不存在")
+    return application
+
+
+@login_required
+def application_detail(request: HttpRequest, number: str) -> HttpResponse:
+    if _role(request) not in WINDOW:
+        return _refuse(request, "窗口人员或管理员")
+    return _application_page(request, _window_application(request, number))
+
+
+@login_required
+@require_POST
+def application_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One POST per window decision; a domain error comes back on the same page with its
+    status (409, 422 …) instead of a redirect."""
+    if _role(request) not in WINDOW:
+        return _refuse(request, "窗口人员或管理员")
+    application = _window_application(request, number)
+    supplement = None
+    try:
+        if action == "accept":
+            cases.application_accept(application=application, staff=request.user)
+            messages.success(request, f"申请 {number} 已受理，子件已分送各承办部门。")
+        elif action == "supplement":
+            lines = [line.name for line in queries.checklist(application)]
+            supplement = SupplementForm(request.POST, lines=lines)
+            supplement.is_valid()
+            cases.application_request_supplement(
+                application=application,
+                staff=request.user,
+                items=supplement.wanted(),
+                note=supplement.cleaned_data.get("note", ""),
+            )
+            messages.success(request, f"已通知申请人补正（申请 {number}）。")
+        elif action == "refuse":
+            cases.application_refuse(
+                application=application, staff=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"申请 {number} 已不予受理，理由已告知申请人。")
+        elif action == "supplement_received":
+            cases.application_supplement_provided(application=application, user=request.user)
+            messages.success(request, f"申请 {number} 的补正材料已收到。")
+        elif action == "handover":
+            target = (
+                queries.window_colleagues(request.user.pk)
+                .filter(user_id=request.POST.get("to_staff") or 0)
+                .first()
+            )
+            if target is None:
+                raise ValidationFailed("to_staff：请选择移交给哪位窗口人员", field="to_staff")
+            cases.application_handover(
+                application=application, from_staff=request.user, to_staff=target.user
+            )
+            messages.success(request, f"首问负责已移交给 {target.user.get_username()}。")
+        else:
+            raise Http404("没有这个操作")
+    except DomainError as error:
+        _fail(request, error)
+        application.refresh_from_db()
+        return _application_page(request, application, status=error.status, supplement=supplement)
+    return redirect("workbench:application", number=number)
+
+
+# ---------------------------------------------------------------- walk-in
+
+
+def _question_rows(theme: Theme, posted: dict) -> list[dict]:
+    return [
+        {
+            "q": q,
+            "options": question_options(q),
+            "value": posted.get(f"q_{q.code}", q.default),
+        }
+        for q in theme.questions.all()
+    ]
+
+
+def _field_rows(theme: Theme, posted: dict) -> list[dict]:
+    return [
+        {"f": f, "options": field_options(f), "value": posted.get(f"f_{f.key}", "")}
+        for f in applicable_fields(theme, None)
+    ]
+
+
+@login_required
+def walk_in(request: HttpRequest) -> HttpResponse:
+    """窗口代办: the staff member enters the applicant's ID and the form and submits at the
+    counter; the person is found by ID number or registered on the spot."""
+    if _role(request) not in WINDOW:
+        return _refuse(request, "窗口人员或管理员")
+    themes = published_themes("person")
+    data = request.POST if request.method == "POST" else request.GET
+    theme = themes.filter(code=data.get("theme") or "").first()
+    form = WalkInForm(
+        request.POST if request.method == "POST" else None,
+        initial={"theme": theme.code if theme else ""},
+        themes=[(t.code, t.name) for t in themes],
+    )
+    status = 200
+    if request.method == "POST" and theme is not None and form.is_valid():
+        answers = {q.code: request.POST.get(f"q_{q.code}", "") for q in theme.questions.all()}
+        form_data = {
+            f.key: request.POST.get(f"f_{f.key}", "")
+            for f in applicable_fields(theme, None)
+            if request.POST.get(f"f_{f.key}", "") != ""
+        }
+        try:
+            account = applicant_account_at_counter(
+                id_number=form.cleaned_data["id_number"],
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                staff=request.user,
+            )
+            application = cases.application_submit(
+                user=account.user,
+                theme=theme,
+                answers=answers,
+                form_data=form_data,
+                channel=Application.Channel.COUNTER,
+                staff=request.user,
+            )
+        except DomainError as error:
+            _fail(request, error)
+            status = error.status
+        else:
+            messages.success(request, f"已代申请人提交，申请编号 {application.number}。")
+            return redirect("workbench:application", number=application.number)
+    context = {
+        "form": form,
+        "theme": theme,
+        "questions": _question_rows(theme, data) if theme else [],
+        "fields": _field_rows(theme, data) if theme else [],
+    }
+    return render(request, "workbench/walk_in.html", context, status=status)
+
+
+# ---------------------------------------------------------------- reviewers
+
+
+def _badge(due: dt.date | None, status: str) -> dict[str, str]:
+    if status not in queries.RUNNING:
+        return {}
+    state = deadlines.deadline_state(due, timezone.localdate())
+    return {"state": state, "label": BADGE_LABELS[state]}
+
+
+BADGE_LABELS = {deadlines.OK: "正常", deadlines.WARNING: "临近", deadlines.OVERDUE: "超期"}
+
+
+@login_required
+def subcase_list(request: HttpRequest) -> HttpResponse:
+    profile = _profile(request)
+    if profile is None or profile.role not in REVIEW:
+        return _refuse(request, "审批人员或管理员")
+    rows = [
+        {"s": s, "badge": _badge(s.promised_due, s.status)}
+        for s in queries.department_subcases(profile.department_id)
+    ]
+    return render(request, "workbench/subcase_list.html", {"rows": rows, "profile": profile})
+
+
+def _subcase_page(request: HttpRequest, subcase: SubCase, *, status: int = 200) -> HttpResponse:
+    application = subcase.application
+    context = {
+        "s": subcase,
+        "app": application,
+        "id_masked": mask(application.person.id_number),
+        "rows": queries.form_rows(application),
+        "lines": queries.checklist(application),
+        "prerequisites": subcase.depends_on.select_related("matter", "department"),
+        "badge": _badge(subcase.promised_due, subcase.status),
+        "can_decide": subcase.status in queries.RUNNING,
+        "can_supplement": subcase.status == SubCase.Status.PENDING,
+    }
+    return render(request, "workbench/subcase_detail.html", context, status=status)
+
+
+def _review_subcase(request: HttpRequest, subcase_id: int) -> SubCase:
+    try:
+        subcase = case_queries.subcase_for(request.user, subcase_id)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    return subcase
+
+
+@login_required
+def subcase_detail(request: HttpRequest, subcase_id: int) -> HttpResponse:
+    profile = _profile(request)
+    if profile is None or profile.role not in REVIEW:
+        return _refuse(request, "审批人员或管理员")
+    return _subcase_page(request, _review_subcase(request, subcase_id))
+
+
+@login_required
+@require_POST
+def subcase_action(request: HttpRequest, subcase_id: int, action: str) -> HttpResponse:
+    profile = _profile(request)
+    if profile is None or profile.role not in REVIEW:
+        return _refuse(request, "审批人员或管理员")
+    subcase = _review_subcase(request, subcase_id)
+    try:
+        if action == "approve":
+            cases.subcase_approve(
+                subcase=subcase,
+                reviewer=request.user,
+                result_name=request.POST.get("result_name", ""),
+            )
+            messages.success(request, f"「{subcase.matter.name}」已准予。")
+        elif action == "refuse":
+            cases.subcase_refuse(
+                subcase=subcase, reviewer=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"「{subcase.matter.name}」不予许可，理由已告知申请人。")
+        elif action == "supplement":
+            text = request.POST.get("items", "").replace("；", "\n")
+            cases.subcase_request_supplement(
+                subcase=subcase,
+                reviewer=request.user,
+                items=[line for line in text.splitlines() if line.strip()],
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, "已通知申请人补正，计时暂停。")
+        else:
+            raise Http404("没有这个操作")
+    except DomainError as error:
+        _fail(request, error)
+        subcase.refresh_from_db()
+        return _subcase_page(request, subcase, status=error.status)
+    return redirect("workbench:subcase", subcase_id=subcase.pk)
+
+
+# ---------------------------------------------------------------- supervisors
+
+
+@login_required
+def deadline_list(request: HttpRequest) -> HttpResponse:
+    if _role(request) not in SUPERVISE:
+        return _refuse(request, "监管人员或管理员")
+    departments = queries.departments_with_subcases()
+    chosen = request.GET.get("department") or ""
+    department = departments.filter(pk=chosen).first() if chosen.isdigit() else None
+    rows = queries.deadline_rows(department_id=department.pk if department else None)
+    context = {
+        "rows": rows,
+        "departments": departments,
+        "department": department,
+        "labels": BADGE_LABELS,
+        "overdue": sum(r.state == deadlines.OVERDUE for r in rows),
+        "warning": sum(r.state == deadlines.WARNING for r in rows),
+    }
+    return render(request, "workbench/deadlines.html", context)
+
+
+# ---------------------------------------------------------------- files
+
+
+@login_required
+def material_file(request: HttpRequest, material_id: int) -> HttpResponse:
+    """A stored material file, for staff only: window staff see every application's files,
+    reviewers only those of applications with a sub-case of their department."""
+    profile = _profile(request)
+    role = _role(request)
+    materials = CaseMaterial.objects.select_related("stored_file").filter(
+        pk=material_id, stored_file__isnull=False
+    )
+    if role not in WINDOW:
+        if profile is None or profile.role not in REVIEW + SUPERVISE:
+            raise Http404("文件不存在")
+        if profile.role == StaffProfile.Role.REVIEWER:
+            materials = materials.filter(
+                application__subcases__department_id=profile.department_id
+            ).distinct()
+    material = materials.first()
+    if material is None:
+        raise Http404("文件不存在")
+    stored = material.stored_file
+    return FileResponse(
+        stored.file.open("rb"),
+        content_type=stored.content_type,
+        filename=stored.original_name or material.name,
     )

@@ -1,0 +1,436 @@
+"""Online application pages (在线办理) and the applicant's tracking pages (我的申请).
+
+Steps of a theme: 1 tailoring answers → 2 the one form (prefilled) → 3 materials, each once
+→ 4 review, pledge (signature) and submit under an Idempotency-Key. The draft application
+row is saved at every step. Thin: each POST calls one service of yishi.cases.drafts or
+yishi.cases.services and shows a domain error's Chinese message beside the field it names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from yishi.cases import deadlines, drafts
+from yishi.cases.models import Application, SubCase
+from yishi.cases.queries import application_for
+from yishi.cases.services import application_supplement_provided
+from yishi.cases.transitions import ACTION_LABELS
+from yishi.catalog.models import Matter
+from yishi.core.errors import DomainError, NotFound, ValidationFailed
+from yishi.people.models import Company
+from yishi.people.queries import acting_companies
+from yishi.portal.views import _question_forms
+from yishi.themes.form import applicable_fields, field_options, form_schema, prefill, validate_form
+from yishi.themes.models import Theme, ThemeFormField
+from yishi.themes.queries import theme_by_code
+from yishi.themes.tailoring import answer_label
+
+LOGIN_URL = "/account/login/"
+MAX_INPUT = 500
+STEPS = ("情形选择", "填写申请表", "上传材料", "确认提交")
+BADGES = {deadlines.OK: "正常", deadlines.WARNING: "临近", deadlines.OVERDUE: "超期"}
+
+applicant_page = login_required(login_url=LOGIN_URL)
+
+
+def _draft(request: HttpRequest, draft_id: int) -> Application:
+    try:
+        return drafts.draft_for(request.user, draft_id)
+    except NotFound:
+        raise Http404("草稿不存在或已提交") from None
+
+
+def _ctx(draft: Application | None, step: int, **extra: Any) -> dict[str, Any]:
+    return {"draft": draft, "step": step, "steps": STEPS, **extra}
+
+
+# ---------------------------------------------------------------- step 1: answers
+
+
+def _answers_page(
+    request: HttpRequest, theme: Theme, draft: Application | None, values: dict[str, str]
+) -> HttpResponse:
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            draft = drafts.draft_save(
+                user=request.user,
+                theme=theme if draft is None else None,
+                answers=values,
+                application=draft,
+            )
+        except DomainError as exc:
+            error, status = exc, 400
+        else:
+            return redirect("apply:form", draft_id=draft.pk)
+    return render(
+        request,
+        "portal/apply/answers.html",
+        _ctx(
+            draft,
+            1,
+            theme=theme,
+            error=error.message if error else "",
+            questions=_question_forms(theme, values, error.field if error else None),
+        ),
+        status=status,
+    )
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def start_theme(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        theme = theme_by_code(code)
+    except NotFound:
+        raise Http404("一件事主题不存在或未发布") from None
+    values = {
+        k: v.strip()[:MAX_INPUT] for k, v in request.POST.items() if k != "csrfmiddlewaretoken"
+    }
+    return _answers_page(request, theme, None, values)
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def start_matter(request: HttpRequest, code: str) -> HttpResponse:
+    """A single matter has no tailoring: GET shows what will be asked, POST opens the draft."""
+    matter = Matter.objects.filter(code=code, status=Matter.Status.PUBLISHED).first()
+    if matter is None:
+        raise Http404("事项不存在或未发布")
+    error = ""
+    if request.method == "POST":
+        try:
+            draft = drafts.draft_save(user=request.user, matter=matter)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("apply:materials", draft_id=draft.pk)
+    return render(
+        request,
+        "portal/apply/start_matter.html",
+        _ctx(None, 1, matter=matter, error=error),
+        status=400 if error else 200,
+    )
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def answers(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    if request.method == "POST":
+        values = {
+            k: v.strip()[:MAX_INPUT] for k, v in request.POST.items() if k != "csrfmiddlewaretoken"
+        }
+    else:
+        values = dict(draft.answers)
+    return _answers_page(request, draft.theme, draft, values)
+
+
+# ---------------------------------------------------------------- step 2: the one form
+
+
+@dataclass(frozen=True)
+class FormRow:
+    field: ThemeFormField
+    value: str
+    hint: str
+    error: str
+    options: list[tuple[str, str]]
+    input_type: str
+
+
+INPUT_TYPES = {
+    ThemeFormField.Kind.DATE: "date",
+    ThemeFormField.Kind.MOBILE: "tel",
+    ThemeFormField.Kind.NUMBER: "text",
+}
+
+
+def _form_rows(draft: Application, values: dict[str, Any], errors: dict[str, str]) -> list:
+    if not draft.theme_id:
+        return []
+    props = form_schema(draft.theme, draft.answers)["properties"]
+    return [
+        FormRow(
+            field=f,
+            value=str(values.get(f.key, "") or ""),
+            hint=props.get(f.key, {}).get("description", ""),
+            error=errors.get(f.key, ""),
+            options=list(field_options(f).items()),
+            input_type=INPUT_TYPES.get(f.kind, "text"),
+        )
+        for f in applicable_fields(draft.theme, draft.answers)
+    ]
+
+
+def _companies(request: HttpRequest, draft: Application) -> list[Company]:
+    """The companies the applicant may act for, when the theme is for companies."""
+    if draft.theme_id and draft.theme.audience == Theme.Audience.COMPANY:
+        return acting_companies(request.user)
+    return []
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def form(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    errors: dict[str, str] = {}
+    fields = applicable_fields(draft.theme, draft.answers) if draft.theme_id else []
+    keys = [f.key for f in fields]
+    companies = _companies(request, draft)
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip()[:MAX_INPUT] for k in keys}
+        chosen = next((c for c in companies if str(c.pk) == request.POST.get("company")), None)
+        draft = drafts.draft_save(
+            user=request.user, form_data=values, company=chosen, application=draft
+        )
+        try:
+            if companies and draft.company_id is None:
+                raise ValidationFailed("请选择申请企业", field="company")
+            if draft.theme_id:
+                validate_form(draft.theme, draft.answers, values)
+        except DomainError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            return redirect("apply:materials", draft_id=draft.pk)
+    else:
+        values = {
+            **(prefill(draft.theme, person=draft.person, company=draft.company) if fields else {}),
+            **{k: v for k, v in draft.form_data.items() if v not in ("", None)},
+        }
+    return render(
+        request,
+        "portal/apply/form.html",
+        _ctx(draft, 2, rows=_form_rows(draft, values, errors), errors=errors, companies=companies),
+        status=400 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- step 3: materials
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    key: str
+    line: Any
+    upload: bool
+    reason: str
+    stored: Any
+    error: str
+
+
+def _exempt_reason(line: Any) -> str:
+    if line.produced_in_theme:
+        return f"由本次办理的「{line.produced_by}」产生，无需提交"
+    if line.licence_type:
+        return f"通过电子证照库调取「{line.licence_type}」，无需提交"
+    return "通过数据共享获取，无需提交"
+
+
+def _material_rows(draft: Application, errors: dict[str, str]) -> list[MaterialRow]:
+    have = {m.kind: m for m in draft.materials.select_related("stored_file")}
+    rows = []
+    for line in drafts.draft_lines(draft):
+        key = drafts.line_key(line)
+        upload = drafts.needs_upload(line)
+        rows.append(
+            MaterialRow(
+                key=key,
+                line=line,
+                upload=upload,
+                reason="" if upload else _exempt_reason(line),
+                stored=have.get(key),
+                error=errors.get(f"material.{key}", ""),
+            )
+        )
+    return rows
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def materials(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = _draft(request, draft_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for line in drafts.draft_lines(draft):
+            key = drafts.line_key(line)
+            upload = request.FILES.get(f"material.{key}")
+            if upload is None or not drafts.needs_upload(line):
+                continue
+            try:
+                drafts.material_attach(
+                    application=draft,
+                    user=request.user,
+                    kind=key,
+                    name=line.name,
+                    upload_name=upload.name,
+                    data=upload,
+                )
+            except DomainError as exc:
+                errors[f"material.{key}"] = exc.message
+        if not errors and request.POST.get("action") == "next":
+            missing = drafts.missing_materials(draft)
+            for line in missing:
+                errors[f"material.{drafts.line_key(line)}"] = f"「{line.name}」：请上传该材料"
+            if not missing:
+                return redirect("apply:review", draft_id=draft.pk)
+    return render(
+        request,
+        "portal/apply/materials.html",
+        _ctx(draft, 3, rows=_material_rows(draft, errors), errors=errors),
+        status=400 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- step 4: review and submit
+
+
+def _review_context(draft: Application, error: str = "") -> dict[str, Any]:
+    questions = list(draft.theme.questions.all()) if draft.theme_id else []
+    answer_rows = [(q.text, answer_label(q, draft.answers.get(q.code, ""))) for q in questions]
+    form_rows = _form_rows(draft, draft.form_data, {})
+    return _ctx(
+        draft,
+        4,
+        answer_rows=answer_rows,
+        form_rows=form_rows,
+        rows=_material_rows(draft, {}),
+        idempotency_key=str(uuid.uuid4()),
+        error=error,
+    )
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, draft_id: int) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            app = drafts.draft_submit(
+                draft_id=draft_id,
+                user=request.user,
+                idempotency_key=request.POST.get("idempotency_key") or None,
+                pledged=request.POST.get("pledge") == "yes",
+            )
+        except DomainError as exc:
+            draft = _draft(request, draft_id)
+            return render(
+                request, "portal/apply/review.html", _review_context(draft, exc.message), status=400
+            )
+        return redirect("apply:detail", number=app.number)
+    draft = _draft(request, draft_id)
+    return render(request, "portal/apply/review.html", _review_context(draft))
+
+
+# ---------------------------------------------------------------- tracking
+
+
+@dataclass(frozen=True)
+class Row:
+    app: Application
+    state: str
+    badge: str
+
+
+def _row(app: Application, today: Any) -> Row:
+    running = app.status == Application.Status.ACCEPTED
+    state = deadlines.deadline_state(app.promised_due, today) if running else ""
+    return Row(app=app, state=state, badge=BADGES.get(state, ""))
+
+
+@applicant_page
+def my_list(request: HttpRequest) -> HttpResponse:
+    mine = Application.objects.filter(applicant=request.user).select_related("theme", "matter")
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/apply/my_list.html",
+        {
+            "draft_rows": [a for a in mine if a.status == Application.Status.DRAFT],
+            "rows": [_row(a, today) for a in mine if a.status != Application.Status.DRAFT],
+        },
+    )
+
+
+def _supplement_items(app: Application) -> list[str]:
+    if app.status == Application.Status.SUPPLEMENT_REQUESTED:
+        return list(app.supplement_items)
+    if app.status == Application.Status.ACCEPTED:
+        return [item for p in app.pauses.filter(ended_on__isnull=True) for item in p.items]
+    return []
+
+
+@applicant_page
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    if number.startswith("D"):
+        raise Http404("申请不存在")
+    try:
+        app = application_for(request.user, number)
+    except NotFound:
+        raise Http404("申请不存在") from None
+    if app.applicant_id != request.user.pk:
+        raise Http404("申请不存在")
+    errors: dict[str, str] = {}
+    items = _supplement_items(app)
+    if request.method == "POST" and request.POST.get("action") == "read":
+        drafts.messages_mark_read(user=request.user, application=app)
+        return redirect("apply:detail", number=app.number)
+    if request.method == "POST" and request.POST.get("action") == "supplement" and items:
+        for n, item in enumerate(items, 1):
+            upload = request.FILES.get(f"supplement.{n}")
+            if upload is None:
+                continue
+            try:
+                drafts.material_attach(
+                    application=app,
+                    user=request.user,
+                    kind=f"supplement-{app.events.count()}-{n}",
+                    name=f"补正材料：{item}"[:150],
+                    upload_name=upload.name,
+                    data=upload,
+                )
+            except DomainError as exc:
+                errors[f"supplement.{n}"] = exc.message
+        if not errors:
+            try:
+                application_supplement_provided(application=app, user=request.user)
+            except DomainError as exc:
+                errors["supplement"] = exc.message
+            else:
+                return redirect("apply:detail", number=app.number)
+    today = timezone.localdate()
+    events = [
+        (e, ACTION_LABELS.get(e.action, e.action))
+        for e in app.events.select_related("subcase__matter").order_by("at", "id")
+    ]
+    subcases = []
+    for s in app.subcases.select_related("matter", "department"):
+        running = s.status in (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)
+        state = deadlines.deadline_state(s.promised_due, today) if running else ""
+        subcases.append((s, BADGES.get(state, ""), state))
+    return render(
+        request,
+        "portal/apply/detail.html",
+        {
+            "row": _row(app, today),
+            "app": app,
+            "events": events,
+            "subcases": subcases,
+            "supplement_items": [
+                (n, item, errors.get(f"supplement.{n}", "")) for n, item in enumerate(items, 1)
+            ],
+            "errors": errors,
+            "messages_list": list(app.messages.filter(user=request.user)),
+            "unread": app.messages.filter(user=request.user, read_at__isnull=True).count(),
+            "materials": list(app.materials.select_related("stored_file")),
+        },
+        status=400 if errors else 200,
+    )
