@@ -73,10 +73,15 @@ test-postgres:
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
 
 bench: venv
-	$(PY) bench/catalog_search.py
+	$(PY) bench/catalog_search.py; a=$$?; $(PY) bench/apply_accept.py; b=$$?; exit $$(( a || b ))
 
 bench-quick: venv
-	$(PY) bench/catalog_search.py --quick
+	$(PY) bench/catalog_search.py --quick; a=$$?; $(PY) bench/apply_accept.py --quick; b=$$?; exit $$(( a || b ))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# Apply → accept → route cycles through gunicorn on PostgreSQL (BENCH_DATABASE_URL).
+.PHONY: bench-apply
+bench-apply: venv
+	$(PY) bench/apply_accept.py $(BENCH_ARGS)

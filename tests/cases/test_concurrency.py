@@ -81,3 +81,34 @@ def test_concurrent_submissions_with_one_key_create_one_application():
     assert len(numbers) == 2
     assert numbers[0] == numbers[1]
     assert Application.objects.count() == 1
+
+
+def test_many_applicants_submitting_at_the_same_moment_all_succeed_with_distinct_numbers():
+    chain = make_chain_theme()
+    applicants = [ApplicantFactory() for _ in range(6)]
+    barrier = threading.Barrier(len(applicants))
+    numbers: list[str] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def submit(applicant):
+        try:
+            barrier.wait(timeout=10)
+            app = application_submit(
+                user=applicant.user, theme=chain["theme"], answers={}, form_data={"name": "张三"}
+            )
+            with lock:
+                numbers.append(app.number)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            with lock:
+                failures.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(a,)) for a in applicants]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert failures == []
+    assert len(set(numbers)) == len(applicants)

@@ -31,8 +31,8 @@ def by_matter(application):
 def test_submission_gets_a_public_number_and_is_submitted(submitted):
     assert submitted.status == Application.Status.SUBMITTED
     assert submitted.number.startswith("YS")
-    assert len(submitted.number) == 2 + 8 + 6
-    assert submitted.number.endswith("000001")
+    assert len(submitted.number) == 2 + 8 + 8
+    assert submitted.number[10:] == f"{submitted.pk:08d}"  # the row's serial: never collides
     assert submitted.form_data == {"name": "张三"}
 
 

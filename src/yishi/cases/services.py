@@ -12,11 +12,12 @@ cancelled because they can never start.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from yishi.cases import deadlines
@@ -111,16 +112,10 @@ def _claim_first_owner(application: Application, staff: Any) -> None:
         application.save(update_fields=["first_owner"])
 
 
-def _next_number(day: dt.date) -> str:
-    prefix = f"YS{day:%Y%m%d}"
-    last = (
-        Application.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    seq = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{seq:06d}"
+def application_number(day: dt.date, pk: int) -> str:
+    """YS + submission date + the row's serial: unique by construction, so concurrent
+    submissions never wait for each other or collide (a per-day counter would)."""
+    return f"YS{day:%Y%m%d}{pk:08d}"
 
 
 # ---------------------------------------------------------------- submission
@@ -169,27 +164,22 @@ def _submit(
     if needs_company and company is None:
         raise ValidationFailed("该事项面向法人，请选择申请企业", field="company")
 
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                application = Application.objects.create(
-                    number=_next_number(today),
-                    applicant=user,
-                    person=account.person,
-                    company=company,
-                    theme=theme,
-                    matter=matter,
-                    answers=cleaned_answers,
-                    form_data=cleaned_form,
-                    channel=channel,
-                    created_by=staff if channel == Application.Channel.COUNTER else None,
-                    first_owner=staff if channel == Application.Channel.COUNTER else None,
-                )
-            break
-        except IntegrityError:
-            continue  # another submission took the number: take the next one
-    else:
-        raise Conflict("申请编号生成冲突，请重试", field="number")
+    with transaction.atomic():
+        application = Application.objects.create(
+            number=f"N{uuid.uuid4().hex[:19]}",  # replaced by the serial number below
+            applicant=user,
+            person=account.person,
+            company=company,
+            theme=theme,
+            matter=matter,
+            answers=cleaned_answers,
+            form_data=cleaned_form,
+            channel=channel,
+            created_by=staff if channel == Application.Channel.COUNTER else None,
+            first_owner=staff if channel == Application.Channel.COUNTER else None,
+        )
+        application.number = application_number(today, application.pk)
+        application.save(update_fields=["number"])
     application = transition(
         application, "submit", actor=staff or user, fields={"submitted_at": timezone.now()}
     )
