@@ -94,7 +94,9 @@ def application_out(app: Application) -> dict[str, Any]:
         "reason": app.reason,
         "subcases": [
             subcase_out(s, today)
-            for s in app.subcases.select_related("matter", "department", "application")
+            for s in app.subcases.select_related(
+                "matter", "department", "application"
+            ).prefetch_related("depends_on")
         ],
     }
 
@@ -187,7 +189,9 @@ def refuse(request: HttpRequest, number: str, payload: ReasonIn) -> HttpResponse
 @router.get("/subcases", summary="本部门子件")
 def list_subcases(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    subcases = queries.subcases_visible_to(request.user).order_by("-id")[:200]
+    subcases = (
+        queries.subcases_visible_to(request.user).prefetch_related("depends_on").order_by("-id")
+    )[:200]
     return _json(200, [subcase_out(s, today) for s in subcases])
 
 

@@ -29,9 +29,9 @@ from yishi.core.idempotency import idempotent
 from yishi.core.outbox import outbox_enqueue
 from yishi.people.models import ApplicantAccount, Company
 from yishi.people.queries import can_act_for
-from yishi.themes.form import validate_form
+from yishi.themes.form import validate_form_for_answers
 from yishi.themes.models import Theme
-from yishi.themes.tailoring import applicable_items, prerequisites, validate_answers
+from yishi.themes.tailoring import prerequisites, select_applicable, validate_answers
 
 SMS_TOPIC = "sms.case"
 SUBMIT_SCOPE = "applications.submit"
@@ -149,10 +149,11 @@ def _submit(
     if theme is not None:
         if theme.status != Theme.Status.PUBLISHED:
             raise ValidationFailed(f"主题「{theme.name}」未发布，不能申请", field="theme")
+        # Validated once; the cleaned answers are what the checks below would compute again.
         cleaned_answers = validate_answers(theme, answers)
-        if not applicable_items(theme, cleaned_answers):
+        if not select_applicable(theme.items.all(), cleaned_answers):
             raise ValidationFailed("按所选情形没有需要办理的事项", field="answers")
-        cleaned_form = validate_form(theme, cleaned_answers, form_data)
+        cleaned_form = validate_form_for_answers(theme, cleaned_answers, form_data)
         needs_company = theme.audience == Theme.Audience.COMPANY
     else:
         if matter.status != Matter.Status.PUBLISHED:
@@ -239,11 +240,16 @@ def application_submit(
 # ---------------------------------------------------------------- window
 
 
-def _version_at(matter: Matter, at: dt.datetime | None) -> MatterVersion | None:
-    versions = MatterVersion.objects.filter(matter=matter)
+def _versions_at(matter_ids: set[int], at: dt.datetime | None) -> dict[int, MatterVersion]:
+    """Each matter's newest version published by `at` (any version when `at` is None), in
+    one query; a matter without one is absent."""
+    versions = MatterVersion.objects.filter(matter_id__in=matter_ids)
     if at is not None:
         versions = versions.filter(published_at__lte=at)
-    return versions.order_by("-number").first()
+    newest: dict[int, MatterVersion] = {}
+    for version in versions.order_by("matter_id", "-number"):
+        newest.setdefault(version.matter_id, version)
+    return newest
 
 
 def _limits(matter: Matter, version: MatterVersion | None) -> tuple[int, int]:
@@ -253,8 +259,11 @@ def _limits(matter: Matter, version: MatterVersion | None) -> tuple[int, int]:
     return int(promised), int(max(legal, promised))
 
 
-def _start_subcase(subcase: SubCase, *, day: dt.date, actor: Any) -> SubCase:
-    spans = deadlines.pause_spans(subcase.application.pauses.all())
+def _start_subcase(
+    subcase: SubCase, *, day: dt.date, actor: Any, spans: list | None = None
+) -> SubCase:
+    if spans is None:
+        spans = deadlines.pause_spans(subcase.application.pauses.all())
     return transition(
         subcase,
         "start",
@@ -267,34 +276,50 @@ def _start_subcase(subcase: SubCase, *, day: dt.date, actor: Any) -> SubCase:
     )
 
 
-def _create_subcases(application: Application) -> list[SubCase]:
+def _create_subcases(application: Application) -> tuple[list[SubCase], dict[int, list[int]]]:
+    """The sub-cases (one per applicable matter, in theme order) and, by sub-case pk, the pks
+    of the sub-cases each one needs; a fixed number of queries whatever the theme's size."""
     if application.theme_id:
-        items = applicable_items(application.theme, application.answers)
+        theme = application.theme
+        items = list(theme.items.select_related("matter").prefetch_related("depends_on"))
+        if application.answers is not None:
+            items = select_applicable(items, validate_answers(theme, application.answers))
         plan = [(item, item.matter, prerequisites(item, items)) for item in items]
     else:
         plan = [(None, application.matter, [])]
-    by_item: dict[int, SubCase] = {}
+    versions = _versions_at({m.pk for _, m, _ in plan}, application.submitted_at)
     created = []
     for order, (item, matter, _needs) in enumerate(plan):
-        version = _version_at(matter, application.submitted_at)
+        version = versions.get(matter.pk)
         promised, legal = _limits(matter, version)
-        subcase = SubCase.objects.create(
-            application=application,
-            theme_item=item,
-            matter=matter,
-            matter_version=version,
-            department_id=matter.department_id,
-            promised_days=promised,
-            legal_days=legal,
-            order=order,
+        created.append(
+            SubCase(
+                application=application,
+                theme_item=item,
+                matter=matter,
+                matter_version=version,
+                department_id=matter.department_id,
+                promised_days=promised,
+                legal_days=legal,
+                order=order,
+            )
         )
-        if item is not None:
-            by_item[item.pk] = subcase
-        created.append(subcase)
-    for (_item, _matter, needs), subcase in zip(plan, created, strict=True):
-        if needs:
-            subcase.depends_on.set([by_item[n.pk] for n in needs])
-    return created
+    # PostgreSQL and SQLite >= 3.35 return the new primary keys from a bulk insert.
+    SubCase.objects.bulk_create(created)
+    by_item = {item.pk: s for (item, _, _), s in zip(plan, created, strict=True) if item}
+    needs = {
+        s.pk: [by_item[n.pk].pk for n in wanted]
+        for (_, _, wanted), s in zip(plan, created, strict=True)
+    }
+    through = SubCase.depends_on.through
+    through.objects.bulk_create(
+        [
+            through(from_subcase_id=pk, to_subcase_id=needed)
+            for pk, wanted in needs.items()
+            for needed in wanted
+        ]
+    )
+    return created, needs
 
 
 def application_accept(
@@ -312,8 +337,7 @@ def application_accept(
             fields={"accepted_at": timezone.now(), "accepted_on": day, "supplement_items": []},
         )
         _claim_first_owner(app, staff)
-        subcases = _create_subcases(app)
-        needs = {s.pk: [p.pk for p in s.depends_on.all()] for s in subcases}
+        subcases, needs = _create_subcases(app)
         app.promised_chain_days = deadlines.longest_chain(
             {s.pk: s.promised_days for s in subcases}, needs
         )
@@ -325,9 +349,10 @@ def application_accept(
         app.save(
             update_fields=["promised_chain_days", "legal_chain_days", "promised_due", "legal_due"]
         )
+        spans = deadlines.pause_spans(app.pauses.all())
         for subcase in subcases:
             if not needs[subcase.pk]:
-                _start_subcase(subcase, day=day, actor=staff)
+                _start_subcase(subcase, day=day, actor=staff, spans=spans)
         _notify(
             app,
             f"您的申请「{app.title}」（{app.number}）已受理，承诺办结日期 {app.promised_due}。",

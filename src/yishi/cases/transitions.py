@@ -110,7 +110,9 @@ def transition(
         locked.status = target
         for name, value in (fields or {}).items():
             setattr(locked, name, value)
-        locked.save()
+        # Only the columns this change sets: the row was just read under its lock, so the
+        # others already hold what a full save would write.
+        locked.save(update_fields=["status", *(fields or {})])
         application_id = locked.pk if model is Application else locked.application_id
         subcase_id = None if model is Application else locked.pk
         user = actor if getattr(actor, "pk", None) is not None else None

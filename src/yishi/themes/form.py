@@ -204,12 +204,30 @@ def validate_form(
     """The merged form's values checked and normalised; ValidationFailed(field=<key>) with a
     message naming the field's label for the first fault. Values of fields that do not apply
     to the answers are dropped; a key the theme does not know is refused."""
-    known = {f.key for f in theme.fields.all()}
+    _refuse_unknown_keys(theme, {f.key for f in theme.fields.all()}, data)
+    return _clean_fields(applicable_fields(theme, answers if answers is not None else {}), data)
+
+
+def validate_form_for_answers(
+    theme: Theme, cleaned_answers: Mapping[str, str], data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`validate_form` for answers already checked by `validate_answers` (not checked again);
+    same result, same faults."""
+    every = list(theme.fields.all())
+    _refuse_unknown_keys(theme, {f.key for f in every}, data)
+    fields = [f for f in every if condition_holds(f.condition, cleaned_answers)]
+    return _clean_fields(fields, data)
+
+
+def _refuse_unknown_keys(theme: Theme, known: set[str], data: Mapping[str, Any]) -> None:
     for key in data:
         if key not in known:
             raise ValidationFailed(f"主题「{theme.name}」的申请表没有字段 {key}", field=key)
+
+
+def _clean_fields(fields: list[ThemeFormField], data: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
-    for field in applicable_fields(theme, answers if answers is not None else {}):
+    for field in fields:
         raw = data.get(field.key)
         if _is_blank(raw):
             if field.required:

@@ -114,7 +114,14 @@ def applicable_items(theme: Theme, answers: Mapping[str, Any] | None) -> list[Th
     items = list(theme.items.all())
     if answers is None:
         return items
-    cleaned = validate_answers(theme, answers)
+    return select_applicable(items, validate_answers(theme, answers))
+
+
+def select_applicable(
+    items: Iterable[ThemeMatter], cleaned: Mapping[str, str]
+) -> list[ThemeMatter]:
+    """The items whose condition holds for answers already checked by `validate_answers`
+    (lets a caller validate once and load the items its own way)."""
     return [item for item in items if condition_holds(item.condition, cleaned)]
 
 
