@@ -16,7 +16,9 @@ run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
 	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
-	  trap 'kill $$worker $$outbox 2>/dev/null' EXIT INT TERM; \
+	  $(PY) -m yishi dispatch_events --loop 30 >var/events.log 2>&1 & events=$$!; \
+	  (while true; do $(PY) -m yishi check_commitments; sleep 3600; done) >var/credit.log 2>&1 & credit=$$!; \
+	  trap 'kill $$worker $$outbox $$events $$credit 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
 
 setup: venv

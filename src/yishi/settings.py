@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "yishi.catalog",
     "yishi.themes",
     "yishi.cases",
+    "yishi.credit",
+    "yishi.supervision",
     "yishi.portal",
     "yishi.workbench",
 ]
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yishi.core.middleware.ApiProblemMiddleware",
+    "yishi.core.middleware.CalendarScopeMiddleware",
 ]
 
 ROOT_URLCONF = "yishi.urls"
@@ -140,6 +143,14 @@ OUTBOX_KICK_ON_COMMIT = env_bool("YISHI_OUTBOX_KICK_ON_COMMIT", False)
 
 # Cases: the yellow warning starts this many working days before a deadline.
 CASE_WARN_WORKING_DAYS = env_int("YISHI_CASE_WARN_WORKING_DAYS", 2)
+# How long a worker may serve a theme's structure from memory (see themes.queries).
+THEME_CACHE_SECONDS = env_int("YISHI_THEME_CACHE_SECONDS", 60)
+# Credit: where commitment/credit documents go ("http:credit" with OUTBOX_ENDPOINTS in
+# production), and how many working days before a deferred material is due the reminder goes.
+YISHI_CREDIT_PUSH_DESTINATION = env_str("YISHI_CREDIT_PUSH_DESTINATION", "log")
+YISHI_COMMITMENT_REMIND_DAYS = env_int("YISHI_COMMITMENT_REMIND_DAYS", 3)
+# Supervision (审管衔接): where approvals and results go ("http:supervision" in production).
+YISHI_SUPERVISION_PUSH_DESTINATION = env_str("YISHI_SUPERVISION_PUSH_DESTINATION", "log")
 
 # The district this deployment serves (GB/T 2260 code) and its display name.
 DISTRICT_CODE = env_str("YISHI_DISTRICT_CODE", "420702")

@@ -31,7 +31,9 @@ ILLEGAL_SUBCASE = [
 
 
 def test_the_tables_leave_illegal_pairs_to_refuse():
-    assert len(ILLEGAL_APPLICATION) == 7 * len(APPLICATION_ACTIONS) - len(APPLICATION_TRANSITIONS)
+    assert len(ILLEGAL_APPLICATION) == len(Application.Status.values) * len(
+        APPLICATION_ACTIONS
+    ) - len(APPLICATION_TRANSITIONS)
     assert ("completed", "accept") in ILLEGAL_APPLICATION
     assert ("approved", "approve") in ILLEGAL_SUBCASE
 

@@ -55,7 +55,11 @@ def subcase_out(subcase: SubCase, today: dt.date) -> dict[str, Any]:
         "department": subcase.department.name,
         "status": subcase.status,
         "status_label": subcase.get_status_display(),
-        "depends_on": sorted(p.pk for p in subcase.depends_on.all()),
+        "depends_on": sorted(
+            subcase.prerequisite_ids
+            if hasattr(subcase, "prerequisite_ids")
+            else (p.pk for p in subcase.depends_on.all())
+        ),
         "started_on": subcase.started_on,
         "promised_due": subcase.promised_due,
         "legal_due": subcase.legal_due,
@@ -70,6 +74,20 @@ def subcase_out(subcase: SubCase, today: dt.date) -> dict[str, Any]:
 def application_out(app: Application) -> dict[str, Any]:
     today = timezone.localdate()
     running = app.status == Application.Status.ACCEPTED
+    if app.accepted_on is None:
+        # Never accepted: no sub-case and no pause (pauses begin after acceptance) to read.
+        subcases, open_supplement = [], []
+    else:
+        subcases = getattr(app, "new_subcases", None)  # just created by the acceptance
+        if subcases is None:
+            subcases = app.subcases.select_related(
+                "matter", "department", "application"
+            ).prefetch_related("depends_on")
+            open_supplement = [
+                item for p in app.pauses.filter(ended_on__isnull=True) for item in p.items
+            ]
+        else:
+            open_supplement = []
     return {
         "number": app.number,
         "title": app.title,
@@ -80,9 +98,7 @@ def application_out(app: Application) -> dict[str, Any]:
         "status_label": app.get_status_display(),
         "channel": app.channel,
         "supplement_items": app.supplement_items,
-        "open_supplement": [
-            item for p in app.pauses.filter(ended_on__isnull=True) for item in p.items
-        ],
+        "open_supplement": open_supplement,
         "submitted_at": app.submitted_at,
         "accepted_on": app.accepted_on,
         "completed_at": app.completed_at,
@@ -92,12 +108,7 @@ def application_out(app: Application) -> dict[str, Any]:
         if running
         else deadlines.OK,
         "reason": app.reason,
-        "subcases": [
-            subcase_out(s, today)
-            for s in app.subcases.select_related(
-                "matter", "department", "application"
-            ).prefetch_related("depends_on")
-        ],
+        "subcases": [subcase_out(s, today) for s in subcases],
     }
 
 

@@ -154,6 +154,30 @@ def material_attach(
         )
 
 
+def material_promise(
+    *, application: Application, user: Any, kind: str, name: str, promised: bool
+) -> CaseMaterial | None:
+    """Mark a material line as promised instead of uploaded (容缺 / 告知承诺), or take the
+    mark back. The promise itself is signed at submission (credit.commitments); an upload of
+    the same line replaces the mark."""
+    if application.applicant_id != getattr(user, "pk", None):
+        raise NotFound("申请不存在", field="application")
+    if application.status != Application.Status.DRAFT:
+        raise ValidationFailed("只有草稿可以选择承诺后补", field="status")
+    with transaction.atomic():
+        rows = CaseMaterial.objects.filter(application=application, kind=kind[:60])
+        if not promised:
+            rows.filter(source=CaseMaterial.Source.COMMITMENT).delete()
+            return None
+        rows.delete()
+        return CaseMaterial.objects.create(
+            application=application,
+            kind=kind[:60],
+            name=name[:150],
+            source=CaseMaterial.Source.COMMITMENT,
+        )
+
+
 def missing_materials(application: Application) -> list[MaterialLine]:
     """Required lines that need an upload and have none yet."""
     have = set(application.materials.values_list("kind", flat=True))

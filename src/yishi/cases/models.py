@@ -21,6 +21,8 @@ class Application(models.Model):
         COMPLETED = "completed", "已办结"
         REFUSED = "refused", "不予受理/不予许可"
         WITHDRAWN = "withdrawn", "已撤回"
+        SUSPENDED = "suspended", "已中止(承诺不实)"
+        REVOKED = "revoked", "决定已撤销"
 
     class Channel(models.TextChoices):
         ONLINE = "online", "网上申请"
@@ -124,6 +126,8 @@ class SubCase(models.Model):
         SUPPLEMENT_REQUESTED = "supplement_requested", "待补正"
         APPROVED = "approved", "已办结(准予)"
         REFUSED = "refused", "不予许可"
+        SUSPENDED = "suspended", "已中止"
+        REVOKED = "revoked", "决定已撤销"
 
     application = models.ForeignKey(
         Application, verbose_name="申请", on_delete=models.CASCADE, related_name="subcases"
@@ -263,6 +267,7 @@ class CaseMaterial(models.Model):
         UPLOAD = "upload", "申请人上传"
         LICENCE = "licence", "电子证照"
         SHARED = "shared", "数据共享"
+        COMMITMENT = "commitment", "承诺后补(容缺/告知承诺)"
 
     application = models.ForeignKey(
         Application, verbose_name="申请", on_delete=models.CASCADE, related_name="materials"

@@ -11,6 +11,7 @@ cancelled because they can never start.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Mapping
@@ -21,16 +22,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from yishi.cases import deadlines
-from yishi.cases.models import Application, Message, Pause, SubCase
-from yishi.cases.transitions import transition
+from yishi.cases.models import Application, CaseEvent, Message, Pause, SubCase
+from yishi.cases.transitions import record_event, record_events, transition
 from yishi.catalog.models import Matter, MatterVersion, StaffProfile
+from yishi.core.audit import audit_append, audit_batch
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.events import event_record
 from yishi.core.idempotency import idempotent
 from yishi.core.outbox import outbox_enqueue
+from yishi.core.workdays import calendar_scope
 from yishi.people.models import ApplicantAccount, Company
 from yishi.people.queries import can_act_for
 from yishi.themes.form import validate_form_for_answers
-from yishi.themes.models import Theme
+from yishi.themes.models import Theme, ThemeMatter
+from yishi.themes.queries import theme_prepared
 from yishi.themes.tailoring import prerequisites, select_applicable, validate_answers
 
 SMS_TOPIC = "sms.case"
@@ -41,6 +46,9 @@ AS, SS = Application.Status, SubCase.Status
 RUNNING = (SS.PENDING, SS.SUPPLEMENT_REQUESTED)
 
 
+_UNSET = object()
+
+
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
@@ -49,9 +57,16 @@ def _today(today: dt.date | None) -> dt.date:
 
 
 def staff_profile(user: Any) -> StaffProfile | None:
+    """The user's staff profile, read once per user object (one request)."""
     if user is None or getattr(user, "pk", None) is None:
         return None
-    return StaffProfile.objects.filter(user_id=user.pk).select_related("department").first()
+    cached = getattr(user, "_yishi_staff_profile", _UNSET)
+    if cached is _UNSET or cached[0] != user.pk:
+        profile = StaffProfile.objects.filter(user_id=user.pk).select_related("department").first()
+        cached = (user.pk, profile)
+        with contextlib.suppress(AttributeError):  # an object without attributes: no memo
+            user._yishi_staff_profile = cached
+    return cached[1]
 
 
 def _require_window(staff: Any) -> StaffProfile:
@@ -88,10 +103,13 @@ def _required(value: str, field: str, label: str) -> str:
     return value
 
 
-def _notify(application: Application, text: str) -> None:
+def _notify(
+    application: Application, text: str, *, account: ApplicantAccount | None = None
+) -> None:
     """An in-platform message and an SMS (through the outbox) to the applicant."""
     Message.objects.create(user_id=application.applicant_id, application=application, text=text)
-    account = ApplicantAccount.objects.filter(user_id=application.applicant_id).first()
+    if account is None:
+        account = ApplicantAccount.objects.filter(user_id=application.applicant_id).first()
     phone = (account.phone if account else "") or application.person.phone
     if phone:
         outbox_enqueue(
@@ -135,7 +153,11 @@ def _submit(
 ) -> Application:
     if (theme is None) == (matter is None):
         raise ValidationFailed("请选择一个一件事主题或一个事项（二者只能选一）", field="theme")
-    account = ApplicantAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
+    account = (
+        ApplicantAccount.objects.filter(user_id=getattr(user, "pk", None))
+        .select_related("person")
+        .first()
+    )
     if account is None:
         raise PermissionDeniedError("只有已注册的申请人可以提交申请", field="user")
     if channel not in Application.Channel.values:
@@ -149,11 +171,13 @@ def _submit(
     if theme is not None:
         if theme.status != Theme.Status.PUBLISHED:
             raise ValidationFailed(f"主题「{theme.name}」未发布，不能申请", field="theme")
+        # The shared cached structure validates; the application links the caller's row.
+        prepared = theme_prepared(theme)
         # Validated once; the cleaned answers are what the checks below would compute again.
-        cleaned_answers = validate_answers(theme, answers)
-        if not select_applicable(theme.items.all(), cleaned_answers):
+        cleaned_answers = validate_answers(prepared, answers)
+        if not select_applicable(prepared.items.all(), cleaned_answers):
             raise ValidationFailed("按所选情形没有需要办理的事项", field="answers")
-        cleaned_form = validate_form_for_answers(theme, cleaned_answers, form_data)
+        cleaned_form = validate_form_for_answers(prepared, cleaned_answers, form_data)
         needs_company = theme.audience == Theme.Audience.COMPANY
     else:
         if matter.status != Matter.Status.PUBLISHED:
@@ -165,7 +189,10 @@ def _submit(
     if needs_company and company is None:
         raise ValidationFailed("该事项面向法人，请选择申请企业", field="company")
 
-    with transaction.atomic():
+    actor = staff or user
+    with transaction.atomic(), audit_batch():
+        # Created submitted: a draft saved through drafts.py goes through transition("submit");
+        # a direct submission has no draft state to leave.
         application = Application.objects.create(
             number=f"N{uuid.uuid4().hex[:19]}",  # replaced by the serial number below
             applicant=user,
@@ -175,18 +202,20 @@ def _submit(
             matter=matter,
             answers=cleaned_answers,
             form_data=cleaned_form,
+            status=AS.SUBMITTED,
+            submitted_at=timezone.now(),
             channel=channel,
             created_by=staff if channel == Application.Channel.COUNTER else None,
             first_owner=staff if channel == Application.Channel.COUNTER else None,
         )
         application.number = application_number(today, application.pk)
         application.save(update_fields=["number"])
-    application = transition(
-        application, "submit", actor=staff or user, fields={"submitted_at": timezone.now()}
-    )
-    _notify(
-        application, f"您的申请「{application.title}」（{application.number}）已提交，等待受理。"
-    )
+        record_event(application, None, "submit", AS.DRAFT, AS.SUBMITTED, actor=actor)
+        _notify(
+            application,
+            f"您的申请「{application.title}」（{application.number}）已提交，等待受理。",
+            account=account,
+        )
     return application
 
 
@@ -206,6 +235,8 @@ def application_submit(
     """Submit an application; with an Idempotency-Key a repeat returns the same one."""
     day = _today(today)
 
+    fresh: list[Application] = []
+
     def action() -> tuple[int, dict, int]:
         app = _submit(
             user=user,
@@ -218,6 +249,7 @@ def application_submit(
             staff=staff,
             today=day,
         )
+        fresh.append(app)
         return 201, {"number": app.number}, app.pk
 
     outcome = idempotent(
@@ -234,6 +266,8 @@ def application_submit(
         },
         action=action,
     )
+    if fresh and fresh[0].pk == int(outcome.resource_id):
+        return fresh[0]
     return Application.objects.get(pk=int(outcome.resource_id))
 
 
@@ -276,87 +310,114 @@ def _start_subcase(
     )
 
 
-def _create_subcases(application: Application) -> tuple[list[SubCase], dict[int, list[int]]]:
-    """The sub-cases (one per applicable matter, in theme order) and, by sub-case pk, the pks
-    of the sub-cases each one needs; a fixed number of queries whatever the theme's size."""
-    if application.theme_id:
-        theme = application.theme
-        items = list(theme.items.select_related("matter").prefetch_related("depends_on"))
-        if application.answers is not None:
-            items = select_applicable(items, validate_answers(theme, application.answers))
-        plan = [(item, item.matter, prerequisites(item, items)) for item in items]
-    else:
-        plan = [(None, application.matter, [])]
-    versions = _versions_at({m.pk for _, m, _ in plan}, application.submitted_at)
+def _plan(application: Application) -> list[tuple[ThemeMatter | None, Matter, list[int]]]:
+    """(theme item, matter, indexes of the prerequisites in this list) per applicable matter,
+    in theme order; from the theme's cached structure, so no query for a fresh theme."""
+    if not application.theme_id:
+        return [(None, application.matter, [])]
+    theme = theme_prepared(application.theme)
+    items = list(theme.items.all())
+    if application.answers is not None:
+        items = select_applicable(items, validate_answers(theme, application.answers))
+    index = {item.pk: n for n, item in enumerate(items)}
+    return [
+        (item, item.matter, [index[p.pk] for p in prerequisites(item, items)]) for item in items
+    ]
+
+
+def _create_subcases(
+    application: Application, plan: list, versions: dict[int, MatterVersion], *, day: dt.date
+) -> list[SubCase]:
+    """One sub-case per planned matter, created in its first status: those without
+    prerequisites pending with their clock started on `day`, the others waiting. A fixed
+    number of queries whatever the theme's size. No pause can exist yet: pauses begin after
+    acceptance."""
     created = []
-    for order, (item, matter, _needs) in enumerate(plan):
+    for order, (item, matter, needs) in enumerate(plan):
         version = versions.get(matter.pk)
         promised, legal = _limits(matter, version)
-        created.append(
-            SubCase(
-                application=application,
-                theme_item=item,
-                matter=matter,
-                matter_version=version,
-                department_id=matter.department_id,
-                promised_days=promised,
-                legal_days=legal,
-                order=order,
-            )
+        subcase = SubCase(
+            application=application,
+            theme_item=item,
+            matter=matter,
+            matter_version=version,
+            department=matter.department,
+            promised_days=promised,
+            legal_days=legal,
+            order=order,
         )
+        if not needs:
+            subcase.status = SS.PENDING
+            subcase.started_on = day
+            subcase.promised_due = deadlines.due(day, promised, [])
+            subcase.legal_due = deadlines.due(day, legal, [])
+        created.append(subcase)
     # PostgreSQL and SQLite >= 3.35 return the new primary keys from a bulk insert.
     SubCase.objects.bulk_create(created)
-    by_item = {item.pk: s for (item, _, _), s in zip(plan, created, strict=True) if item}
-    needs = {
-        s.pk: [by_item[n.pk].pk for n in wanted]
-        for (_, _, wanted), s in zip(plan, created, strict=True)
-    }
     through = SubCase.depends_on.through
     through.objects.bulk_create(
         [
-            through(from_subcase_id=pk, to_subcase_id=needed)
-            for pk, wanted in needs.items()
-            for needed in wanted
+            through(from_subcase_id=subcase.pk, to_subcase_id=created[n].pk)
+            for subcase, (_, _, needs) in zip(created, plan, strict=True)
+            for n in needs
         ]
     )
-    return created, needs
+    for subcase, (_, _, needs) in zip(created, plan, strict=True):
+        subcase.prerequisite_ids = [created[n].pk for n in needs]
+    return created
 
 
 def application_accept(
     *, application: Application, staff: Any, today: dt.date | None = None
 ) -> Application:
     """Accept: the legal clock starts, one sub-case per applicable matter goes to its
-    department; those without prerequisites start now, the others wait."""
+    department; those without prerequisites start now, the others wait. The returned
+    application carries its new sub-cases as `new_subcases` (each with `prerequisite_ids`)."""
     day = _today(today)
     _require_window(staff)
-    with transaction.atomic():
+    with calendar_scope():
+        return _accept(application, staff, day)
+
+
+def _accept(application: Application, staff: Any, day: dt.date) -> Application:
+    plan = _plan(application)
+    versions = _versions_at({m.pk for _, m, _ in plan}, application.submitted_at)
+    limits = [_limits(matter, versions.get(matter.pk)) for _, matter, _ in plan]
+    needs = {n: wanted for n, (_, _, wanted) in enumerate(plan)}
+    promised_chain = deadlines.longest_chain({n: lim[0] for n, lim in enumerate(limits)}, needs)
+    legal_chain = deadlines.longest_chain({n: lim[1] for n, lim in enumerate(limits)}, needs)
+    with transaction.atomic(), audit_batch():
         app = transition(
             application,
             "accept",
             actor=staff,
-            fields={"accepted_at": timezone.now(), "accepted_on": day, "supplement_items": []},
+            claim_first_owner=staff,
+            fields={
+                "accepted_at": timezone.now(),
+                "accepted_on": day,
+                "supplement_items": [],
+                "promised_chain_days": promised_chain,
+                "legal_chain_days": legal_chain,
+                "promised_due": deadlines.due(day, promised_chain, []),
+                "legal_due": deadlines.due(day, legal_chain, []),
+            },
         )
-        _claim_first_owner(app, staff)
-        subcases, needs = _create_subcases(app)
-        app.promised_chain_days = deadlines.longest_chain(
-            {s.pk: s.promised_days for s in subcases}, needs
+        subcases = _create_subcases(app, plan, versions, day=day)
+        record_events(
+            [
+                (app.pk, s.pk, "start", SS.WAITING, SS.PENDING)
+                for s in subcases
+                if s.status == SS.PENDING
+            ],
+            actor=staff,
         )
-        app.legal_chain_days = deadlines.longest_chain(
-            {s.pk: s.legal_days for s in subcases}, needs
-        )
-        app.promised_due = deadlines.due(day, app.promised_chain_days, [])
-        app.legal_due = deadlines.due(day, app.legal_chain_days, [])
-        app.save(
-            update_fields=["promised_chain_days", "legal_chain_days", "promised_due", "legal_due"]
-        )
-        spans = deadlines.pause_spans(app.pauses.all())
-        for subcase in subcases:
-            if not needs[subcase.pk]:
-                _start_subcase(subcase, day=day, actor=staff, spans=spans)
         _notify(
             app,
             f"您的申请「{app.title}」（{app.number}）已受理，承诺办结日期 {app.promised_due}。",
         )
+        # Higher apps act on it after commit (a signed commitment's clock starts).
+        event_record("cases.application.accepted", {"application_id": app.pk, "accepted_on": day})
+    app.new_subcases = subcases
     return app
 
 
@@ -483,6 +544,72 @@ def application_handover(
         )
 
 
+def application_suspend(
+    *, application: Application, actor: Any, reason: str, today: dt.date | None = None
+) -> Application:
+    """A promise found false (告知承诺 broken, or supervision found it untrue): handling stops,
+    and decisions already issued are suspended until the department revokes them. Called by
+    the credit app; the applicant is told why."""
+    reason = _required(reason, "reason", "中止的理由")
+    with transaction.atomic():
+        app = transition(
+            application, "suspend", actor=actor, note=reason, fields={"reason": reason}
+        )
+        for subcase in app.subcases.filter(
+            status__in=[SS.WAITING, SS.PENDING, SS.SUPPLEMENT_REQUESTED, SS.APPROVED]
+        ):
+            transition(subcase, "suspend", actor=actor, note=reason)
+        _notify(app, f"您的申请「{app.title}」（{app.number}）已中止办理，原因：{reason}。")
+    return app
+
+
+def application_revoke(
+    *, application: Application, actor: Any, reason: str, today: dt.date | None = None
+) -> Application:
+    """The department revokes the suspended decisions (撤销行政决定)."""
+    reason = _required(reason, "reason", "撤销的理由")
+    with transaction.atomic():
+        app = transition(application, "revoke", actor=actor, note=reason, fields={"reason": reason})
+        for subcase in app.subcases.filter(status=SS.SUSPENDED):
+            transition(subcase, "revoke", actor=actor, note=reason)
+        _notify(app, f"您的申请「{app.title}」（{app.number}）的审批决定已撤销，原因：{reason}。")
+    return app
+
+
+def case_note(
+    *,
+    application: Application,
+    subcase: SubCase | None = None,
+    actor: Any,
+    action: str,
+    note: str,
+) -> CaseEvent:
+    """A timeline entry that changes no status (a commitment signed, a supervision result
+    flowing back to the approving department), audited like a transition."""
+    note = _required(note, "note", "说明")
+    if subcase is not None and subcase.application_id != application.pk:
+        raise ValidationFailed("subcase：子件不属于该申请", field="subcase")
+    user = actor if getattr(actor, "pk", None) is not None else None
+    with transaction.atomic():
+        event = CaseEvent.objects.create(
+            application_id=application.pk,
+            subcase_id=subcase.pk if subcase is not None else None,
+            actor=user,
+            action=action,
+            from_status=(subcase or application).status,
+            to_status=(subcase or application).status,
+            note=note,
+        )
+        audit_append(
+            action=f"cases.note.{action}",
+            actor=actor or "",
+            object_type="cases.application",
+            object_id=application.pk,
+            data={"subcase": event.subcase_id, "note": note},
+        )
+    return event
+
+
 # ---------------------------------------------------------------- departments
 
 
@@ -543,6 +670,17 @@ def subcase_approve(
             },
         )
         _notify(app, f"您申请的「{done.matter.name}」已办结，结果：{result_name}。")
+        # Higher apps act on it after commit (supervision tasks, licences).
+        event_record(
+            "cases.subcase.approved",
+            {
+                "subcase_id": done.pk,
+                "application_id": app.pk,
+                "matter_id": done.matter_id,
+                "department_id": done.department_id,
+                "approved_on": day,
+            },
+        )
         _advance(app, day=day, actor=reviewer)
     return done
 

@@ -37,6 +37,11 @@ APPLICATION_TRANSITIONS: dict[tuple[str, str], str] = {
     (A.ACCEPTED, "handover"): A.ACCEPTED,
     (A.SUBMITTED, "handover"): A.SUBMITTED,
     (A.SUPPLEMENT_REQUESTED, "handover"): A.SUPPLEMENT_REQUESTED,
+    # A promise found false (告知承诺): handling stops, or an issued decision is suspended,
+    # until the department revokes it.
+    (A.ACCEPTED, "suspend"): A.SUSPENDED,
+    (A.COMPLETED, "suspend"): A.SUSPENDED,
+    (A.SUSPENDED, "revoke"): A.REVOKED,
 }
 
 SUBCASE_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -47,6 +52,11 @@ SUBCASE_TRANSITIONS: dict[tuple[str, str], str] = {
     (S.PENDING, "request_supplement"): S.SUPPLEMENT_REQUESTED,
     (S.SUPPLEMENT_REQUESTED, "provide_supplement"): S.PENDING,
     (S.SUPPLEMENT_REQUESTED, "refuse"): S.REFUSED,
+    (S.WAITING, "suspend"): S.SUSPENDED,
+    (S.PENDING, "suspend"): S.SUSPENDED,
+    (S.SUPPLEMENT_REQUESTED, "suspend"): S.SUSPENDED,
+    (S.APPROVED, "suspend"): S.SUSPENDED,
+    (S.SUSPENDED, "revoke"): S.REVOKED,
 }
 
 ACTION_LABELS = {
@@ -64,6 +74,15 @@ ACTION_LABELS = {
     "start": "开始办理",
     "cancel": "终止(前置事项未获批准)",
     "approve": "准予许可",
+    "suspend": "中止办理/中止决定",
+    "revoke": "撤销决定",
+    "supervision_task": "推送事中事后核查",
+    "supervision_result": "监管核查结果",
+    "commitment_signed": "签署告知承诺书",
+    "commitment_accepted": "承诺受理",
+    "commitment_kept": "承诺已履行",
+    "commitment_item_fulfilled": "承诺材料已补交",
+    "commitment_broken": "违反承诺",
 }
 
 APPLICATION_ACTIONS = sorted({action for _, action in APPLICATION_TRANSITIONS})
@@ -99,37 +118,110 @@ def transition(
     actor: Any = None,
     note: str = "",
     fields: dict[str, Any] | None = None,
+    claim_first_owner: Any = None,
 ) -> Application | SubCase:
     """Apply `action` to the row behind `obj` under a row lock and return the locked, updated
-    row. `fields` are other columns to set in the same save (e.g. accepted_at)."""
+    row. `fields` are other columns to set in the same save (e.g. accepted_at);
+    `claim_first_owner` becomes the application's first-inquiry owner if it has none yet."""
     model = type(obj)
-    with transaction.atomic():
+    refused = None
+    # No savepoint: the callers' transactions roll back as a whole on any error, and a refused
+    # action is raised after the block so the caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
         locked = model.objects.select_for_update().get(pk=obj.pk)
         current = locked.status
-        target = next_status(model, current, action)
-        locked.status = target
-        for name, value in (fields or {}).items():
-            setattr(locked, name, value)
-        # Only the columns this change sets: the row was just read under its lock, so the
-        # others already hold what a full save would write.
-        locked.save(update_fields=["status", *(fields or {})])
-        application_id = locked.pk if model is Application else locked.application_id
-        subcase_id = None if model is Application else locked.pk
-        user = actor if getattr(actor, "pk", None) is not None else None
-        CaseEvent.objects.create(
-            application_id=application_id,
-            subcase_id=subcase_id,
-            actor=user,
-            action=action,
-            from_status=current,
-            to_status=target,
-            note=note,
-        )
-        audit_append(
-            action=f"cases.{model.__name__.lower()}.{action}",
-            actor=actor or "",
-            object_type=f"cases.{model.__name__.lower()}",
-            object_id=locked.pk,
-            data={"from": current, "to": target, "note": note},
-        )
+        try:
+            target = next_status(model, current, action)
+        except Conflict as exc:
+            refused = exc
+        else:
+            locked.status = target
+            changed = ["status", *(fields or {})]
+            for name, value in (fields or {}).items():
+                setattr(locked, name, value)
+            if claim_first_owner is not None and locked.first_owner_id is None:
+                locked.first_owner = claim_first_owner
+                changed.append("first_owner")
+            # Only the columns this change sets: the row was just read under its lock, so the
+            # others already hold what a full save would write.
+            locked.save(update_fields=changed)
+            # Related rows the caller already loaded (theme, person…) stay loaded.
+            for name, value in obj._state.fields_cache.items():
+                if name not in changed:
+                    locked._state.fields_cache.setdefault(name, value)
+            application_id = locked.pk if model is Application else locked.application_id
+            subcase_id = None if model is Application else locked.pk
+            record_event(
+                application_id, subcase_id, action, current, target, actor=actor, note=note
+            )
+    if refused is not None:
+        raise refused
     return locked
+
+
+def record_event(
+    application: Application | int,
+    subcase: SubCase | int | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    *,
+    actor: Any = None,
+    note: str = "",
+) -> CaseEvent:
+    """The timeline entry and the audit entry of one status change (for a row created in its
+    target status, or changed by `transition`)."""
+    application_id = application if isinstance(application, int) else application.pk
+    subcase_id = subcase if subcase is None or isinstance(subcase, int) else subcase.pk
+    user = actor if getattr(actor, "pk", None) is not None else None
+    event = CaseEvent.objects.create(
+        application_id=application_id,
+        subcase_id=subcase_id,
+        actor=user,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+    kind = "application" if subcase_id is None else "subcase"
+    audit_append(
+        action=f"cases.{kind}.{action}",
+        actor=actor or "",
+        object_type=f"cases.{kind}",
+        object_id=application_id if subcase_id is None else subcase_id,
+        data={"from": from_status, "to": to_status, "note": note},
+    )
+    return event
+
+
+def record_events(
+    changes: list[tuple[int, int | None, str, str, str]], *, actor: Any = None, note: str = ""
+) -> None:
+    """Several (application id, sub-case id, action, from, to) changes: one insert for the
+    timeline; the audit entries join the caller's audit batch."""
+    if not changes:
+        return
+    user = actor if getattr(actor, "pk", None) is not None else None
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                application_id=app_id,
+                subcase_id=sub_id,
+                actor=user,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                note=note,
+            )
+            for app_id, sub_id, action, from_status, to_status in changes
+        ]
+    )
+    for app_id, sub_id, action, from_status, to_status in changes:
+        kind = "application" if sub_id is None else "subcase"
+        audit_append(
+            action=f"cases.{kind}.{action}",
+            actor=actor or "",
+            object_type=f"cases.{kind}",
+            object_id=app_id if sub_id is None else sub_id,
+            data={"from": from_status, "to": to_status, "note": note},
+        )

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
+from yishi.catalog.commitments import check_commitment_limit, commitment_matters
 from yishi.catalog.consistency import differing_ids, element_differences
 from yishi.catalog.excel import export_catalog, import_catalog
 from yishi.catalog.models import (
@@ -40,6 +41,7 @@ from yishi.catalog.services import (
     matter_withdraw,
     normalise_text,
 )
+from yishi.core.errors import ValidationFailed
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -102,6 +104,22 @@ class MaterialFormSet(forms.BaseInlineFormSet):
             if name in seen:
                 form.add_error("name", f"申请材料「{name}」重复")
             seen.add(name)
+        self._check_commitment_limit()
+
+    def _check_commitment_limit(self) -> None:
+        """Flagging a matter that is not yet on the 承诺办 list must stay within its limit."""
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            flag = next((f for f in ("deferrable", "by_commitment") if data.get(f)), None)
+            if flag is None:
+                continue
+            try:
+                check_commitment_limit(matter_pk=self.instance.pk)
+            except ValidationFailed as exc:
+                form.add_error(flag, exc.message)
+            return
 
 
 class MaterialInline(admin.TabularInline):
@@ -121,6 +139,8 @@ class MaterialInline(admin.TabularInline):
         "source",
         "licence_type",
         "deferrable",
+        "by_commitment",
+        "defer_days",
         "note",
         "blank_form",
         "sample",
@@ -166,6 +186,23 @@ class FiveLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CommitmentFilter(admin.SimpleListFilter):
+    title = "可承诺办"
+    parameter_name = "commitment"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "可告知承诺/容缺受理"), ("no", "不可承诺办"), ("excluded", "依法不适用")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=commitment_matters().values("pk"))
+        if self.value() == "no":
+            return queryset.exclude(pk__in=commitment_matters().values("pk"))
+        if self.value() == "excluded":
+            return queryset.exclude(commitment_exclusion="")
+        return queryset
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel 文件(.xlsx)")
 
@@ -189,6 +226,8 @@ class MatterAdmin(admin.ModelAdmin):
         "status",
         "version",
         "mobile",
+        "commitment_listed",
+        "supervised",
     )
     list_filter = (
         "status",
@@ -199,11 +238,13 @@ class MatterAdmin(admin.ModelAdmin):
         "mobile",
         "cross_region",
         "topics",
+        CommitmentFilter,
+        "supervised",
         FiveLevelFilter,
     )
     search_fields = ("code", "name", "keywords")
     filter_horizontal = ("topics",)
-    autocomplete_fields = ("region", "department", "base")
+    autocomplete_fields = ("region", "department", "base", "supervising_department")
     readonly_fields = ("status", "version", "versions_link", "five_level_differences")
     list_select_related = ("department",)
     actions = ("publish_selected", "withdraw_selected")
@@ -229,6 +270,15 @@ class MatterAdmin(admin.ModelAdmin):
         ("办理结果", {"fields": ("result_name", "result_type", "result_delivery")}),
         ("办理地点与咨询", {"fields": ("place", "hours", "consult_phone", "complaint_phone")}),
         ("网办与通办", {"fields": ("online_depth", "visits", "mobile", "cross_region")}),
+        (
+            "告知承诺与容缺受理",
+            {
+                "fields": ("commitment_exclusion", "commitment_defer_days", "commitment_text"),
+                "description": "在下方“申请材料”中勾选“容缺后补”或“可告知承诺替代”，"
+                "事项即纳入可承诺办清单（上限见系统设置，湖北省目标为 200 项）。",
+            },
+        ),
+        ("审管衔接", {"fields": ("supervised", "supervising_department", "supervision_days")}),
         ("五级同", {"fields": ("base", "five_level_differences")}),
     )
 
@@ -254,8 +304,21 @@ class MatterAdmin(admin.ModelAdmin):
             rows,
         )
 
+    @admin.display(description="可承诺办", boolean=True, ordering="_commitment_listed")
+    def commitment_listed(self, obj: Matter) -> bool:
+        listed = getattr(obj, "_commitment_listed", None)
+        return obj.commitment_enabled if listed is None else listed
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Matter]:
-        return super().get_queryset(request).select_related("department", "region", "base")
+        flagged = Material.objects.filter(
+            Q(deferrable=True) | Q(by_commitment=True), matter=OuterRef("pk")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("department", "region", "base")
+            .annotate(_commitment_listed=Exists(flagged))
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

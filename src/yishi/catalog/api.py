@@ -84,6 +84,8 @@ class MaterialOut(Schema):
     source_label: str
     licence_type: str
     deferrable: bool
+    by_commitment: bool
+    defer_days: int
     note: str
     blank_form: str | None = Field(None, description="空白表格下载地址")
     sample: str | None = Field(None, description="示例样表下载地址")
@@ -187,6 +189,8 @@ def _material(m: Material) -> dict[str, Any]:
         "source_label": m.get_source_display(),
         "licence_type": m.licence_type,
         "deferrable": m.deferrable,
+        "by_commitment": m.by_commitment,
+        "defer_days": m.effective_defer_days,
         "note": m.note,
         "blank_form": m.blank_form.url if m.blank_form else None,
         "sample": m.sample.url if m.sample else None,

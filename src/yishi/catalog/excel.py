@@ -27,6 +27,8 @@ from openpyxl import Workbook, load_workbook
 
 from yishi.catalog.models import Material, Matter
 from yishi.catalog.services import (
+    COMMITMENT_FIELDS,
+    MATERIAL_COMMITMENT_FIELDS,
     MATERIAL_FIELDS,
     MATTER_FIELDS,
     matter_clean,
@@ -51,6 +53,7 @@ _REFERENCE_HEADERS = {
     "department": "实施主体编码",
     "base": "上级层级事项编码",
     "topics": "主题分类编码",
+    "supervising_department": "监管部门编码",
 }
 # (dict key, header) in export order.
 MATTER_COLUMNS: list[tuple[str, str]] = [
@@ -63,16 +66,26 @@ MATTER_COLUMNS: list[tuple[str, str]] = [
         *MATTER_FIELDS[6:7],
         "topics",
         *MATTER_FIELDS[7:],
+        *COMMITMENT_FIELDS[:4],
+        "supervising_department",
+        *COMMITMENT_FIELDS[4:],
         "status",
     ]
 ]
 MATERIAL_COLUMNS: list[tuple[str, str]] = [
     ("matter", "事项编码"),
     ("order", "序号"),
-    *[(key, _verbose(Material, key)) for key in MATERIAL_FIELDS],
+    *[(key, _verbose(Material, key)) for key in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS)],
 ]
-_OPTIONAL_COLUMNS = {"status"}
-_CODE_KEYS = {"code", "region", "department", "base", "matter"}
+# Workbooks made before the 告知承诺/审管衔接 columns still import; a missing column keeps
+# the stored values (see services.matter_upsert).
+_OPTIONAL_COLUMNS = {
+    "status",
+    "supervising_department",
+    *COMMITMENT_FIELDS,
+    *MATERIAL_COMMITMENT_FIELDS,
+}
+_CODE_KEYS = {"code", "region", "department", "base", "matter", "supervising_department"}
 
 NOTES = [
     "本工作簿由「一事」管理后台导出，可修改后重新导入。",
@@ -81,6 +94,8 @@ NOTES = [
     "选项类要素填写中文名称（如“行政许可”），是/否类要素填写“是”或“否”。",
     "主题分类编码以“、”分隔；法定办结时限为空表示法律未规定时限。",
     "状态填写“已停用”的事项导入后停用，其余事项导入后发布。",
+    "告知承诺、容缺受理和审管衔接各列可省略，省略时保留系统中已有的设置；"
+    "补交期限为 1—60 个工作日，监管部门填写部门编码。",
     "导入时先校验全部行，任何一行有错误则不写入任何数据。",
 ]
 
@@ -114,6 +129,9 @@ def _matter_row(matter: Matter) -> list[Any]:
             value = matter.department.code
         elif key == "base":
             value = matter.base.code if matter.base_id else None
+        elif key == "supervising_department":
+            sup = matter.supervising_department
+            value = sup.code if sup is not None else None
         elif key == "topics":
             value = TOPIC_SEPARATOR.join(sorted(t.code for t in matter.topics.all())) or None
         else:
@@ -133,7 +151,9 @@ def _append(sheet, values: list[Any]) -> None:
 def export_catalog(queryset: QuerySet[Matter] | None = None) -> bytes:
     """The matters of `queryset` (default: the whole catalog) as an xlsx workbook."""
     qs = (queryset if queryset is not None else Matter.objects.all()).order_by("level", "code")
-    qs = qs.select_related("region", "department", "base").prefetch_related("topics", "materials")
+    qs = qs.select_related(
+        "region", "department", "base", "supervising_department"
+    ).prefetch_related("topics", "materials")
     wb = Workbook()
     matters_ws = wb.active
     matters_ws.title = MATTER_SHEET
@@ -149,7 +169,7 @@ def export_catalog(queryset: QuerySet[Matter] | None = None) -> bytes:
             values = [matter.code, i]
             values += [
                 _cell(_model_field(key, Material), getattr(material, key))
-                for key in MATERIAL_FIELDS
+                for key in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS)
             ]
             _append(materials_ws, values)
     for ws in (matters_ws, materials_ws):
@@ -351,7 +371,8 @@ def import_catalog(file: BinaryIO | bytes | str, *, actor=None) -> ImportReport:
             continue
         material = {
             key: _parse(key, _model_field(key, Material), row.data.get(key))
-            for key in MATERIAL_FIELDS
+            for key in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS)
+            if key in MATERIAL_FIELDS or key in row.data
         }
         grouped[code].append((order if order is not None else 0, row.number, material, row))
     for code, items in grouped.items():

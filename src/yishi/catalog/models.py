@@ -8,6 +8,7 @@ version 3 keeps version 3 after version 4 is published).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -133,6 +134,19 @@ class CrossRegion(models.TextChoices):
     NATIONAL = "national", "跨省通办"
 
 
+class CommitmentExclusion(models.TextChoices):
+    """Fields where 告知承诺 does not apply by law (scope exclusions of 国办发〔2020〕42号 as
+    applied in local rules)."""
+
+    NATIONAL_SECURITY = "national_security", "国家安全"
+    STATE_SECRET = "state_secret", "国家秘密"
+    PUBLIC_SAFETY = "public_safety", "公共安全"
+    FINANCIAL = "financial", "金融业审慎监管"
+    ENVIRONMENT = "environment", "生态环境保护"
+    HEALTH_LIFE = "health_life", "直接涉及人身健康、生命财产安全"
+    FOREIGN = "foreign", "重要涉外事项"
+
+
 class Matter(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -216,6 +230,41 @@ class Matter(models.Model):
         "通办范围", max_length=20, choices=CrossRegion.choices, default=CrossRegion.NONE
     )
 
+    # 告知承诺与容缺受理 (which materials may be promised or supplied later: see Material).
+    commitment_defer_days = models.PositiveSmallIntegerField(
+        "容缺材料默认补交期限(工作日)",
+        default=10,
+        help_text="材料未单独规定补交期限时适用，1—60 个工作日；国家未统一规定，以本地规定为准",
+    )
+    commitment_text = models.TextField(
+        "承诺书文本模板",
+        blank=True,
+        help_text="留空时使用系统默认的告知承诺书文本；可用占位符 {applicant}(承诺人) "
+        "{matter}(事项名称) {items}(承诺事项清单) {due}(补交期限) {department}(实施主体)",
+    )
+    commitment_exclusion = models.CharField(
+        "不适用告知承诺的领域",
+        max_length=20,
+        choices=CommitmentExclusion.choices,
+        blank=True,
+        help_text="属于所列领域的事项依法不适用告知承诺和容缺受理，其材料不能标记“容缺后补”或"
+        "“可告知承诺替代”",
+    )
+    # 审管衔接: an approval of a supervised matter opens a 事中事后 check by the supervisor.
+    supervised = models.BooleanField("纳入审管衔接(事中事后监管)", default=False)
+    supervising_department = models.ForeignKey(
+        Department,
+        verbose_name="监管部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_matters",
+        help_text="留空时由实施主体（审批部门）负责监管",
+    )
+    supervision_days = models.PositiveSmallIntegerField(
+        "核查期限(工作日)", default=20, help_text="审批办结后监管部门完成核查的期限"
+    )
+
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField("当前版本号", default=0, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -238,6 +287,30 @@ class Matter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from yishi.catalog.commitments import matter_row_errors
+
+        errors = matter_row_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def commitment_enabled(self) -> bool:
+        """Whether any material may be promised (告知承诺) or supplied later (容缺)."""
+        if self.pk is None:
+            return False
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("materials")
+        if cached is not None:
+            return any(m.deferrable or m.by_commitment for m in cached)
+        return self.materials.filter(
+            models.Q(deferrable=True) | models.Q(by_commitment=True)
+        ).exists()
+
+    @property
+    def supervisor(self) -> Department:
+        """The department that runs the 事中事后 checks: the approving one unless set."""
+        return self.supervising_department or self.department
 
 
 class Material(models.Model):
@@ -278,6 +351,17 @@ class Material(models.Model):
     blank_form = models.FileField("空白表格", upload_to="catalog/forms/", blank=True)
     sample = models.FileField("示例样表", upload_to="catalog/samples/", blank=True)
     deferrable = models.BooleanField("容缺后补", default=False, help_text="承诺后可在受理后补交")
+    defer_days = models.PositiveSmallIntegerField(
+        "容缺补交期限(工作日)",
+        null=True,
+        blank=True,
+        help_text="1—60 个工作日；留空时适用事项的“容缺材料默认补交期限”",
+    )
+    by_commitment = models.BooleanField(
+        "可告知承诺替代",
+        default=False,
+        help_text="证明材料：申请人选择告知承诺时以签署的承诺书替代，不再要求提交",
+    )
     note = models.TextField("填报说明", blank=True)
 
     class Meta:
@@ -287,6 +371,20 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from yishi.catalog.commitments import material_row_errors
+
+        errors = material_row_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_defer_days(self) -> int:
+        """Working days to supply this material after acceptance on a commitment."""
+        if self.defer_days is not None:
+            return self.defer_days
+        return self.matter.commitment_defer_days
 
 
 class MatterVersion(models.Model):

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from yishi.catalog.commitments import check_commitment_limit, matter_dict_errors
 from yishi.catalog.models import Department, Material, Matter, MatterVersion, Region, Topic
 from yishi.catalog.search import index_matter
 from yishi.core.crypto import sm3_hex
@@ -33,6 +34,14 @@ MATTER_FIELDS = [
 MATERIAL_FIELDS = [
     "name", "kind", "required", "form", "copies", "spec", "source", "licence_type", "deferrable", "note",
 ]  # fmt: skip
+# 告知承诺/容缺受理 and 审管衔接 elements. Kept apart from the lists above because a matter dict
+# may omit them (an older workbook, the demo files): an omitted one keeps the stored value, or
+# the default for a new matter. They are part of every snapshot, so changing one publishes.
+COMMITMENT_FIELDS = [
+    "commitment_defer_days", "commitment_text", "commitment_exclusion", "supervised",
+    "supervision_days",
+]  # fmt: skip
+MATERIAL_COMMITMENT_FIELDS = ["by_commitment", "defer_days"]
 
 # Verbose names of the dict keys that are not plain model fields.
 REFERENCE_LABELS = {
@@ -41,6 +50,7 @@ REFERENCE_LABELS = {
     "base": "上级层级事项",
     "topics": "主题分类",
     "materials": "申请材料",
+    "supervising_department": "监管部门",
 }
 
 
@@ -63,8 +73,14 @@ def matter_to_dict(matter: Matter) -> dict[str, Any]:
     data["base"] = matter.base.code if matter.base_id else None
     data["topics"] = sorted(t.code for t in matter.topics.all())
     data["materials"] = [
-        {f: getattr(m, f) for f in MATERIAL_FIELDS} for m in matter.materials.all()
+        {f: getattr(m, f) for f in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS)}
+        for m in matter.materials.all()
     ]
+    for f in COMMITMENT_FIELDS:
+        data[f] = getattr(matter, f)
+    data["supervising_department"] = (
+        matter.supervising_department.code if matter.supervising_department_id else None
+    )
     return data
 
 
@@ -137,7 +153,7 @@ def matter_clean(
     so they count as known bases."""
     errors: list[tuple[str, str]] = []
     out: dict[str, Any] = {}
-    for key in MATTER_FIELDS:
+    for key in (*MATTER_FIELDS, *COMMITMENT_FIELDS):
         field = Matter._meta.get_field(key)
         if key not in data and field.has_default():
             out[key] = field.get_default()
@@ -167,6 +183,11 @@ def matter_clean(
             noun = "区划代码" if key == "region" else "部门编码"
             errors.append((key, f"{noun} {code} 不存在"))
 
+    supervising = data.get("supervising_department") or None
+    out["supervising_department"] = supervising
+    if supervising is not None and not Department.objects.filter(code=supervising).exists():
+        errors.append(("supervising_department", f"监管部门编码 {supervising} 不存在"))
+
     base = data.get("base") or None
     out["base"] = base
     if base is not None:
@@ -194,7 +215,7 @@ def matter_clean(
     seen: set[str] = set()
     for i, material in enumerate(data.get("materials") or []):
         clean: dict[str, Any] = {}
-        for key in MATERIAL_FIELDS:
+        for key in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS):
             field = Material._meta.get_field(key)
             full_key = f"materials.{i}.{key}"
             if key not in material and field.has_default():
@@ -214,6 +235,7 @@ def matter_clean(
                 errors.append((f"materials.{i}.name", f"申请材料「{name}」重复"))
             seen.add(name)
         out["materials"].append(clean)
+    errors.extend(matter_dict_errors(out))
     return out, errors
 
 
@@ -248,11 +270,17 @@ def matter_upsert(
 ) -> tuple[Matter, bool]:
     """Create or update a matter (with its materials and topics) from a dict and publish it.
     Returns (matter, changed); content equal to the latest version publishes nothing.
-    With `expect_new`, an existing code is an error (a duplicate)."""
-    clean = matter_validate(data)
-    matter = Matter.objects.select_for_update().filter(code=clean["code"]).first()
+    With `expect_new`, an existing code is an error (a duplicate). Commitment elements the
+    dict leaves out keep their stored values (see COMMITMENT_FIELDS)."""
+    code = data.get("code")
+    matter = (
+        Matter.objects.select_for_update().filter(code=code).first()
+        if isinstance(code, str) and code
+        else None
+    )
     if matter is not None and expect_new:
-        raise ValidationFailed(f"实施编码 {clean['code']} 已存在", field="code")
+        raise ValidationFailed(f"实施编码 {code} 已存在", field="code")
+    clean = matter_validate(_with_stored_commitment(data, matter))
     new_hash = content_hash(clean)
     if matter is not None:
         latest = matter.versions.order_by("-number").values_list("content_hash", flat=True)
@@ -265,6 +293,20 @@ def matter_upsert(
     matter.region = Region.objects.get(code=clean["region"])
     matter.department = Department.objects.get(code=clean["department"])
     matter.base = Matter.objects.get(code=clean["base"]) if clean["base"] else None
+    for f in COMMITMENT_FIELDS:
+        setattr(matter, f, clean[f])
+    matter.supervising_department = (
+        Department.objects.get(code=clean["supervising_department"])
+        if clean["supervising_department"]
+        else None
+    )
+    flagged = [
+        i
+        for i, m in enumerate(clean["materials"])
+        if m.get("deferrable") is True or m.get("by_commitment") is True
+    ]
+    if flagged:
+        check_commitment_limit(matter_pk=matter.pk, field=f"materials.{flagged[0]}.deferrable")
     matter.status = Matter.Status.PUBLISHED
     try:
         matter.full_clean(exclude=["search_text"])
@@ -279,6 +321,33 @@ def matter_upsert(
     version = matter_publish(matter=matter, actor=actor)
     matter.version = version.number
     return matter, True
+
+
+def _with_stored_commitment(data: Mapping[str, Any], matter: Matter | None) -> dict[str, Any]:
+    """`data` with the commitment elements it omits taken from the stored matter (materials
+    matched by name), so a dict or workbook without them never clears them."""
+    out = dict(data)
+    if matter is None:
+        return out
+    for f in COMMITMENT_FIELDS:
+        if f not in out:
+            out[f] = getattr(matter, f)
+    if "supervising_department" not in out:
+        out["supervising_department"] = (
+            matter.supervising_department.code if matter.supervising_department_id else None
+        )
+    stored = {m.name: m for m in matter.materials.all()}
+    materials = []
+    for material in out.get("materials") or []:
+        if isinstance(material, Mapping) and material.get("name") in stored:
+            material = dict(material)
+            for f in MATERIAL_COMMITMENT_FIELDS:
+                if f not in material:
+                    material[f] = getattr(stored[material["name"]], f)
+        materials.append(material)
+    if "materials" in out:
+        out["materials"] = materials
+    return out
 
 
 def _actor_name(actor) -> str:

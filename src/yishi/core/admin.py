@@ -1,3 +1,36 @@
-"""Admin for the kernel: the calendar (admin_calendar) and audit/outbox (admin_kernel)."""
+"""Admin for the kernel: the calendar (admin_calendar), audit/outbox (admin_kernel), domain
+events (admin_events) and the SM2 signing keys (below: public part only)."""
 
-from yishi.core import admin_calendar, admin_kernel  # noqa: F401  (registers the ModelAdmins)
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from yishi.core import admin_calendar, admin_events, admin_kernel  # noqa: F401  (registers)
+from yishi.core.models import SigningKey
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Read-only, and the private key is not even a field here: it never leaves signing.py.
+    Rotate with the `rotate_signing_key` command."""
+
+    list_display = ["key_id", "owner", "active", "created_at", "retired_at"]
+    list_filter = ["active", "owner"]
+    search_fields = ["=key_id", "owner"]
+    ordering = ["owner", "-id"]
+    list_per_page = 50
+    fields = ["key_id", "owner", "active", "public_pem", "created_at", "retired_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).defer("private_pem_encrypted")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SigningKey | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SigningKey | None = None) -> bool:
+        return False

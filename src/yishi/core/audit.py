@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +115,9 @@ def _lock_chain_head() -> str:
     return last or GENESIS_HASH
 
 
+_pending = threading.local()  # Django's connections are per thread, so is a batch
+
+
 def audit_append(
     *,
     action: str,
@@ -120,27 +125,62 @@ def audit_append(
     object_type: str = "",
     object_id: object = "",
     data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction (or its own).
-
-    `data` must be JSON-serialisable (dates and decimals become strings) and must never hold
-    an unmasked ID number or phone number. `actor` may be a user or a name.
+) -> AuditEntry | None:
+    """Append one entry to the chain, in the caller's transaction (or its own), and return
+    it; inside `audit_batch()` the entry is written when the batch closes, together with the
+    batch's other entries, and None is returned. `data` must be JSON-serialisable (dates and decimals become
+    strings) and must never hold an unmasked ID number or phone number. `actor` may be a
+    user or a name.
     """
     # What is hashed must be exactly what the JSON column gives back on reading.
-    clean_data = json.loads(canonical_json(data or {}))
-    with transaction.atomic():
+    fields = {
+        "at": timezone.now(),
+        "actor": _actor_name(actor)[:150],
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id)[:100],
+        "data": json.loads(canonical_json(data or {})),
+    }
+    batch = getattr(_pending, "entries", None)
+    if batch is not None:
+        batch.append(fields)
+        return None
+    return _write([fields])[0]
+
+
+def _write(entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    # No savepoint of its own: a failure here fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         prev_hash = _lock_chain_head()
-        at = timezone.now()
-        fields = {
-            "at": at,
-            "actor": _actor_name(actor)[:150],
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id)[:100],
-            "data": clean_data,
-        }
-        digest = entry_hash(prev_hash=prev_hash, **fields)
-        return AuditEntry.objects.create(prev_hash=prev_hash, hash=digest, **fields)
+        rows = []
+        for fields in entries:
+            digest = entry_hash(prev_hash=prev_hash, **fields)
+            rows.append(AuditEntry(prev_hash=prev_hash, hash=digest, **fields))
+            prev_hash = digest
+        # One multi-row INSERT: PostgreSQL and SQLite assign the ids in row order.
+        return AuditEntry.objects.bulk_create(rows)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Collect the entries appended inside the block and write them when it ends, in one
+    insert. Use it as the innermost context of a service's transaction
+    (`with transaction.atomic(), audit_batch():`): the chain lock is then taken just before
+    the commit and held for the insert and the commit only, instead of from the first
+    change to the end. An exception leaving the block writes nothing (the transaction rolls
+    back anyway); a nested batch joins the outer one.
+    """
+    if getattr(_pending, "entries", None) is not None:
+        yield
+        return
+    _pending.entries = []
+    try:
+        yield
+        entries, _pending.entries = _pending.entries, None
+        if entries:
+            _write(entries)
+    finally:
+        _pending.entries = None
 
 
 def audit_head() -> str:

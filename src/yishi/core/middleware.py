@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from yishi.core.problem import problem_response
+from yishi.core.workdays import calendar_scope
 
 _DETAILS = {
     400: "请求格式不正确，请求体应为有效的 JSON。",
@@ -55,3 +56,15 @@ def _translated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
                 request, status=response.status_code, title="请求无效", detail=chinese
             )
     return response
+
+
+class CalendarScopeMiddleware:
+    """One read of the administrator's calendar rows serves every deadline a request computes
+    (see core.workdays.calendar_scope)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with calendar_scope():
+            return self.get_response(request)

@@ -148,3 +148,98 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.owner or '匿名'} {self.key}"
+
+
+class DomainEvent(models.Model):
+    """Something that happened in a lower app that higher apps react to, recorded in the same
+    transaction as the change; the handlers registered for its name run after commit."""
+
+    name = models.CharField("事件名称", max_length=100, db_index=True)
+    payload = models.JSONField("内容", default=dict, blank=True)
+    created_at = models.DateTimeField("发生时间", auto_now_add=True)
+    dispatched_at = models.DateTimeField(
+        "处理完成时间",
+        null=True,
+        blank=True,
+        help_text="分发时已登记的全部处理程序都成功后填写；为空表示仍有处理程序未完成。",
+    )
+
+    class Meta:
+        verbose_name = "领域事件"
+        verbose_name_plural = "领域事件"
+        ordering = ["id"]
+        indexes = [
+            # Dispatch looks at undispatched events only; they are few at any time.
+            models.Index(
+                fields=["name", "id"],
+                name="event_pending_idx",
+                condition=models.Q(dispatched_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name}"
+
+
+class EventHandling(models.Model):
+    """The outcome of one handler on one event; the unique (event, handler) row, marked done in
+    the handler's own transaction, is what makes a handler succeed at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败待重试"
+
+    event = models.ForeignKey(
+        DomainEvent, verbose_name="事件", on_delete=models.CASCADE, related_name="handlings"
+    )
+    handler = models.CharField("处理程序", max_length=200)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "事件处理记录"
+        verbose_name_plural = "事件处理记录"
+        ordering = ["event_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="event_handling_once")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="event_handling_due_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} ← #{self.event_id} ({self.get_status_display()})"
+
+
+class SigningKey(models.Model):
+    """An SM2 key pair of one owner ("platform", later "dept:<code>" seals). The private key is
+    kept as SM4-encrypted PEM and never leaves the signing module; retired keys still verify."""
+
+    owner = models.CharField("所属", max_length=100, db_index=True)
+    key_id = models.CharField("密钥标识", max_length=32, unique=True)
+    public_pem = models.TextField("公钥(PEM)")
+    private_pem_encrypted = models.TextField("私钥(SM4 加密)")
+    active = models.BooleanField("启用中", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "签名密钥"
+        verbose_name_plural = "签名密钥(SM2)"
+        ordering = ["owner", "-id"]
+        constraints = [
+            # One signing key per owner at a time: concurrent first uses cannot make two.
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(active=True),
+                name="signing_key_one_active_per_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "启用中" if self.active else "已停用"
+        return f"{self.owner} {self.key_id}（{state}）"

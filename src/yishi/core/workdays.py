@@ -18,7 +18,9 @@ stopped; working days inside them do not count.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -136,10 +138,38 @@ def _normalize_pauses(pauses: Iterable[Pause]) -> list[Pause]:
 # --- the ruling on one date ------------------------------------------------------------------
 
 
+_scope = threading.local()
+
+
+@contextmanager
+def calendar_scope() -> Iterator[None]:
+    """Within the block, administrator rows read once serve every later date computation of
+    the same thread (one request computes several deadlines over overlapping ranges)."""
+    if getattr(_scope, "loaded", None) is not None:
+        yield
+        return
+    _scope.loaded = []
+    try:
+        yield
+    finally:
+        _scope.loaded = None
+
+
 def _load_overrides(first: dt.date, last: dt.date) -> _Overrides:
-    """Load the administrator's rows for first..last (inclusive) in one query."""
+    """Load the administrator's rows for first..last (inclusive) in one query (or none, in a
+    calendar_scope that already covers the range; the answer may then hold more dates)."""
+    loaded = getattr(_scope, "loaded", None)
+    if loaded is not None:
+        for lo, hi, overrides in loaded:
+            if lo <= first and last <= hi:
+                return overrides
+        # Read ahead: the next deadline of the same request most likely falls in this year.
+        last = min(max(last, first + dt.timedelta(days=400)), MAX_DATE)
     rows = CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind", "name")
-    return {day: (kind == CalendarDay.Kind.WORKDAY, name) for day, kind, name in rows}
+    result = {day: (kind == CalendarDay.Kind.WORKDAY, name) for day, kind, name in rows}
+    if loaded is not None:
+        loaded.append((first, last, result))
+    return result
 
 
 def _default_workday(day: dt.date) -> bool:

@@ -13,18 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from yishi.cases import deadlines, drafts
-from yishi.cases.models import Application, SubCase
+from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.queries import application_for
 from yishi.cases.services import application_supplement_provided
 from yishi.cases.transitions import ACTION_LABELS
-from yishi.catalog.models import Matter
+from yishi.catalog.models import Material, Matter
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
+from yishi.credit.commitments import commitment_sign
+from yishi.credit.queries import commitment_restriction
 from yishi.people.models import Company
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
@@ -225,6 +229,37 @@ class MaterialRow:
     reason: str
     stored: Any
     error: str
+    promise: str = ""  # "容缺后补" / "告知承诺替代" when the line may be promised instead
+    promised: bool = False
+
+
+def _promisable(draft: Application) -> dict[str, tuple[str, list[dict[str, int]]]]:
+    """Lines whose materials a signed commitment may cover, by line key: the label and the
+    (matter, material) items to sign. Matters excluded by law never qualify."""
+    lines = [line for line in drafts.draft_lines(draft) if drafts.needs_upload(line)]
+    ids = {pk for line in lines for pk in line.material_ids}
+    flagged = {
+        m.pk: m
+        for m in Material.objects.filter(pk__in=ids, matter__commitment_exclusion="").filter(
+            Q(deferrable=True) | Q(by_commitment=True)
+        )
+    }
+    options = {}
+    for line in lines:
+        mats = [flagged[pk] for pk in line.material_ids if pk in flagged]
+        if not mats:
+            continue
+        label = "容缺后补" if any(m.deferrable for m in mats) else "告知承诺替代"
+        items = [{"matter_id": m.matter_id, "material_id": m.pk} for m in mats]
+        options[drafts.line_key(line)] = (label, items)
+    return options
+
+
+def _restriction(request: HttpRequest, draft: Application) -> str:
+    """Why this applicant may not use commitment handling now, or ""."""
+    if draft.company_id:
+        return commitment_restriction(company=draft.company) or ""
+    return commitment_restriction(person=draft.person) or ""
 
 
 def _exempt_reason(line: Any) -> str:
@@ -237,18 +272,23 @@ def _exempt_reason(line: Any) -> str:
 
 def _material_rows(draft: Application, errors: dict[str, str]) -> list[MaterialRow]:
     have = {m.kind: m for m in draft.materials.select_related("stored_file")}
+    options = _promisable(draft)
     rows = []
     for line in drafts.draft_lines(draft):
         key = drafts.line_key(line)
         upload = drafts.needs_upload(line)
+        stored = have.get(key)
+        promised = stored is not None and stored.source == CaseMaterial.Source.COMMITMENT
         rows.append(
             MaterialRow(
                 key=key,
                 line=line,
                 upload=upload,
                 reason="" if upload else _exempt_reason(line),
-                stored=have.get(key),
+                stored=None if promised else stored,
                 error=errors.get(f"material.{key}", ""),
+                promise=options.get(key, ("", []))[0],
+                promised=promised,
             )
         )
     return rows
@@ -276,18 +316,53 @@ def materials(request: HttpRequest, draft_id: int) -> HttpResponse:
                 )
             except DomainError as exc:
                 errors[f"material.{key}"] = exc.message
+        _save_promises(request, draft, errors)
         if not errors and request.POST.get("action") == "next":
             missing = drafts.missing_materials(draft)
             for line in missing:
                 errors[f"material.{drafts.line_key(line)}"] = f"「{line.name}」：请上传该材料"
             if not missing:
                 return redirect("apply:review", draft_id=draft.pk)
+    rows = _material_rows(draft, errors)
+    restriction = _restriction(request, draft) if any(r.promise for r in rows) else ""
     return render(
         request,
         "portal/apply/materials.html",
-        _ctx(draft, 3, rows=_material_rows(draft, errors), errors=errors),
+        _ctx(draft, 3, rows=rows, errors=errors, restriction=restriction),
         status=400 if errors else 200,
     )
+
+
+def _save_promises(request: HttpRequest, draft: Application, errors: dict[str, str]) -> None:
+    """Apply the 承诺后补 boxes: a ticked box on a line without an upload marks it promised
+    (refused with the reason when the applicant may not use commitments); an unticked box
+    takes the mark back."""
+    options = _promisable(draft)
+    if not options:
+        return
+    restriction = None
+    lines = {drafts.line_key(line): line for line in drafts.draft_lines(draft)}
+    for key in options:
+        field = f"material.{key}"
+        if field in errors or request.FILES.get(field) is not None:
+            continue
+        wanted = request.POST.get(f"promise.{key}") == "yes"
+        if wanted:
+            if restriction is None:
+                restriction = _restriction(request, draft)
+            if restriction:
+                errors[field] = f"不能选择承诺后补：{restriction}"
+                continue
+        try:
+            drafts.material_promise(
+                application=draft,
+                user=request.user,
+                kind=key,
+                name=lines[key].name,
+                promised=wanted,
+            )
+        except DomainError as exc:
+            errors[field] = exc.message
 
 
 # ---------------------------------------------------------------- step 4: review and submit
@@ -313,12 +388,15 @@ def _review_context(draft: Application, error: str = "") -> dict[str, Any]:
 def review(request: HttpRequest, draft_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
-            app = drafts.draft_submit(
-                draft_id=draft_id,
-                user=request.user,
-                idempotency_key=request.POST.get("idempotency_key") or None,
-                pledged=request.POST.get("pledge") == "yes",
-            )
+            # The submission and the 告知承诺书 it carries are one act: both or neither.
+            with transaction.atomic():
+                app = drafts.draft_submit(
+                    draft_id=draft_id,
+                    user=request.user,
+                    idempotency_key=request.POST.get("idempotency_key") or None,
+                    pledged=request.POST.get("pledge") == "yes",
+                )
+                _sign_promises(request, app)
         except DomainError as exc:
             draft = _draft(request, draft_id)
             return render(
@@ -327,6 +405,20 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         return redirect("apply:detail", number=app.number)
     draft = _draft(request, draft_id)
     return render(request, "portal/apply/review.html", _review_context(draft))
+
+
+def _sign_promises(request: HttpRequest, app: Application) -> None:
+    """Sign one commitment covering every promised line (once: a replayed submission finds
+    it signed)."""
+    promised = set(
+        app.materials.filter(source=CaseMaterial.Source.COMMITMENT).values_list("kind", flat=True)
+    )
+    if not promised or app.commitments.exists():
+        return
+    options = _promisable(app)
+    items = [item for key in sorted(promised) for item in options.get(key, ("", []))[1]]
+    if items:
+        commitment_sign(application=app, signer=request.user, items=items)
 
 
 # ---------------------------------------------------------------- tracking

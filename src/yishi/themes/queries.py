@@ -3,6 +3,9 @@ computed from memory in a small constant number of queries whatever the theme's 
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from yishi.catalog.models import Material
@@ -55,3 +58,27 @@ def themes_of_matter(matter) -> list[Theme]:
         .order_by("order", "code")
         .distinct()
     )
+
+
+# A process-wide copy of each theme's structure (questions, items with matters and
+# prerequisites, fields with mappings) for the hot paths of submission and acceptance. An
+# entry serves while the theme row's updated_at is unchanged (every edit of a theme or of its
+# inlines in the admin saves the theme) and for at most THEME_CACHE_SECONDS, which bounds how
+# long an edit made elsewhere (a matter moved to another department) can go unseen.
+_prepared: dict[int, tuple[object, float, Theme]] = {}
+
+
+def theme_prepared(theme: Theme) -> Theme:
+    """`theme` with its whole structure prefetched, from the process cache when fresh. The
+    instance is shared: read it, never change it."""
+    ttl = getattr(settings, "THEME_CACHE_SECONDS", 60)
+    entry = _prepared.get(theme.pk)
+    now = time.monotonic()
+    if entry is not None and entry[0] == theme.updated_at and now - entry[1] < ttl:
+        return entry[2]
+    fresh = theme_queryset().filter(pk=theme.pk).first()
+    if fresh is None:
+        raise NotFound(f"主题 {theme.code} 不存在", field="theme")
+    if ttl > 0:
+        _prepared[theme.pk] = (fresh.updated_at, now, fresh)
+    return fresh

@@ -83,13 +83,18 @@ class CheckLine:
 
     name: str
     required: bool
-    state: str  # "submitted" | "missing" | "exempt"
+    state: str  # "submitted" | "missing" | "exempt" | "promised"
     note: str
     files: tuple[CaseMaterial, ...]
 
     @property
     def state_label(self) -> str:
-        return {"submitted": "已提交", "missing": "缺失", "exempt": "免提交"}[self.state]
+        return {
+            "submitted": "已提交",
+            "missing": "缺失",
+            "exempt": "免提交",
+            "promised": "承诺后补",
+        }[self.state]
 
 
 def _lines(application: Application) -> list[tuple[str, str, bool, bool, str]]:
@@ -127,6 +132,8 @@ def checklist(application: Application) -> list[CheckLine]:
             state = "exempt"
         elif any(m.stored_file_id for m in found):
             state = "submitted"
+        elif any(m.source == CaseMaterial.Source.COMMITMENT for m in found):
+            state = "promised"
         else:
             state = "missing"
         result.append(CheckLine(name, required, state, note, found))

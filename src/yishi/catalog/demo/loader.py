@@ -1,5 +1,9 @@
 """Loads the 梁子湖区 demo catalog (regions, departments, topics, matters) and demo staff accounts.
 
+告知承诺/容缺受理 and 审管衔接 settings live in commitments.json, a table merged onto the
+matters as they are read (by 实施编码, materials by their 材料标识), so every matter goes through
+one `matter_upsert` with all its elements.
+
 Idempotent: every row is compared with the file before it is written, and matters go through
 `matter_upsert`, which publishes nothing when the content is unchanged. A second run therefore
 changes no row and creates no MatterVersion.
@@ -72,12 +76,66 @@ def matter_files() -> list[Path]:
     return sorted(DEMO_DIR.glob("matters_*.json"))
 
 
+COMMITMENTS_FILE = "commitments.json"
+_MATTER_KEYS = {"commitment_defer_days", "commitment_text", "commitment_exclusion", "supervised",
+                "supervising_department", "supervision_days"}  # fmt: skip
+_TABLE_KEYS = {"code", "name", "note", "deferrable", "by_commitment", "defer_days", *_MATTER_KEYS}
+
+
 def read_matters() -> list[dict[str, Any]]:
-    """Every matter of every matters_*.json, bases before implementations (by level)."""
+    """Every matter of every matters_*.json with its commitment settings, bases before
+    implementations (by level)."""
     matters: list[dict[str, Any]] = []
     for path in matter_files():
         matters.extend(json.loads(path.read_text(encoding="utf-8")))
+    apply_commitments(matters, read_json(COMMITMENTS_FILE)["matters"])
     return sorted(matters, key=lambda m: m["level"])  # stable: file order within a level
+
+
+def apply_commitments(matters: list[dict[str, Any]], table: list[dict[str, Any]]) -> None:
+    """Give every matter dict explicit commitment and supervision elements: the defaults, then
+    the table's row for it. A row naming an unknown matter or material is an error."""
+    by_code = {m["code"]: m for m in matters}
+    for matter in matters:
+        for key in _MATTER_KEYS:
+            matter.setdefault(key, _default(Matter, key))
+        for material in matter["materials"]:
+            material.setdefault("by_commitment", False)
+            material.setdefault("defer_days", None)
+    for row in table:
+        where = f"{COMMITMENTS_FILE} 中的 {row.get('code')}（{row.get('name')}）"
+        unknown = set(row) - _TABLE_KEYS
+        if unknown:
+            raise ValidationFailed(f"{where}：未知的键 {'、'.join(sorted(unknown))}", field="code")
+        matter = by_code.get(row.get("code"))
+        if matter is None or matter["name"] != row.get("name"):
+            raise ValidationFailed(f"{where}：示范事项中没有该编码和名称的事项", field="code")
+        for key in _MATTER_KEYS & set(row):
+            matter[key] = row[key]
+        kinds = {m["kind"] for m in matter["materials"]}
+        named = [
+            *row.get("deferrable", []),
+            *row.get("by_commitment", []),
+            *row.get("defer_days", {}),
+        ]
+        missing = sorted(set(named) - kinds)
+        if missing:
+            raise ValidationFailed(f"{where}：没有材料标识 {'、'.join(missing)}", field="materials")
+        for material in matter["materials"]:
+            kind = material["kind"]
+            if kind in row.get("deferrable", []):
+                material["deferrable"] = True
+            if kind in row.get("by_commitment", []):
+                material["by_commitment"] = True
+            if kind in row.get("defer_days", {}):
+                material["defer_days"] = row["defer_days"][kind]
+
+
+def _default(model, key: str) -> Any:
+    field = model._meta.get_field(key)
+    if field.is_relation:
+        return None
+    return field.get_default()
 
 
 def _save_if_changed(model, lookup: dict[str, Any], values: dict[str, Any]) -> bool:
