@@ -75,15 +75,20 @@ test-postgres:
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
 
 bench: venv
-	$(PY) bench/catalog_search.py; a=$$?; $(PY) bench/apply_accept.py; b=$$?; exit $$(( a || b ))
+	$(PY) bench/catalog_search.py; a=$$?; $(PY) bench/apply_accept.py; b=$$?; \
+	  $(PY) bench/ocr_fields.py; c=$$?; exit $$(( a || b || c ))
 
 bench-quick: venv
-	$(PY) bench/catalog_search.py --quick; a=$$?; $(PY) bench/apply_accept.py --quick; b=$$?; exit $$(( a || b ))
+	$(PY) bench/catalog_search.py --quick; a=$$?; $(PY) bench/apply_accept.py --quick; b=$$?; \
+	  $(PY) bench/ocr_fields.py --quick; c=$$?; exit $$(( a || b || c ))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # Apply → accept → route cycles through gunicorn on PostgreSQL (BENCH_DATABASE_URL).
-.PHONY: bench-apply
+.PHONY: bench-apply bench-ocr
 bench-apply: venv
 	$(PY) bench/apply_accept.py $(BENCH_ARGS)
+
+bench-ocr: venv
+	$(PY) bench/ocr_fields.py $(BENCH_ARGS)

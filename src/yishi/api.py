@@ -69,7 +69,9 @@ def _register_routers() -> None:
     from yishi.cases.api import router as cases_router
     from yishi.catalog.api import router as catalog_router
     from yishi.core.api import router as core_router
+    from yishi.core.api_ocr import router as ocr_router
     from yishi.credit.api import router as credit_router
+    from yishi.licences.api import router as licences_router
     from yishi.people.api import router as people_router
     from yishi.supervision.api import router as supervision_router
     from yishi.themes.api import router as themes_router
@@ -77,10 +79,12 @@ def _register_routers() -> None:
     api.add_router("/v1/", cases_router)
     api.add_router("/v1/", catalog_router)
     api.add_router("/v1/", core_router)
+    api.add_router("/v1/", ocr_router)
     api.add_router("/v1/", credit_router)
     api.add_router("/v1/", people_router)
     api.add_router("/v1/", themes_router)
     api.add_router("/v1/", supervision_router)
+    api.add_router("/v1/", licences_router)
 
 
 _register_routers()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yishi.cases",
     "yishi.credit",
     "yishi.supervision",
+    "yishi.licences",
     "yishi.portal",
     "yishi.workbench",
 ]
@@ -151,6 +152,11 @@ YISHI_CREDIT_PUSH_DESTINATION = env_str("YISHI_CREDIT_PUSH_DESTINATION", "log")
 YISHI_COMMITMENT_REMIND_DAYS = env_int("YISHI_COMMITMENT_REMIND_DAYS", 3)
 # Supervision (审管衔接): where approvals and results go ("http:supervision" in production).
 YISHI_SUPERVISION_PUSH_DESTINATION = env_str("YISHI_SUPERVISION_PUSH_DESTINATION", "log")
+# E-licences: the public address printed in QR codes, and where issued/revoked licences go.
+YISHI_PUBLIC_URL = env_str("YISHI_PUBLIC_URL", "http://127.0.0.1:8000")
+YISHI_LICENCE_PUSH_DESTINATION = env_str("YISHI_LICENCE_PUSH_DESTINATION", "log")
+# Smart recognition (OCR): onnxruntime threads per recognition (one keeps a busy host usable).
+OCR_THREADS = env_int("YISHI_OCR_THREADS", 1)
 
 # The district this deployment serves (GB/T 2260 code) and its display name.
 DISTRICT_CODE = env_str("YISHI_DISTRICT_CODE", "420702")

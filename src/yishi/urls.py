@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/credit/", include("yishi.credit.portal_urls")),
     path("account/", include("yishi.portal.account_urls")),
     path("apply/", include("yishi.portal.apply_urls")),
+    path("licences/", include("yishi.licences.urls")),
     path("", include("yishi.portal.urls")),
 ]
 

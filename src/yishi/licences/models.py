@@ -1,0 +1,210 @@
+"""E-licences (电子证照, GB/T 36901–36906) and department e-seals (电子印章, GB/T 38540).
+
+A department's seal is an SM2 key held by yishi.core.signing under the owner
+"dept:<department code>" plus a seal image; a licence is signed by its issuer's seal over a
+canonical serialisation of its fields (see yishi.licences.canonical), so one changed field or
+signature byte fails verification.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from yishi.catalog.models import Department, Matter
+from yishi.people.models import Company, Person
+
+
+class Seal(models.Model):
+    """A department's e-seal: the key lives in core.signing (owner "dept:<code>"), the image
+    here. Rotation gives the owner a new key; old licences keep verifying."""
+
+    department = models.OneToOneField(
+        Department, verbose_name="部门", on_delete=models.PROTECT, related_name="seal"
+    )
+    name = models.CharField("印章名称", max_length=120)
+    image_png = models.BinaryField("印章图像(PNG)", editable=False)
+    key_id = models.CharField("当前密钥标识", max_length=32, blank=True)
+    active = models.BooleanField("启用中", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    rotated_at = models.DateTimeField("最近轮换时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "电子印章"
+        verbose_name_plural = "电子印章"
+        ordering = ["department__code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def owner(self) -> str:
+        return seal_owner(self.department)
+
+
+def seal_owner(department: Department) -> str:
+    """The core.signing owner name of a department's seal key."""
+    return f"dept:{department.code}"
+
+
+class LicenceType(models.Model):
+    """A kind of licence (证照类型) with its data fields. `names` are the texts a catalog
+    material's 对应电子证照 (Material.licence_type) may use for it."""
+
+    code = models.CharField(
+        "证照类型代码", max_length=20, unique=True, help_text="大写字母或数字，用于证照编号"
+    )
+    name = models.CharField("证照名称", max_length=60, unique=True)
+    names = models.JSONField(
+        "别名", default=list, blank=True, help_text="材料“对应电子证照”可能使用的其他名称"
+    )
+    material_kind = models.CharField(
+        "材料标识",
+        max_length=60,
+        blank=True,
+        help_text="作为申请材料时的标识，如 birth_certificate",
+    )
+    holder_kind = models.CharField(
+        "持证主体",
+        max_length=10,
+        choices=[("person", "自然人"), ("company", "法人"), ("any", "均可")],
+        default="any",
+    )
+    fields = models.JSONField(
+        "照面信息项",
+        default=list,
+        blank=True,
+        help_text='[{"key": "…", "label": "…", "kind": "text"}]',
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        "有效期(年)", null=True, blank=True, help_text="长期有效的留空"
+    )
+    issuing_matters = models.ManyToManyField(
+        Matter,
+        verbose_name="颁发事项",
+        blank=True,
+        related_name="licence_types",
+        help_text="办结后颁发本证照的事项",
+    )
+    matter_basic_codes = models.JSONField(
+        "颁发事项基本编码",
+        default=list,
+        blank=True,
+        help_text="基本编码相同的各级事项办结后均颁发本证照",
+    )
+
+    class Meta:
+        verbose_name = "证照类型"
+        verbose_name_plural = "证照类型"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def all_names(self) -> list[str]:
+        return [self.name, *[n for n in self.names if isinstance(n, str)]]
+
+
+class Licence(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", "有效"
+        REVOKED = "revoked", "已撤销"
+
+    class Source(models.TextChoices):
+        ISSUED = "issued", "本平台签发"
+        IMPORTED = "imported", "外部导入"
+
+    class Trust(models.TextChoices):
+        # 国办函〔2016〕108号: A issuer's own document with its seal; B verified by staff.
+        A = "A", "A级（发证机关签章）"
+        B = "B", "B级（工作人员核验）"
+
+    number = models.CharField("证照编号", max_length=120, unique=True)
+    type = models.ForeignKey(
+        LicenceType, verbose_name="证照类型", on_delete=models.PROTECT, related_name="licences"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name="持证人(自然人)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name="持证主体(法人)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    issuer = models.ForeignKey(
+        Department, verbose_name="发证机关", on_delete=models.PROTECT, related_name="licences"
+    )
+    subcase = models.OneToOneField(
+        "cases.SubCase",
+        verbose_name="办件子件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licence",
+    )
+    data = models.JSONField("照面信息", default=dict, blank=True)
+    issued_on = models.DateField("颁发日期")
+    valid_from = models.DateField("有效期起")
+    valid_until = models.DateField("有效期至", null=True, blank=True, help_text="长期有效留空")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.VALID, db_index=True
+    )
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_reason = models.TextField("撤销理由", blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.ISSUED)
+    trust_level = models.CharField("可信等级", max_length=1, choices=Trust.choices, default=Trust.A)
+    signature = models.JSONField("签章(SM2)", default=dict, editable=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "电子证照"
+        verbose_name_plural = "电子证照"
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, company__isnull=True)
+                | models.Q(person__isnull=True, company__isnull=False),
+                name="licences_licence_one_holder",
+                violation_error_message="证照须且只能有一个持证主体（自然人或法人）",
+            )
+        ]
+        indexes = [models.Index(fields=["valid_until"], name="licences_valid_until_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type.name} {self.number}"
+
+    @property
+    def holder(self) -> Person | Company:
+        return self.person if self.person_id else self.company
+
+    @property
+    def holder_name(self) -> str:
+        return self.holder.name
+
+
+class LicenceSerial(models.Model):
+    """The last serial number used per (type, issuer, year), locked when a number is taken."""
+
+    type = models.ForeignKey(LicenceType, verbose_name="证照类型", on_delete=models.CASCADE)
+    issuer = models.ForeignKey(Department, verbose_name="发证机关", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField("年份")
+    last = models.PositiveIntegerField("已用流水号", default=0)
+
+    class Meta:
+        verbose_name = "证照流水号"
+        verbose_name_plural = "证照流水号"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "issuer", "year"], name="licences_serial_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type_id}/{self.issuer_id}/{self.year}: {self.last}"

@@ -1,0 +1,58 @@
+"""Pages of 电子证照: the public verification page (typed number or scanned QR code) and the
+applicant's wallet with PDF download. Thin: rules live in services, queries, verification."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from yishi.licences import queries
+from yishi.licences.pdf import licence_pdf
+from yishi.licences.verification import NOT_FOUND, licence_verify
+from yishi.people.queries import account_of
+
+LOGIN_URL = "/account/login/"
+
+
+def _masked_name(name: str) -> str:
+    """王** : the family name only, on a page anyone can open."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def _verify_page(request: HttpRequest, number: str) -> HttpResponse:
+    result = licence_verify(number) if number else None
+    context = {"number": number, "result": result}
+    if result is not None and result.licence is not None:
+        context["holder"] = _masked_name(result.licence.holder_name)
+    status = 404 if result is not None and result.state == NOT_FOUND else 200
+    return render(request, "licences/verify.html", context, status=status)
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """/licences/verify/?number=… : anyone types a number."""
+    return _verify_page(request, (request.GET.get("number") or "").strip()[:120])
+
+
+def verify_number(request: HttpRequest, number: str) -> HttpResponse:
+    """/licences/verify/<number>/ : where a licence's QR code points."""
+    return _verify_page(request, number.strip()[:120])
+
+
+@login_required(login_url=LOGIN_URL)
+def mine(request: HttpRequest) -> HttpResponse:
+    account = account_of(request.user)
+    if account is None:
+        return render(request, "licences/mine.html", {"account": None}, status=403)
+    rows = [{"licence": x} for x in queries.wallet(request.user)[:500]]
+    return render(request, "licences/mine.html", {"account": account, "rows": rows})
+
+
+@login_required(login_url=LOGIN_URL)
+def download(request: HttpRequest, number: str) -> HttpResponse:
+    licence = queries.wallet_licence(request.user, number)
+    if licence is None:
+        raise Http404("未找到该电子证照")
+    response = HttpResponse(licence_pdf(licence), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'
+    return response
