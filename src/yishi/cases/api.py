@@ -9,13 +9,14 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
 from yishi.cases import deadlines, queries, services
-from yishi.cases.models import Application, SubCase
+from yishi.cases.models import Application, Pause, SubCase
 from yishi.catalog.models import Matter
 from yishi.core.errors import ValidationFailed
 from yishi.core.idempotency import idempotent_http
@@ -71,6 +72,19 @@ def subcase_out(subcase: SubCase, today: dt.date) -> dict[str, Any]:
     }
 
 
+# What application_out reads of many applications at once: a fixed number of queries for a
+# whole page instead of three per application.
+PREFETCH = (
+    Prefetch(
+        "subcases",
+        queryset=SubCase.objects.select_related("matter", "department").prefetch_related(
+            "depends_on"
+        ),
+    ),
+    Prefetch("pauses", queryset=Pause.objects.filter(ended_on__isnull=True), to_attr="open_pauses"),
+)
+
+
 def application_out(app: Application) -> dict[str, Any]:
     today = timezone.localdate()
     running = app.status == Application.Status.ACCEPTED
@@ -79,15 +93,18 @@ def application_out(app: Application) -> dict[str, Any]:
         subcases, open_supplement = [], []
     else:
         subcases = getattr(app, "new_subcases", None)  # just created by the acceptance
-        if subcases is None:
+        if subcases is not None:
+            open_supplement = []
+        elif hasattr(app, "open_pauses"):  # prefetched by the list (see PREFETCH)
+            subcases = app.subcases.all()
+            open_supplement = [item for p in app.open_pauses for item in p.items]
+        else:
             subcases = app.subcases.select_related(
                 "matter", "department", "application"
             ).prefetch_related("depends_on")
             open_supplement = [
                 item for p in app.pauses.filter(ended_on__isnull=True) for item in p.items
             ]
-        else:
-            open_supplement = []
     return {
         "number": app.number,
         "title": app.title,
@@ -157,7 +174,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
 
 @router.get("/applications", summary="我的申请（工作人员：可见范围内的申请）")
 def list_applications(request: HttpRequest) -> HttpResponse:
-    apps = queries.applications_visible_to(request.user)[:200]
+    apps = queries.applications_visible_to(request.user).prefetch_related(*PREFETCH)[:200]
     return _json(200, [application_out(a) for a in apps])
 
 
