@@ -145,3 +145,20 @@ def test_a_body_that_is_not_json_answers_400_problem_json_in_chinese(client):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
     assert response.json()["detail"] == "请求格式不正确，请求体应为有效的 JSON。"
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_csrf_token_answers_403_problem_json_in_chinese():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.create_superuser("root", "root@example.cn", "pw-9f8e7d6c")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post("/api/v1/persons", data="{}", content_type="application/json")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["title"] == "无权操作"
+    assert response.json()["detail"].startswith("CSRF 校验失败")

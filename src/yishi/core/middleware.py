@@ -23,7 +23,10 @@ _DETAILS = {
 }
 _TITLES = {400: "请求无效", 401: "未登录", 403: "无权操作", 404: "未找到", 405: "方法不允许"}
 # English messages django-ninja puts in error bodies, and what we say instead.
-_KNOWN = {"Cannot parse request body": _DETAILS[400]}
+_KNOWN = {
+    "Cannot parse request body": _DETAILS[400],
+    "CSRF check Failed": "CSRF 校验失败：请从本站页面发起请求，并在 X-CSRFToken 请求头中携带令牌。",
+}
 
 
 class ApiProblemMiddleware:
@@ -52,9 +55,9 @@ def _translated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     body = response.content.decode("utf-8", "replace")
     for english, chinese in _KNOWN.items():
         if f'"{english}"' in body:
-            return problem_response(
-                request, status=response.status_code, title="请求无效", detail=chinese
-            )
+            status = response.status_code
+            title = _TITLES.get(status, "请求无效")
+            return problem_response(request, status=status, title=title, detail=chinese)
     return response
 
 
