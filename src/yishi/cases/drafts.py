@@ -154,6 +154,28 @@ def material_attach(
         )
 
 
+def material_reference(
+    *, application: Application, user: Any, kind: str, name: str, source: str
+) -> CaseMaterial:
+    """Record a draft's material line as satisfied without an upload (an e-licence the
+    applicant holds: 免证明; data a department shares), so it counts as present and the
+    departments see where it comes from. Keeps an upload or a promise the applicant chose;
+    idempotent."""
+    if application.applicant_id != getattr(user, "pk", None):
+        raise NotFound("申请不存在", field="application")
+    if application.status != Application.Status.DRAFT:
+        raise ValidationFailed("只有草稿可以调取证照", field="status")
+    if source not in (CaseMaterial.Source.LICENCE, CaseMaterial.Source.SHARED):
+        raise ValidationFailed(f"source：不支持的材料来源 {source}", field="source")
+    with transaction.atomic():
+        existing = CaseMaterial.objects.filter(application=application, kind=kind[:60]).first()
+        if existing is not None:
+            return existing
+        return CaseMaterial.objects.create(
+            application=application, kind=kind[:60], name=name[:150], source=source
+        )
+
+
 def material_promise(
     *, application: Application, user: Any, kind: str, name: str, promised: bool
 ) -> CaseMaterial | None:

@@ -211,6 +211,12 @@ def _submit(
         application.number = application_number(today, application.pk)
         application.save(update_fields=["number"])
         record_event(application, None, "submit", AS.DRAFT, AS.SUBMITTED, actor=actor)
+        if matter is not None and matter.instant_approval:
+            # 秒批秒办: a higher app checks the matter's review points after commit.
+            event_record(
+                "cases.application.submitted",
+                {"application_id": application.pk, "matter_id": matter.pk, "submitted_on": today},
+            )
         _notify(
             application,
             f"您的申请「{application.title}」（{application.number}）已提交，等待受理。",
@@ -379,7 +385,20 @@ def application_accept(
         return _accept(application, staff, day)
 
 
-def _accept(application: Application, staff: Any, day: dt.date) -> Application:
+def application_accept_auto(
+    *, application: Application, rule: str, note: str, today: dt.date | None = None
+) -> Application:
+    """Acceptance decided by a machine rule (秒批秒办), not by window staff: `rule` names the
+    deciding rule and is the audited actor; no first-inquiry owner is claimed."""
+    day = _today(today)
+    with calendar_scope():
+        return _accept(application, None, day, actor=rule, note=note)
+
+
+def _accept(
+    application: Application, staff: Any, day: dt.date, *, actor: Any = None, note: str = ""
+) -> Application:
+    actor = actor or staff
     plan = _plan(application)
     versions = _versions_at({m.pk for _, m, _ in plan}, application.submitted_at)
     limits = [_limits(matter, versions.get(matter.pk)) for _, matter, _ in plan]
@@ -390,7 +409,8 @@ def _accept(application: Application, staff: Any, day: dt.date) -> Application:
         app = transition(
             application,
             "accept",
-            actor=staff,
+            actor=actor,
+            note=note,
             claim_first_owner=staff,
             fields={
                 "accepted_at": timezone.now(),
@@ -409,7 +429,7 @@ def _accept(application: Application, staff: Any, day: dt.date) -> Application:
                 for s in subcases
                 if s.status == SS.PENDING
             ],
-            actor=staff,
+            actor=actor,
         )
         _notify(
             app,
@@ -656,13 +676,34 @@ def subcase_approve(
 ) -> SubCase:
     day = _today(today)
     _require_reviewer(subcase, reviewer)
+    return _approve(subcase, reviewer, day, result_name=result_name, actor=reviewer)
+
+
+def subcase_approve_auto(
+    *, subcase: SubCase, rule: str, result_name: str, note: str, today: dt.date | None = None
+) -> SubCase:
+    """Approval decided by a machine rule (秒批秒办): `rule` is the audited actor and the
+    timeline note says which review points held; no reviewer is recorded."""
+    return _approve(subcase, None, _today(today), result_name=result_name, actor=rule, note=note)
+
+
+def _approve(
+    subcase: SubCase,
+    reviewer: Any,
+    day: dt.date,
+    *,
+    result_name: str,
+    actor: Any,
+    note: str = "",
+) -> SubCase:
     result_name = _required(result_name, "result_name", "办理结果名称")
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=subcase.application_id)
         done = transition(
             subcase,
             "approve",
-            actor=reviewer,
+            actor=actor,
+            note=note,
             fields={
                 "decided_by": reviewer,
                 "decided_at": timezone.now(),
@@ -681,7 +722,7 @@ def subcase_approve(
                 "approved_on": day,
             },
         )
-        _advance(app, day=day, actor=reviewer)
+        _advance(app, day=day, actor=actor)
     return done
 
 

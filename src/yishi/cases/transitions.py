@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "commitment_kept": "承诺已履行",
     "commitment_item_fulfilled": "承诺材料已补交",
     "commitment_broken": "违反承诺",
+    "instant_refer": "秒批未通过，转人工审核",
 }
 
 APPLICATION_ACTIONS = sorted({action for _, action in APPLICATION_TRANSITIONS})

@@ -265,6 +265,10 @@ class Matter(models.Model):
         "核查期限(工作日)", default=20, help_text="审批办结后监管部门完成核查的期限"
     )
 
+    # 秒批秒办: set from the matter's instant-approval rule (licences.InstantRule), never by
+    # hand, so that submission knows without another query whether to ask for a decision.
+    instant_approval = models.BooleanField("秒批秒办", default=False, editable=False)
+
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField("当前版本号", default=0, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -16,7 +16,8 @@ from django.utils.html import format_html
 
 from yishi.core.errors import DomainError
 from yishi.licences import services
-from yishi.licences.models import Licence, LicenceType, Seal
+from yishi.licences.instant import instant_rule_save, validate_points, validate_shared
+from yishi.licences.models import InstantRule, Licence, LicenceType, Seal
 
 
 class LicenceTypeForm(forms.ModelForm):
@@ -166,3 +167,58 @@ class LicenceAdmin(admin.ModelAdmin):
             "title": "导入电子证照（xlsx）",
         }
         return TemplateResponse(request, "licences/admin_import.html", context)
+
+
+class InstantRuleForm(forms.ModelForm):
+    class Meta:
+        model = InstantRule
+        fields = ("matter", "enabled", "points", "shared_materials")
+
+    def clean_points(self):
+        try:
+            return validate_points(self.cleaned_data.get("points"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_shared_materials(self):
+        try:
+            return validate_shared(self.cleaned_data.get("shared_materials"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+@admin.register(InstantRule)
+class InstantRuleAdmin(admin.ModelAdmin):
+    """秒批秒办 rules: saved through the service, so each change is versioned and audited and
+    the matter's flag follows."""
+
+    form = InstantRuleForm
+    list_display = ("matter", "enabled", "version", "updated_at")
+    list_filter = ("enabled",)
+    search_fields = ("matter__name", "matter__code")
+    autocomplete_fields = ("matter",)
+    readonly_fields = ("version", "updated_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = instant_rule_save(
+            matter=obj.matter,
+            points=obj.points,
+            shared_materials=obj.shared_materials,
+            enabled=obj.enabled,
+            actor=request.user,
+        )
+        obj.pk, obj.version = saved.pk, saved.version
+
+    def delete_model(self, request, obj) -> None:
+        instant_rule_save(
+            matter=obj.matter,
+            points=obj.points,
+            shared_materials=obj.shared_materials,
+            enabled=False,
+            actor=request.user,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)

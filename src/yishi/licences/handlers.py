@@ -26,3 +26,14 @@ def attach_held(event: Any) -> None:
     accepted_on = event.payload.get("accepted_on")
     today = dt.date.fromisoformat(accepted_on) if isinstance(accepted_on, str) else None
     licence_attach_held(application_id=int(event.payload["application_id"]), today=today)
+
+
+@handler("cases.application.submitted", name="licences.instant_decide")
+def instant_decide_on_submit(event: Any) -> None:
+    """秒批秒办: an application of an auto-decidable matter is decided by its review points
+    within seconds of submission; one that fails a point stays with window staff."""
+    from yishi.licences.instant import instant_decide
+
+    submitted_on = event.payload.get("submitted_on")
+    today = dt.date.fromisoformat(submitted_on) if isinstance(submitted_on, str) else None
+    instant_decide(application_id=int(event.payload["application_id"]), today=today)

@@ -208,3 +208,44 @@ class LicenceSerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type_id}/{self.issuer_id}/{self.year}: {self.last}"
+
+
+class InstantRule(models.Model):
+    """秒批秒办: the machine-checkable review points of an auto-decidable matter. An
+    application of the matter that meets every point is accepted, approved and its licence
+    issued with no human step; one that fails any point goes to window staff with the reason.
+    Every material must come from a licence the applicant holds or from shared data (always
+    checked); `points` add rules on licences held and on form fields (see licences.instant)."""
+
+    matter = models.OneToOneField(
+        Matter, verbose_name="事项", on_delete=models.CASCADE, related_name="instant_rule"
+    )
+    enabled = models.BooleanField("启用秒批秒办", default=True)
+    points = models.JSONField(
+        "审查要点",
+        default=list,
+        blank=True,
+        help_text='JSON 列表，例如 [{"kind": "holds_licence", "type": "CJRZ"}, '
+        '{"kind": "field", "field": "reason", "op": "in", "value": ["有效期满", "证件损毁"]}]',
+    )
+    shared_materials = models.JSONField(
+        "共享获取的材料",
+        default=list,
+        blank=True,
+        help_text="由人口库、部门共享或网上申请表直接提供、申请人无需提交的材料名称列表",
+    )
+    version = models.PositiveIntegerField("规则版本", default=0, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "秒批秒办规则"
+        verbose_name_plural = "秒批秒办规则"
+        ordering = ["matter__code"]
+
+    def __str__(self) -> str:
+        return f"{self.matter.name} 秒批规则 v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """The deciding rule as the audit log names it."""
+        return f"秒批秒办规则「{self.matter.name}」v{self.version}"

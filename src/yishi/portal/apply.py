@@ -26,9 +26,11 @@ from yishi.cases.queries import application_for
 from yishi.cases.services import application_supplement_provided
 from yishi.cases.transitions import ACTION_LABELS
 from yishi.catalog.models import Material, Matter
+from yishi.core import ocr
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
+from yishi.licences.queries import held_licence_for_material
 from yishi.people.models import Company
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
@@ -218,6 +220,88 @@ def form(request: HttpRequest, draft_id: int) -> HttpResponse:
     )
 
 
+# Which recognised field fills which form field: by the registry datum the form field is
+# prefilled from, else by the same key.
+RECOGNISED_PREFILL = {
+    "id_card": {"person.name": "name", "person.id_number": "id_number", "person.sex": "sex"},
+    "business_licence": {
+        "company.name": "name",
+        "company.uscc": "uscc",
+        "company.legal_representative": "legal_representative",
+        "company.address": "address",
+    },
+}
+RECOGNISERS = {
+    "id_card": ("身份证人像面", ocr.recognise_id_card),
+    "business_licence": ("营业执照", ocr.recognise_business_licence),
+}
+
+
+def _fill_from(draft: Application, document: str, recognition: ocr.Recognition) -> dict[str, str]:
+    """Form key → recognised value, for the fields of this form a recognised field matches;
+    a choice field takes the option whose label is the value (性别 "男" → its value)."""
+    by_prefill = RECOGNISED_PREFILL[document]
+    filled = {}
+    for f in applicable_fields(draft.theme, draft.answers) if draft.theme_id else []:
+        name = by_prefill.get(f.prefill) or (f.key if f.key in recognition.fields else None)
+        found = recognition.fields.get(name) if name else None
+        if found is None or not found.value:
+            continue
+        value = found.value
+        options = field_options(f)
+        if options:
+            value = next((v for v, label in options.items() if value in (v, label)), "")
+            if not value:
+                continue
+        filled[f.key] = value
+    return filled
+
+
+@applicant_page
+@require_http_methods(["POST"])
+def recognise(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """智能识别填单: read an uploaded photo of an ID card or a business licence and show the
+    form with the recognised values filled in and every field's check, for the applicant to
+    confirm. Nothing is saved until they press 保存."""
+    draft = _draft(request, draft_id)
+    document = request.POST.get("document", "")
+    companies = _companies(request, draft)
+    values = {k: v for k, v in draft.form_data.items() if v not in ("", None)}
+    if draft.theme_id:
+        values = {**prefill(draft.theme, person=draft.person, company=draft.company), **values}
+    errors: dict[str, str] = {}
+    recognition, filled = None, {}
+    image = request.FILES.get("image")
+    if document not in RECOGNISERS:
+        errors["image"] = "document：请选择要识别的证件类型（身份证或营业执照）"
+    elif image is None:
+        errors["image"] = "image：请选择证件照片（JPEG 或 PNG）"
+    else:
+        try:
+            recognition = RECOGNISERS[document][1](image)
+        except DomainError as exc:
+            errors["image"] = exc.message
+        else:
+            filled = _fill_from(draft, document, recognition)
+            values.update(filled)
+    return render(
+        request,
+        "portal/apply/form.html",
+        _ctx(
+            draft,
+            2,
+            rows=_form_rows(draft, values, {}),
+            errors={},
+            companies=companies,
+            recognition=recognition,
+            recognised_label=RECOGNISERS.get(document, ("", None))[0],
+            recognised_keys=set(filled),
+            recognise_error=errors.get("image", ""),
+        ),
+        status=400 if errors else 200,
+    )
+
+
 # ---------------------------------------------------------------- step 3: materials
 
 
@@ -270,21 +354,57 @@ def _exempt_reason(line: Any) -> str:
     return "通过数据共享获取，无需提交"
 
 
+def _attach_held(request: HttpRequest, draft: Application) -> None:
+    """免证明: a line the applicant would upload but holds a valid e-licence for is taken
+    from the licence (trust level A) and recorded on the draft; nothing is uploaded."""
+    have = set(draft.materials.values_list("kind", flat=True))
+    lines = [
+        line
+        for line in drafts.draft_lines(draft)
+        if drafts.needs_upload(line) and drafts.line_key(line) not in have
+    ]
+    if not lines:
+        return
+    materials = Material.objects.in_bulk([pk for line in lines for pk in line.material_ids])
+    subject = {"company": draft.company} if draft.company_id else {"person": draft.person}
+    for line in lines:
+        for pk in line.material_ids:
+            material = materials.get(pk)
+            licence = material and held_licence_for_material(material, **subject)
+            if not licence and material and draft.company_id:
+                licence = held_licence_for_material(material, person=draft.person)
+            if licence:
+                drafts.material_reference(
+                    application=draft,
+                    user=request.user,
+                    kind=drafts.line_key(line),
+                    name=f"{line.name}（电子证照 {licence.number}）",
+                    source=CaseMaterial.Source.LICENCE,
+                )
+                break
+
+
 def _material_rows(draft: Application, errors: dict[str, str]) -> list[MaterialRow]:
     have = {m.kind: m for m in draft.materials.select_related("stored_file")}
     options = _promisable(draft)
     rows = []
     for line in drafts.draft_lines(draft):
         key = drafts.line_key(line)
-        upload = drafts.needs_upload(line)
         stored = have.get(key)
+        held = stored is not None and stored.source == CaseMaterial.Source.LICENCE
+        upload = drafts.needs_upload(line) and not held
         promised = stored is not None and stored.source == CaseMaterial.Source.COMMITMENT
+        if held:
+            number = stored.name.rpartition("电子证照 ")[2].rstrip("）")
+            reason = f"已自动调取您持有的电子证照（编号 {number}），无需上传"
+        else:
+            reason = "" if upload else _exempt_reason(line)
         rows.append(
             MaterialRow(
                 key=key,
                 line=line,
                 upload=upload,
-                reason="" if upload else _exempt_reason(line),
+                reason=reason,
                 stored=None if promised else stored,
                 error=errors.get(f"material.{key}", ""),
                 promise=options.get(key, ("", []))[0],
@@ -299,6 +419,7 @@ def _material_rows(draft: Application, errors: dict[str, str]) -> list[MaterialR
 def materials(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _draft(request, draft_id)
     errors: dict[str, str] = {}
+    _attach_held(request, draft)
     if request.method == "POST":
         for line in drafts.draft_lines(draft):
             key = drafts.line_key(line)

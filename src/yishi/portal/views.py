@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from yishi.catalog.models import Matter, RegionLevel, Topic
+from yishi.catalog.models import Material, Matter, RegionLevel, Topic
 from yishi.catalog.notice import (
     EXEMPT_LABEL,
     build_notice,
@@ -24,6 +26,8 @@ from yishi.catalog.notice import (
 )
 from yishi.catalog.queries import MatterFilters, matter_detail, matter_search
 from yishi.core.errors import NotFound, ValidationFailed
+from yishi.licences.queries import held_licence_for_material
+from yishi.people.queries import account_of, acting_companies
 from yishi.portal import queries
 from yishi.themes.models import Theme, ThemeMatter, ThemeQuestion
 from yishi.themes.notice import build_theme_notice, theme_notice_pdf
@@ -470,11 +474,32 @@ def _answer_error(
     )
 
 
+def _held_by(request: HttpRequest) -> Callable[[Any], str] | None:
+    """For a logged-in applicant: line → the number of an e-licence they (or a company they
+    act for) hold that stands in for the document (免提交), else ""."""
+    account = account_of(request.user) if request.user.is_authenticated else None
+    if account is None:
+        return None
+    subjects = [{"person": account.person}] + [
+        {"company": c} for c in acting_companies(request.user)
+    ]
+
+    def held(line: Any) -> str:
+        for material in Material.objects.filter(pk__in=line.material_ids):
+            for subject in subjects:
+                licence = held_licence_for_material(material, **subject)
+                if licence is not None:
+                    return licence.number
+        return ""
+
+    return held
+
+
 def theme_notice(request: HttpRequest, code: str) -> HttpResponse:
     found, raw, answers, error = _tailored(request, code)
     if error is not None:
         return _answer_error(request, found, raw, error)
-    built = build_theme_notice(found, answers)
+    built = build_theme_notice(found, answers, held=_held_by(request))
     return render(
         request,
         "portal/theme_notice.html",
@@ -493,7 +518,7 @@ def theme_notice_download(request: HttpRequest, code: str) -> HttpResponse:
     found, raw, answers, error = _tailored(request, code)
     if error is not None:
         return _answer_error(request, found, raw, error)
-    built = build_theme_notice(found, answers)
+    built = build_theme_notice(found, answers, held=_held_by(request))
     response = HttpResponse(theme_notice_pdf(built), content_type="application/pdf")
     response["Content-Disposition"] = _inline_disposition(built.filename, fallback=found.code)
     return response

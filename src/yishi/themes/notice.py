@@ -6,7 +6,7 @@ where to go. The HTML page, the JSON API and the PDF are all built from one Them
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,14 +58,23 @@ class NoticeMatter:
 class NoticeMaterialLine:
     number: int
     line: MaterialLine
+    # The number of an e-licence this applicant holds that stands in for the document
+    # (免证明), found by a higher layer for a logged-in applicant; "" for everyone else.
+    held: str = ""
 
     @property
     def name(self) -> str:
         return self.line.name
 
     @property
+    def to_bring(self) -> bool:
+        return self.line.to_bring and not self.held
+
+    @property
     def status(self) -> str:
-        """bring / exempt / produced (see MaterialLine.status)."""
+        """bring / exempt / produced (see MaterialLine.status), or held."""
+        if self.held and self.line.to_bring:
+            return "held"
         return self.line.status
 
     @property
@@ -75,6 +84,8 @@ class NoticeMaterialLine:
             return PRODUCED_LABEL
         if self.line.exempt:
             return EXEMPT_LABEL
+        if self.held:
+            return f"免提交（您已持有电子证照 {self.held}）"
         return f"{self.line.form} {self.line.copies} 份"
 
     @property
@@ -86,7 +97,7 @@ class NoticeMaterialLine:
         parts = []
         if self.line.produced_by:
             parts.append(f"由「{self.line.produced_by}」办结后生成")
-        if self.line.deferrable and self.line.to_bring:
+        if self.line.deferrable and self.to_bring:
             parts.append("可容缺后补")
         parts.append("用于：" + "、".join(self.line.matters))
         if self.line.note:
@@ -116,11 +127,11 @@ class ThemeNotice:
 
     @property
     def to_bring(self) -> tuple[NoticeMaterialLine, ...]:
-        return tuple(m for m in self.materials if m.line.to_bring)
+        return tuple(m for m in self.materials if m.to_bring)
 
     @property
     def not_brought(self) -> tuple[NoticeMaterialLine, ...]:
-        return tuple(m for m in self.materials if not m.line.to_bring)
+        return tuple(m for m in self.materials if not m.to_bring)
 
     @property
     def promised_text(self) -> str:
@@ -169,9 +180,15 @@ def _contact(theme: Theme, items: list[ThemeMatter]) -> tuple[str, str, str, str
 
 
 def build_theme_notice(
-    theme: Theme, answers: Mapping[str, Any] | None, *, now: dt.datetime | None = None
+    theme: Theme,
+    answers: Mapping[str, Any] | None,
+    *,
+    now: dt.datetime | None = None,
+    held: Callable[[MaterialLine], str] | None = None,
 ) -> ThemeNotice:
-    """The notice of the theme for these answers (None: every matter, no answers shown)."""
+    """The notice of the theme for these answers (None: every matter, no answers shown).
+    `held(line)` gives the number of an e-licence the applicant holds for a document they
+    would otherwise bring (免提交), or ""."""
     if answers is None:
         cleaned: dict[str, str] = {}
         items = list(theme.items.all())
@@ -214,7 +231,10 @@ def build_theme_notice(
         matters=tuple(matters),
         steps=tuple(tuple(i.matter.name for i in layer) for layer in by_layer),
         materials=tuple(
-            NoticeMaterialLine(number=n, line=line) for n, line in enumerate(lines, start=1)
+            NoticeMaterialLine(
+                number=n, line=line, held=held(line) if held and line.to_bring else ""
+            )
+            for n, line in enumerate(lines, start=1)
         ),
         savings=savings_for_items(theme, items),
         place=place,
@@ -280,8 +300,8 @@ def theme_notice_pdf(notice: ThemeNotice) -> bytes:
     )
     if notice.not_brought:
         doc.paragraph(
-            "标注“免提交”的材料由窗口通过电子证照库、部门共享获取，或由本主题前一环节办结后"
-            "直接流转，申请人无需提交。",
+            "标注“免提交”的材料由窗口通过电子证照库、部门共享获取（含您已持有的电子证照），"
+            "或由本主题前一环节办结后直接流转，申请人无需提交。",
             size=9.5,
             muted=True,
         )

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
+from yishi.licences.demo.instant import load_instant_rules
 from yishi.themes.demo.loader import load_themes
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = load_demo()
             themes = load_themes()
+            instant = load_instant_rules()
         self.stdout.write(result.summary())
         if result.new_accounts:
             self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
@@ -41,3 +43,5 @@ class Command(BaseCommand):
             self.stdout.write("示范账号已存在，密码见首次运行时的输出")
         # Last, so the account table keeps its place right under the catalog summary.
         self.stdout.write(themes.summary())
+        if instant:
+            self.stdout.write(f"秒批秒办规则：新建 {instant} 条")
