@@ -60,14 +60,18 @@ format: venv
 	$(VENV)/bin/ruff check --fix src tests bench
 
 # The whole suite on the database DATABASE_URL names (SQLite by default). On SQLite the
-# PostgreSQL-only tests are deselected; they run in the PostgreSQL pass.
+# PostgreSQL-only tests are deselected; they run in the PostgreSQL pass. Tests inside a
+# rolled-back transaction run on TEST_WORKERS processes (pytest-xdist, one database each);
+# tests that commit (live server, browser, concurrency: marked "transactional" in
+# tests/conftest.py) run after them in one process, because emptying their tables at the end
+# would also remove the rows migrations seed for the tests still to come. Either run finding
+# no test fails (pytest's exit 5).
+TEST_WORKERS ?= 2
 test: venv chromium lint
 	$(PY) -m yishi makemigrations --check --dry-run -v 0
-	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
-	  $(PY) -m pytest $(PYTEST_ARGS); \
-	else \
-	  $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS); \
-	fi
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then only=""; else only="not postgres and "; fi; \
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "$${only}not transactional" $(PYTEST_ARGS) \
+	  && $(PY) -m pytest -m "$${only}transactional" $(PYTEST_ARGS)
 
 test-sqlite: test
 

@@ -19,6 +19,21 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark the tests that commit (live server, transactional database) "transactional", so
+    `make test` can run them apart from the tests that roll back (see the Makefile)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        if (
+            "live_server" in names
+            or "transactional_db" in names
+            or (marker is not None and marker.kwargs.get("transaction"))
+        ):
+            item.add_marker(pytest.mark.transactional)
+
+
 @pytest.fixture(autouse=True)
 def _require_postgres(request):
     # The SQLite pass of .ci/run deselects these (-m "not postgres"); anywhere else under CI a
