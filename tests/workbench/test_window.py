@@ -299,3 +299,29 @@ def test_the_queue_costs_the_same_queries_for_one_or_three_applications(
     with django_assert_max_num_queries(8):
         html = client.get("/workbench/applications/").content.decode()
     assert html.count("<tr>") == 4  # header + three rows
+
+
+def test_walk_in_reads_the_id_card_photo_and_fills_name_and_number_without_submitting(
+    client, chain, window
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yishi.core.ocr_samples import render_id_card, synthetic_people
+
+    card = synthetic_people(1, seed=5)[0]
+    client.force_login(window.user)
+    response = client.post(
+        "/workbench/applications/new/",
+        {
+            "theme": chain["theme"].code,
+            "action": "recognise",
+            "phone": "",
+            "photo": SimpleUploadedFile("id.png", render_id_card(card), "image/png"),
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200, html[:2000]
+    assert "请与身份证原件核对" in html
+    assert f'name="name" maxlength="50" required value="{card["name"]}"' in html
+    assert f'value="{card["id_number"]}"' in html
+    assert not Application.objects.exists()

@@ -20,6 +20,7 @@ from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.services import staff_profile
 from yishi.cases.transitions import ACTION_LABELS
 from yishi.catalog.models import StaffProfile
+from yishi.core import ocr
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.people.services import applicant_account_at_counter
@@ -252,7 +253,26 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         themes=[(t.code, t.name) for t in themes],
     )
     status = 200
-    if request.method == "POST" and theme is not None and form.is_valid():
+    recognition = None
+    if request.method == "POST" and request.POST.get("action") == "recognise":
+        # 智能识别: the ID card's photo fills name and number for the staff member to check
+        # against the original; nothing is submitted.
+        data = request.POST.copy()
+        photo = request.FILES.get("photo")
+        try:
+            if photo is None:
+                raise ValidationFailed("photo：请选择身份证人像面照片", field="photo")
+            recognition = ocr.recognise_id_card(photo)
+        except DomainError as error:
+            _fail(request, error)
+            status = error.status
+        else:
+            for key in ("name", "id_number"):
+                found = recognition.fields.get(key)
+                if found is not None and found.value:
+                    data[key] = found.value
+        form = WalkInForm(data, themes=[(t.code, t.name) for t in themes])
+    elif request.method == "POST" and theme is not None and form.is_valid():
         answers = {q.code: request.POST.get(f"q_{q.code}", "") for q in theme.questions.all()}
         form_data = {
             f.key: request.POST.get(f"f_{f.key}", "")
@@ -285,6 +305,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         "theme": theme,
         "questions": _question_rows(theme, data) if theme else [],
         "fields": _field_rows(theme, data) if theme else [],
+        "recognition": recognition,
     }
     return render(request, "workbench/walk_in.html", context, status=status)
 
