@@ -305,7 +305,7 @@ def commitment_sign(
     return commitment
 
 
-def _activate(commitment: Commitment, *, day: dt.date, actor: Any) -> Commitment:
+def commitment_activate(commitment: Commitment, *, day: dt.date, actor: Any) -> Commitment:
     """Signed → active on acceptance; deferred due dates count from the acceptance day."""
     commitment.status = C.ACTIVE
     commitment.accepted_on = day
@@ -350,7 +350,7 @@ def commitment_accept(
                 application=application, signer=signer, items=items, today=day
             )
         app = application_accept(application=application, staff=staff, today=day)
-        commitment = _activate(commitment, day=day, actor=staff)
+        commitment = commitment_activate(commitment, day=day, actor=staff)
         listing = "；".join(
             f"{i.name}（{cn_date(i.due)}前补交）" if i.due else f"{i.name}（告知承诺）"
             for i in commitment.items.order_by("id")

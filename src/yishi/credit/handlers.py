@@ -38,7 +38,7 @@ def on_application_accepted(event) -> None:
     count from the acceptance day, exactly as at a 容缺受理 counter."""
     import datetime as dt
 
-    from yishi.credit.commitments import _activate
+    from yishi.credit.commitments import commitment_activate
 
     payload = event.payload or {}
     application_id = payload.get("application_id")
@@ -50,4 +50,4 @@ def on_application_accepted(event) -> None:
         application_id=application_id, status=Commitment.Status.SIGNED
     )
     for commitment in signed:
-        _activate(commitment, day=day, actor="system:acceptance")
+        commitment_activate(commitment, day=day, actor="system:acceptance")
