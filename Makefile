@@ -18,7 +18,9 @@ run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http
 	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
 	  $(PY) -m yishi dispatch_events --loop 30 >var/events.log 2>&1 & events=$$!; \
 	  (while true; do $(PY) -m yishi check_commitments; sleep 3600; done) >var/credit.log 2>&1 & credit=$$!; \
-	  trap 'kill $$worker $$outbox $$events $$credit 2>/dev/null' EXIT INT TERM; \
+	  (while true; do $(PY) -m yishi policies_run --match; sleep 86400; done) >var/policies.log 2>&1 & policies=$$!; \
+	  (while true; do $(PY) -m yishi mark_no_shows; sleep 1800; done) >var/hall.log 2>&1 & hall=$$!; \
+	  trap 'kill $$worker $$outbox $$events $$credit $$policies $$hall 2>/dev/null' EXIT INT TERM; \
 	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
 
 setup: venv
@@ -80,19 +82,27 @@ test-postgres:
 
 bench: venv
 	$(PY) bench/catalog_search.py; a=$$?; $(PY) bench/apply_accept.py; b=$$?; \
-	  $(PY) bench/ocr_fields.py; c=$$?; exit $$(( a || b || c ))
+	  $(PY) bench/ocr_fields.py; c=$$?; $(PY) bench/eligibility.py; d=$$?; \
+	  $(PY) bench/hall_day.py; e=$$?; exit $$(( a || b || c || d || e ))
 
 bench-quick: venv
 	$(PY) bench/catalog_search.py --quick; a=$$?; $(PY) bench/apply_accept.py --quick; b=$$?; \
-	  $(PY) bench/ocr_fields.py --quick; c=$$?; exit $$(( a || b || c ))
+	  $(PY) bench/ocr_fields.py --quick; c=$$?; $(PY) bench/eligibility.py --quick; d=$$?; \
+	  $(PY) bench/hall_day.py --quick; e=$$?; exit $$(( a || b || c || d || e ))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # Apply → accept → route cycles through gunicorn on PostgreSQL (BENCH_DATABASE_URL).
-.PHONY: bench-apply bench-ocr
+.PHONY: bench-apply bench-ocr bench-eligibility bench-hall
 bench-apply: venv
 	$(PY) bench/apply_accept.py $(BENCH_ARGS)
 
 bench-ocr: venv
 	$(PY) bench/ocr_fields.py $(BENCH_ARGS)
+
+bench-eligibility: venv
+	$(PY) bench/eligibility.py $(BENCH_ARGS)
+
+bench-hall: venv
+	$(PY) bench/hall_day.py $(BENCH_ARGS)

@@ -71,8 +71,10 @@ def _register_routers() -> None:
     from yishi.core.api import router as core_router
     from yishi.core.api_ocr import router as ocr_router
     from yishi.credit.api import router as credit_router
+    from yishi.hall.api import router as hall_router
     from yishi.licences.api import router as licences_router
     from yishi.people.api import router as people_router
+    from yishi.policies.api import router as policies_router
     from yishi.supervision.api import router as supervision_router
     from yishi.themes.api import router as themes_router
 
@@ -85,6 +87,8 @@ def _register_routers() -> None:
     api.add_router("/v1/", themes_router)
     api.add_router("/v1/", supervision_router)
     api.add_router("/v1/", licences_router)
+    api.add_router("/v1/", policies_router)
+    api.add_router("/v1/", hall_router)
 
 
 _register_routers()

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "yishi.credit",
     "yishi.supervision",
     "yishi.licences",
+    "yishi.policies",
+    "yishi.hall",
     "yishi.portal",
     "yishi.workbench",
 ]
@@ -194,6 +196,8 @@ IDEMPOTENCY_TTL_HOURS = env_int("YISHI_IDEMPOTENCY_TTL_HOURS", 24)
 # login to the province's unified identity (OpenID Connect) and turns the local backends off.
 # Staff keep Django's ModelBackend either way (the back-office login).
 SMS_DESTINATION = env_str("YISHI_SMS_DESTINATION", "log")  # outbox destination of SMS codes
+# Outbox destination of 免申即享 payment lists (the paying system).
+YISHI_PAYMENT_PUSH_DESTINATION = env_str("YISHI_PAYMENT_PUSH_DESTINATION", "log")
 SMS_CODE_TTL_SECONDS = env_int("YISHI_SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = env_int("YISHI_SMS_RESEND_SECONDS", 60)
 SMS_MAX_ATTEMPTS = env_int("YISHI_SMS_MAX_ATTEMPTS", 5)

@@ -14,11 +14,15 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("workbench/credit/", include("yishi.credit.urls")),
     path("workbench/supervision/", include("yishi.supervision.urls")),
+    path("workbench/hall/", include("yishi.hall.urls")),
+    path("workbench/policies/", include("yishi.policies.urls")),
     path("workbench/", include("yishi.workbench.urls")),
     path("account/credit/", include("yishi.credit.portal_urls")),
+    path("account/policies/", include("yishi.policies.portal_urls")),
     path("account/", include("yishi.portal.account_urls")),
     path("apply/", include("yishi.portal.apply_urls")),
     path("licences/", include("yishi.licences.urls")),
+    path("hall/", include("yishi.hall.public_urls")),
     path("", include("yishi.portal.urls")),
 ]
 

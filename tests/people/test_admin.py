@@ -72,3 +72,43 @@ def test_company_uscc_is_read_only_after_registration(admin_client):
     page = admin_client.get(f"/admin/people/company/{company.pk}/change/").content.decode()
     assert company.uscc in page
     assert 'name="uscc"' not in page
+
+
+def test_registry_data_edited_in_admin_are_audited_and_announced(admin_client):
+    from yishi.core.models import DomainEvent
+
+    person = PersonFactory()
+    response = admin_client.post(
+        f"/admin/people/person/{person.pk}/change/",
+        {
+            "name": person.name,
+            "deceased_on": "2026-10-05",
+            "disability_type": "physical",
+            "disability_grade": "2",
+            "employment_status": "",
+            "unemployment_insured_months": "0",
+            "pension_status": "receiving",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person.refresh_from_db()
+    assert str(person.deceased_on) == "2026-10-05" and person.disability_grade == 2
+    entry = AuditEntry.objects.get(action="people.registry.change")
+    assert {"deceased_on", "disability_type", "disability_grade"} <= set(entry.data["fields"])
+    event = DomainEvent.objects.get(name="people.registry_changed")
+    assert event.payload["person_id"] == person.pk
+
+
+def test_a_disability_grade_without_a_type_is_refused_in_admin(admin_client):
+    person = PersonFactory()
+    response = admin_client.post(
+        f"/admin/people/person/{person.pk}/change/",
+        {
+            "name": person.name,
+            "disability_grade": "1",
+            "unemployment_insured_months": "0",
+            "pension_status": "none",
+        },
+    )
+    assert response.status_code == 200
+    assert "填写残疾等级时须同时选择残疾类别" in response.content.decode()

@@ -54,10 +54,31 @@ class PersonAddForm(forms.ModelForm):
             raise forms.ValidationError(exc.message) from None
 
 
+# The registry data benefits and the green channel depend on (免申即享, 绿色通道).
+PERSON_REGISTRY_FIELDS = [
+    "deceased_on",
+    "low_income_household",
+    "disability_type",
+    "disability_grade",
+    "needs_long_term_care",
+    "employment_status",
+    "unemployment_registered",
+    "unemployment_insured_months",
+    "left_job_involuntarily",
+    "pension_status",
+]
+
+
 class PersonChangeForm(forms.ModelForm):
     class Meta:
         model = Person
-        fields = ["name"]
+        fields = ["name", *PERSON_REGISTRY_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("disability_grade") and not data.get("disability_type"):
+            self.add_error("disability_type", "填写残疾等级时须同时选择残疾类别")
+        return data
 
 
 @admin.register(Person)
@@ -71,7 +92,7 @@ class PersonAdmin(admin.ModelAdmin):
         "masked_phone",
         "created_at",
     ]
-    list_filter = ["sex", "region_code"]
+    list_filter = ["sex", "disability_type", "low_income_household", "employment_status"]
     search_fields = ["name"]
     search_help_text = "按姓名查找；输入完整的居民身份证号可精确查找"
     ordering = ["-id"]
@@ -96,7 +117,7 @@ class PersonAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Person | None = None) -> list[str]:
         if obj is None:
             return ["name", "id_number", "phone"]
-        return ["name", *self.readonly_change]
+        return ["name", *self.readonly_change, *PERSON_REGISTRY_FIELDS]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Person | None = None) -> list[str]:
         return [] if obj is None else list(self.readonly_change)
@@ -109,7 +130,9 @@ class PersonAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Person, form: forms.ModelForm, change: bool):
         if change:
-            obj.save(update_fields=["name"])
+            services.registry_record_changed(
+                obj, fields=["name", *form.changed_data], actor=request.user
+            )
             return
         person = services.person_register(
             name=form.cleaned_data["name"],
@@ -148,8 +171,8 @@ class CompanyAddForm(forms.ModelForm):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "uscc", "legal_representative", "region_code", "created_at"]
-    list_filter = ["region_code"]
+    list_display = ["name", "uscc", "legal_representative", "size_class", "status", "created_at"]
+    list_filter = ["status", "size_class", "tax_credit_grade", "key_project"]
     search_fields = ["name", "=uscc", "legal_representative"]
     ordering = ["-id"]
     list_per_page = 50
@@ -167,7 +190,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Company, form: forms.ModelForm, change: bool):
         if change:
-            obj.save()
+            services.registry_record_changed(obj, fields=form.changed_data, actor=request.user)
             return
         company = services.company_register(
             name=form.cleaned_data["name"],

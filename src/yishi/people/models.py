@@ -26,9 +26,75 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
+    # --- Registry (issue 6): facts the eligibility rules (policies/rules.py) read. ---
+    class DisabilityType(models.TextChoices):
+        VISUAL = "visual", "视力残疾"
+        HEARING = "hearing", "听力残疾"
+        SPEECH = "speech", "言语残疾"
+        PHYSICAL = "physical", "肢体残疾"
+        INTELLECTUAL = "intellectual", "智力残疾"
+        MENTAL = "mental", "精神残疾"
+        MULTIPLE = "multiple", "多重残疾"
+
+    class DisabilityGrade(models.IntegerChoices):
+        ONE = 1, "一级"
+        TWO = 2, "二级"
+        THREE = 3, "三级"
+        FOUR = 4, "四级"
+
+    class EmploymentStatus(models.TextChoices):
+        EMPLOYED = "employed", "就业"
+        UNEMPLOYED = "unemployed", "失业"
+        RETIRED = "retired", "退休"
+        STUDENT = "student", "在校学生"
+        OTHER = "other", "其他"
+
+    class PensionStatus(models.TextChoices):
+        NONE = "none", "未参保"
+        CONTRIBUTING = "contributing", "参保缴费"
+        RECEIVING = "receiving", "领取养老金"
+
+    deceased_on = models.DateField("死亡日期", null=True, blank=True, help_text="在世者留空")
+    low_income_household = models.BooleanField("低保家庭成员", default=False)
+    disability_type = models.CharField(
+        "残疾类别", max_length=12, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", choices=DisabilityGrade.choices, null=True, blank=True
+    )
+    # The 2nd-generation 残疾人证号 embeds the ID number: personal data, encrypted like it.
+    disability_certificate_no = EncryptedTextField("残疾人证号", blank=True)
+    needs_long_term_care = models.BooleanField(
+        "需长期照护", default=False, help_text="照护需求持续6个月以上"
+    )
+    employment_status = models.CharField(
+        "就业状态", max_length=12, choices=EmploymentStatus.choices, blank=True
+    )
+    unemployment_registered = models.BooleanField("已办理失业登记", default=False)
+    unemployment_insured_months = models.PositiveIntegerField("失业保险累计缴费月数", default=0)
+    left_job_involuntarily = models.BooleanField("非本人意愿中断就业", default=False)
+    pension_status = models.CharField(
+        "养老保险状态",
+        max_length=12,
+        choices=PensionStatus.choices,
+        default=PensionStatus.NONE,
+    )
+
     class Meta:
         verbose_name = "自然人"
         verbose_name_plural = "自然人"
+        indexes = [
+            models.Index(fields=["birth_date"], name="people_person_birth_idx"),
+            models.Index(fields=["deceased_on"], name="people_person_deceased_idx"),
+            models.Index(fields=["region_code"], name="people_person_region_idx"),
+            models.Index(
+                fields=["disability_type", "disability_grade"], name="people_person_disab_idx"
+            ),
+            models.Index(
+                fields=["employment_status", "unemployment_registered"],
+                name="people_person_employ_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -42,9 +108,55 @@ class Company(models.Model):
     address = models.CharField("住所", max_length=200, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
+    # --- Registry (issue 6): facts the eligibility rules (policies/rules.py) read. ---
+    class SizeClass(models.TextChoices):
+        MICRO = "micro", "微型"
+        SMALL = "small", "小型"
+        MEDIUM = "medium", "中型"
+        LARGE = "large", "大型"
+
+    class TaxCreditGrade(models.TextChoices):
+        A = "A", "A级"
+        B = "B", "B级"
+        M = "M", "M级"
+        C = "C", "C级"
+        D = "D", "D级"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "存续(在业)"
+        SUSPENDED = "suspended", "歇业"
+        REVOKED = "revoked", "吊销"
+        CANCELLED = "cancelled", "注销"
+
+    industry_code = models.CharField(
+        "国民经济行业代码",
+        max_length=5,
+        blank=True,
+        help_text="GB/T 4754-2017，如 F5211；首字母为门类",
+    )
+    size_class = models.CharField("企业规模", max_length=6, choices=SizeClass.choices, blank=True)
+    registration_date = models.DateField("成立日期", null=True, blank=True)
+    employees = models.PositiveIntegerField("从业人数", default=0)
+    paid_in_capital = models.DecimalField(
+        "实缴资本(万元)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    tax_credit_grade = models.CharField(
+        "纳税信用等级", max_length=1, choices=TaxCreditGrade.choices, blank=True
+    )
+    status = models.CharField(
+        "登记状态", max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    key_project = models.BooleanField("重点项目企业", default=False)
+
     class Meta:
         verbose_name = "法人"
         verbose_name_plural = "法人(企业与组织)"
+        indexes = [
+            models.Index(fields=["industry_code"], name="people_company_industry_idx"),
+            models.Index(fields=["region_code"], name="people_company_region_idx"),
+            models.Index(fields=["status", "size_class"], name="people_company_status_idx"),
+            models.Index(fields=["registration_date"], name="people_company_regdate_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

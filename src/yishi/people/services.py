@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from yishi.core.audit import audit_append
 from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
 from yishi.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from yishi.core.events import event_record
 from yishi.core.fields import blind_index
 from yishi.core.outbox import outbox_enqueue
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
@@ -112,6 +113,29 @@ def person_lookup(*, id_number: str, actor: object = "") -> Person:
     if person is None:
         raise NotFound("未找到该居民身份证号对应的自然人", field="id_number")
     return person
+
+
+def registry_record_changed(
+    subject: Person | Company, *, fields: list[str], actor: object = ""
+) -> Person | Company:
+    """Save a registry entry edited in the back office: audited (which fields changed, not
+    their values) and announced as `people.registry_changed`, so that benefit matching looks
+    at the subject again (a death ends grants at the next monthly run by itself)."""
+    changed = [f for f in dict.fromkeys(fields) if f not in ("id_number", "phone")]
+    with transaction.atomic():
+        if changed:
+            subject.save(update_fields=changed)
+        key = "person_id" if isinstance(subject, Person) else "company_id"
+        audit_append(
+            action="people.registry.change",
+            actor=actor,
+            object_type=f"people.{type(subject).__name__.lower()}",
+            object_id=subject.pk,
+            data={"fields": changed},
+        )
+        if changed:
+            event_record("people.registry_changed", {key: subject.pk, "fields": changed})
+    return subject
 
 
 def company_register(

@@ -4,13 +4,17 @@ loaders of both catalog and themes (catalog must not import themes)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
+from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
+from yishi.people.registry import generate_registry
+from yishi.policies.demo import policies_demo
 from yishi.themes.demo.loader import load_themes
 
 
@@ -31,6 +35,12 @@ class Command(BaseCommand):
             result = load_demo()
             themes = load_themes()
             instant = load_instant_rules()
+            policies = policies_demo()
+            hall = load_hall_demo()
+            # A small synthetic registry (persons, companies) for the benefits to run over.
+            registry = generate_registry(
+                persons=2000, companies=200, seed=0, today=dt.date(2026, 11, 1)
+            )
         self.stdout.write(result.summary())
         if result.new_accounts:
             self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
@@ -45,3 +55,6 @@ class Command(BaseCommand):
         self.stdout.write(themes.summary())
         if instant:
             self.stdout.write(f"秒批秒办规则：新建 {instant} 条")
+        self.stdout.write(registry.summary())
+        self.stdout.write(policies.summary())
+        self.stdout.write(f"服务大厅：网点 {hall['outlets']} 个，窗口 {hall['windows']} 个")

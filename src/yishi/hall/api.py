@@ -1,0 +1,229 @@
+"""服务大厅 API: outlets, taking a ticket and following it, calling at a window,
+appointments (预约办). Thin: rules live in yishi.hall.services and .queries; domain errors
+become problem+json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.security import django_auth
+
+from yishi.catalog.models import Matter
+from yishi.core.errors import NotFound, ValidationFailed
+from yishi.hall import queries, services
+from yishi.hall.models import Appointment, AppointmentSlot, Outlet, Queue, Ticket, Window
+from yishi.hall.policy import Priority
+from yishi.people.models import ApplicantAccount
+from yishi.themes.models import Theme
+
+router = Router(tags=["服务大厅"])
+
+
+class TakeIn(Schema):
+    queue: str | None = Field(None, description="队列字母（A 综合…），与 matter/theme 任选")
+    matter: str | None = Field(None, description="事项实施编码")
+    theme: str | None = Field(None, description="一件事主题编码")
+    green_reason: str = Field(
+        "", description="绿色通道适用情形（elderly/disabled/…），留空为普通号"
+    )
+
+
+class RateIn(Schema):
+    score: int = Field(..., description="评价 1–5 分（好差评上线前的占位）")
+
+
+class BookIn(Schema):
+    slot: int = Field(..., description="预约时段 id")
+
+
+def _outlet(code: str) -> Outlet:
+    outlet = Outlet.objects.filter(code=code, is_active=True).first()
+    if outlet is None:
+        raise NotFound("服务网点不存在", field="outlet")
+    return outlet
+
+
+def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    pos = queries.ticket_position(ticket)
+    return {
+        "token": str(ticket.token),
+        "number": ticket.number,
+        "outlet": ticket.outlet.code,
+        "queue": ticket.queue.letter,
+        "priority": Priority(ticket.priority).name.lower(),
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "window": ticket.window.number if ticket.window_id else None,
+        "window_label": ticket.window.label if ticket.window_id else "",
+        "arrived_at": ticket.arrived_at,
+        "called_at": ticket.called_at,
+        "ahead": pos.ahead,
+        "estimated_wait_minutes": pos.wait_minutes,
+        "mean_service_minutes": round(pos.mean_service, 1),
+    }
+
+
+@router.get("hall/outlets", auth=None, summary="服务网点列表")
+def outlets(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": o.code,
+            "name": o.name,
+            "kind": o.kind,
+            "kind_label": o.get_kind_display(),
+            "address": o.address,
+            "latitude": float(o.latitude) if o.latitude is not None else None,
+            "longitude": float(o.longitude) if o.longitude is not None else None,
+            "sample_location": o.sample_location,
+            "opening_hours": o.opening_hours,
+            "queues": [
+                {"letter": q.letter, "name": q.name, "green": q.is_green} for q in o.queues.all()
+            ],
+            "waiting": queries.waiting_count(o),
+        }
+        for o in Outlet.objects.filter(is_active=True).prefetch_related("queues")
+    ]
+
+
+@router.post("hall/outlets/{code}/tickets", auth=None, response={201: dict}, summary="取号")
+def take_ticket(request: HttpRequest, code: str, body: TakeIn) -> Status:
+    outlet = _outlet(code)
+    queue = matter = theme = None
+    if body.queue:
+        queue = Queue.objects.filter(outlet=outlet, letter=body.queue.upper()).first()
+        if queue is None:
+            raise ValidationFailed("queue：该网点没有这个队列", field="queue")
+    if body.matter:
+        matter = Matter.objects.filter(code=body.matter).first()
+        if matter is None:
+            raise ValidationFailed("matter：事项编码不存在", field="matter")
+    if body.theme:
+        theme = Theme.objects.filter(code=body.theme).first()
+        if theme is None:
+            raise ValidationFailed("theme：主题编码不存在", field="theme")
+    ticket = services.ticket_take(
+        outlet=outlet,
+        queue=queue,
+        matter=matter,
+        theme=theme,
+        priority=Priority.GREEN if body.green_reason else Priority.ORDINARY,
+        green_reason=body.green_reason,
+        channel=Ticket.Channel.API,
+    )
+    return Status(201, ticket_out(ticket))
+
+
+def _ticket(token: str) -> Ticket:
+    try:
+        key = uuid.UUID(token)
+    except ValueError as exc:
+        raise NotFound("排队号不存在", field="token") from exc
+    ticket = Ticket.objects.select_related("outlet", "queue", "window").filter(token=key).first()
+    if ticket is None:
+        raise NotFound("排队号不存在", field="token")
+    return ticket
+
+
+@router.get("hall/tickets/{token}", auth=None, summary="排队号状态、前面人数与预计等候")
+def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
+    return ticket_out(_ticket(token))
+
+
+@router.post("hall/tickets/{token}/rating", auth=None, summary="评价（好差评占位）")
+def rate(request: HttpRequest, token: str, body: RateIn) -> dict[str, Any]:
+    t = services.ticket_rate(ticket=_ticket(token), score=body.score)
+    return {"number": t.number, "rating": t.rating}
+
+
+@router.post("hall/windows/{window_id}/call-next", auth=django_auth, summary="叫下一位")
+def call_next(request: HttpRequest, window_id: int) -> dict[str, Any]:
+    window = Window.objects.select_related("outlet").filter(pk=window_id).first()
+    if window is None:
+        raise NotFound("窗口不存在", field="window")
+    ticket = services.ticket_call_next(window=window, staff=request.user)
+    return {"ticket": ticket_out(ticket) if ticket else None}
+
+
+def slot_out(slot: AppointmentSlot) -> dict[str, Any]:
+    return {
+        "id": slot.pk,
+        "outlet": slot.outlet.code,
+        "matter": slot.matter.code,
+        "starts_at": slot.starts_at,
+        "capacity": slot.capacity,
+        "available": max(0, slot.capacity - slot.booked),
+    }
+
+
+@router.get("hall/outlets/{code}/slots", auth=None, summary="可预约时段")
+def slots(request: HttpRequest, code: str, matter: str, day: dt.date) -> list[dict[str, Any]]:
+    outlet = _outlet(code)
+    return [
+        slot_out(s)
+        for s in AppointmentSlot.objects.filter(
+            outlet=outlet, matter__code=matter, starts_at__date=day
+        ).select_related("outlet", "matter")
+    ]
+
+
+def appointment_out(a: Appointment) -> dict[str, Any]:
+    return {
+        "code": a.code,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "slot": slot_out(a.slot),
+        "ticket": a.ticket.number if a.ticket_id else None,
+    }
+
+
+@router.post("hall/appointments", auth=django_auth, response={201: dict}, summary="预约")
+def book(request: HttpRequest, body: BookIn) -> Status:
+    slot = AppointmentSlot.objects.select_related("outlet", "matter").filter(pk=body.slot).first()
+    if slot is None:
+        raise ValidationFailed("slot：预约时段不存在", field="slot")
+    account = ApplicantAccount.objects.filter(user=request.user).select_related("person").first()
+    appointment = services.appointment_book(
+        user=request.user, slot=slot, person=account.person if account else None
+    )
+    return Status(201, appointment_out(appointment))
+
+
+@router.get("hall/appointments", auth=django_auth, summary="我的预约")
+def my_appointments(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        appointment_out(a)
+        for a in Appointment.objects.filter(user=request.user).select_related(
+            "slot__outlet", "slot__matter", "ticket"
+        )
+    ]
+
+
+def _appointment(code: str) -> Appointment:
+    a = (
+        Appointment.objects.select_related("slot__outlet", "slot__matter", "ticket")
+        .filter(code=code.upper())
+        .first()
+    )
+    if a is None:
+        raise NotFound("预约不存在", field="appointment")
+    return a
+
+
+@router.post("hall/appointments/{code}/cancel", auth=django_auth, summary="取消预约")
+def cancel(request: HttpRequest, code: str) -> dict[str, Any]:
+    a = services.appointment_cancel(appointment=_appointment(code), user=request.user)
+    return appointment_out(_appointment(a.code))
+
+
+@router.post("hall/appointments/{code}/check-in", auth=None, summary="预约签到取号")
+def check_in(request: HttpRequest, code: str) -> dict[str, Any]:
+    a = _appointment(code)
+    if timezone.localdate(a.slot.starts_at) != timezone.localdate():
+        raise ValidationFailed("appointment：只能在预约当天签到", field="appointment")
+    ticket = services.appointment_check_in(appointment=a)
+    return ticket_out(ticket)

@@ -1,0 +1,238 @@
+"""Reads of the service hall: a ticket holder's place and estimated wait, the calling
+screen, and the day's measures of an outlet (with a server-side SVG chart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from statistics import mean
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape
+
+from yishi.core.workdays import Reason, day_info
+from yishi.hall.models import Outlet, Queue, Ticket, Window, WindowSession
+
+TS = Ticket.Status
+ACTIVE = (TS.CALLED, TS.SERVING)
+
+
+def opening_hours_on(outlet: Outlet, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The outlet's opening periods on `day`: its weekday hours, none on a public holiday (or
+    a day the administrator closed), and Monday's hours on a weekend made a working day
+    (调休) when the weekend has no hours of its own."""
+    info = day_info(day)
+    hours = (outlet.opening_hours or {}).get(str(day.isoweekday())) or []
+    if not info.is_workday and info.reason != Reason.WEEKEND:
+        return []
+    if info.is_workday and not hours:
+        hours = (outlet.opening_hours or {}).get("1") or []
+    return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in hours]
+
+
+def is_open(outlet: Outlet, now: dt.datetime | None = None) -> bool:
+    local = timezone.localtime(now or timezone.now())
+    return any(a <= local.time() < b for a, b in opening_hours_on(outlet, local.date()))
+
+
+def _minutes(delta: dt.timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def mean_service_minutes(queue: Queue, day: dt.date) -> tuple[float, int]:
+    """Mean service time of the queue's tickets finished on `day` and how many there were;
+    the queue's default while none has finished (the estimate learns through the day)."""
+    durations = [
+        _minutes(end - start)
+        for start, end in Ticket.objects.filter(
+            queue=queue, day=day, status=TS.DONE, served_started_at__isnull=False
+        ).values_list("served_started_at", "finished_at")
+    ]
+    if not durations:
+        return float(queue.mean_service_minutes), 0
+    return mean(durations), len(durations)
+
+
+def _windows_for(queue: Queue) -> int:
+    """Staffed windows that can call this queue (at least one, for the estimate)."""
+    n = (
+        WindowSession.objects.filter(ended_at__isnull=True, window__outlet_id=queue.outlet_id)
+        .filter(Q(window__serves_all=True) | Q(window__queues=queue))
+        .values("window_id")
+        .distinct()
+        .count()
+    )
+    return max(1, n)
+
+
+@dataclass
+class Position:
+    ticket: Ticket
+    ahead: int
+    wait_minutes: int | None
+    mean_service: float
+    learned_from: int
+    windows: int
+
+
+def ticket_position(ticket: Ticket) -> Position:
+    """People ahead in the ticket's queue (those the calling rule puts first) and an
+    estimate: ahead × today's mean service time ÷ staffed windows for the queue."""
+    mean_min, n = mean_service_minutes(ticket.queue, ticket.day)
+    if ticket.status != TS.WAITING:
+        return Position(ticket, 0, None, mean_min, n, 0)
+    ahead = (
+        Ticket.objects.filter(queue_id=ticket.queue_id, day=ticket.day, status=TS.WAITING)
+        .filter(
+            Q(virtual_at__lt=ticket.virtual_at) | Q(virtual_at=ticket.virtual_at, pk__lt=ticket.pk)
+        )
+        .count()
+    )
+    windows = _windows_for(ticket.queue)
+    wait = math.ceil(ahead * mean_min / windows) if ahead else 0
+    return Position(ticket, ahead, wait, mean_min, n, windows)
+
+
+def screen_calls(outlet: Outlet, *, limit: int = 12) -> list[Ticket]:
+    """Tickets now called or being served, newest call first (for the calling screen)."""
+    return list(
+        Ticket.objects.filter(outlet=outlet, day=timezone.localdate(), status__in=ACTIVE)
+        .select_related("window")
+        .order_by("-last_called_at")[:limit]
+    )
+
+
+def waiting_count(outlet: Outlet) -> int:
+    return Ticket.objects.filter(
+        outlet=outlet, day=timezone.localdate(), status__in=[TS.WAITING, TS.TRANSFERRED]
+    ).count()
+
+
+def _p90(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"mean": 0.0, "p90": 0.0, "max": 0.0, "n": 0}
+    return {
+        "mean": round(mean(values), 1),
+        "p90": round(_p90(values), 1),
+        "max": round(max(values), 1),
+        "n": len(values),
+    }
+
+
+@dataclass
+class WindowMeasure:
+    window: Window
+    served: int = 0
+    busy_minutes: float = 0.0
+    staffed_minutes: float = 0.0
+
+    @property
+    def utilisation(self) -> float:
+        if not self.staffed_minutes:
+            return 0.0
+        return min(1.0, self.busy_minutes / self.staffed_minutes)
+
+
+@dataclass
+class DayMeasures:
+    outlet: Outlet
+    day: dt.date
+    tickets: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, float] = field(default_factory=dict)
+    service: dict[str, float] = field(default_factory=dict)
+    no_shows: int = 0
+    waiting_by_priority: dict[str, dict[str, float]] = field(default_factory=dict)
+    windows: list[WindowMeasure] = field(default_factory=list)
+
+
+def outlet_day_measures(
+    outlet: Outlet, day: dt.date, *, now: dt.datetime | None = None
+) -> DayMeasures:
+    """Tickets, waiting time (arrival → first call: mean, p90, max), service time, no-shows
+    and each window's utilisation (serving time ÷ signed-on time) for one outlet and day."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    day_start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    day_end = day_start + dt.timedelta(days=1)
+    rows = list(
+        Ticket.objects.filter(outlet=outlet, day=day).values(
+            "status",
+            "priority",
+            "arrived_at",
+            "called_at",
+            "served_started_at",
+            "finished_at",
+            "window_id",
+        )
+    )
+    m = DayMeasures(outlet=outlet, day=day, tickets=len(rows))
+    for r in rows:
+        m.by_status[r["status"]] = m.by_status.get(r["status"], 0) + 1
+    m.no_shows = m.by_status.get(TS.NO_SHOW, 0)
+    m.waiting = _stats([_minutes(r["called_at"] - r["arrived_at"]) for r in rows if r["called_at"]])
+    labels = dict(Ticket._meta.get_field("priority").choices)
+    for value, label in labels.items():
+        group = [r for r in rows if r["priority"] == value and r["called_at"]]
+        m.waiting_by_priority[label] = _stats(
+            [_minutes(r["called_at"] - r["arrived_at"]) for r in group]
+        )
+    served = [r for r in rows if r["status"] == TS.DONE and r["served_started_at"]]
+    m.service = _stats([_minutes(r["finished_at"] - r["served_started_at"]) for r in served])
+    windows = {w.pk: WindowMeasure(w) for w in Window.objects.filter(outlet=outlet)}
+    for r in served:
+        if r["window_id"] in windows:
+            wm = windows[r["window_id"]]
+            wm.served += 1
+            wm.busy_minutes += _minutes(r["finished_at"] - r["served_started_at"])
+    sessions = WindowSession.objects.filter(window__outlet=outlet, started_at__lt=day_end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=day_start)
+    )
+    for s in sessions:
+        start = max(s.started_at, day_start)
+        end = min(s.ended_at or now, day_end)
+        if end > start and s.window_id in windows:
+            windows[s.window_id].staffed_minutes += _minutes(end - start)
+    m.windows = list(windows.values())
+    return m
+
+
+def bar_chart_svg(
+    bars: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 640
+) -> str:
+    """A horizontal bar chart as inline SVG (no JavaScript; readable when printed)."""
+    row, label_w, pad = 28, 150, 8
+    height = pad * 2 + row * max(1, len(bars)) + 20
+    top = max([v for _, v in bars] + [1e-9])
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" aria-label="{escape(title)}" class="hall-chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    span = width - label_w - 70
+    for i, (label, value) in enumerate(bars):
+        y = pad + i * row
+        w = 0 if top <= 0 else span * value / top
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 18}" text-anchor="end" font-size="14" '
+            f'fill="#1f2937">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="#1d4e89" '
+            f'rx="3"><title>{escape(label)}：{value:g}{escape(unit)}</title></rect>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 18}" font-size="13" fill="#374151">'
+            f"{value:g}{escape(unit)}</text>"
+        )
+    if not bars:
+        parts.append(
+            f'<text x="{pad}" y="{pad + 18}" font-size="14" fill="#6b7280">暂无数据</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

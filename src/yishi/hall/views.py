@@ -1,0 +1,500 @@
+"""Pages of the service hall. Public: take a ticket (kiosk/phone), the ticket's live status,
+the calling screen. Staff: the outlets, a window's console, the day's dashboard. Thin: rules
+live in services and queries; live parts are fragments polled every 1.5 s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from yishi.cases.models import Application
+from yishi.catalog.models import Matter
+from yishi.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from yishi.hall import queries, services
+from yishi.hall.models import (
+    Appointment,
+    AppointmentSlot,
+    GreenChannelRequest,
+    Outlet,
+    Queue,
+    Ticket,
+    Window,
+    WindowSession,
+)
+from yishi.hall.policy import Priority
+from yishi.people.models import ApplicantAccount, Person
+from yishi.people.queries import company_by_uscc
+from yishi.people.services import person_lookup, person_register
+
+POLL_MS = 1500
+
+
+def _outlet(code: str) -> Outlet:
+    return get_object_or_404(Outlet, code=code, is_active=True)
+
+
+# ---------------------------------------------------------------- public pages
+
+
+def outlets(request: HttpRequest) -> HttpResponse:
+    """The district's service outlets: where to take a ticket, book, check in, watch calls."""
+    rows = [
+        {
+            "outlet": outlet,
+            "waiting": queries.waiting_count(outlet),
+            "open_now": queries.is_open(outlet),
+            "hours": queries.opening_hours_on(outlet, timezone.localdate()),
+        }
+        for outlet in Outlet.objects.order_by("kind", "code")
+    ]
+    return render(request, "hall/outlets.html", {"rows": rows})
+
+
+def take(request: HttpRequest, code: str) -> HttpResponse:
+    """取号: choose the business (queue); the eligible may ask for the green channel."""
+    outlet = _outlet(code)
+    queues = list(Queue.objects.filter(outlet=outlet, is_green=False))
+    error, status = None, 200
+    if request.method == "POST":
+        letter = request.POST.get("queue", "")
+        queue = next((q for q in queues if q.letter == letter), None)
+        reason = request.POST.get("green_reason", "")
+        try:
+            if queue is None:
+                raise ValidationFailed("queue：请选择办理业务", field="queue")
+            ticket = services.ticket_take(
+                outlet=outlet,
+                queue=queue,
+                priority=Priority.GREEN if reason else Priority.ORDINARY,
+                green_reason=reason,
+                channel=Ticket.Channel.KIOSK if request.GET.get("kiosk") else Ticket.Channel.PHONE,
+            )
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            return redirect("hall_public:ticket", token=ticket.token)
+    return render(
+        request,
+        "hall/take.html",
+        {
+            "outlet": outlet,
+            "queues": queues,
+            "reasons": GreenChannelRequest.Reason.choices,
+            "error": error,
+            "waiting": queries.waiting_count(outlet),
+            "open_now": queries.is_open(outlet),
+            "hours": queries.opening_hours_on(outlet, timezone.localdate()),
+        },
+        status=status,
+    )
+
+
+def _ticket(token: str) -> Ticket:
+    try:
+        key = uuid.UUID(str(token))
+    except ValueError as exc:
+        raise Http404("排队号不存在") from exc
+    return get_object_or_404(Ticket.objects.select_related("outlet", "queue", "window"), token=key)
+
+
+def _qr_svg(url: str) -> str:
+    """The ticket page's address as an inline SVG QR code (scan the kiosk slip with a phone)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = _ticket(token)
+    return render(
+        request,
+        "hall/ticket.html",
+        {
+            "pos": queries.ticket_position(ticket),
+            "t": ticket,
+            "poll_ms": POLL_MS,
+            "qr": _qr_svg(request.build_absolute_uri()),
+        },
+    )
+
+
+def check_in(request: HttpRequest, code: str) -> HttpResponse:
+    """预约签到 at the kiosk: the booking code turns into a ticket (priority when on time)."""
+    outlet = _outlet(code)
+    error, status = None, 200
+    if request.method == "POST":
+        booking = (
+            Appointment.objects.filter(
+                code=(request.POST.get("code") or "").strip().upper(), slot__outlet=outlet
+            )
+            .select_related("slot")
+            .first()
+        )
+        try:
+            if booking is None:
+                raise ValidationFailed("code：预约码不存在，请核对", field="code")
+            ticket = services.appointment_check_in(appointment=booking)
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            return redirect("hall_public:ticket", token=ticket.token)
+    return render(request, "hall/check_in.html", {"outlet": outlet, "error": error}, status=status)
+
+
+@login_required(login_url="/account/login/")
+def book(request: HttpRequest, code: str) -> HttpResponse:
+    """预约办: pick a matter and a day, then a half-hour slot; my bookings with cancel."""
+    outlet = _outlet(code)
+    matters = Matter.objects.filter(appointment_slots__outlet=outlet).distinct().order_by("name")
+    matter = matters.filter(code=request.GET.get("matter") or "").first()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day") or "")
+    except ValueError:
+        day = timezone.localdate() + dt.timedelta(days=1)
+    if request.method == "POST":
+        try:
+            if request.POST.get("cancel"):
+                booking = Appointment.objects.filter(
+                    code=request.POST["cancel"], user=request.user
+                ).first()
+                if booking is None:
+                    raise ValidationFailed("appointment：预约不存在", field="appointment")
+                services.appointment_cancel(appointment=booking, user=request.user)
+                messages.success(request, f"已取消预约 {booking.code}")
+            else:
+                slot = AppointmentSlot.objects.filter(
+                    pk=request.POST.get("slot") or 0, outlet=outlet
+                ).first()
+                if slot is None:
+                    raise ValidationFailed("slot：请选择预约时段", field="slot")
+                account = ApplicantAccount.objects.filter(user=request.user).first()
+                booking = services.appointment_book(
+                    user=request.user, slot=slot, person=account.person if account else None
+                )
+                messages.success(request, f"预约成功，预约码 {booking.code}，请按时到厅签到")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    slots = (
+        AppointmentSlot.objects.filter(
+            outlet=outlet, matter=matter, starts_at__date=day, starts_at__gt=timezone.now()
+        ).annotate(available=F("capacity") - F("booked"))
+        if matter
+        else AppointmentSlot.objects.none()
+    )
+    mine = Appointment.objects.filter(user=request.user, slot__outlet=outlet).select_related(
+        "slot__matter", "ticket"
+    )[:20]
+    return render(
+        request,
+        "hall/book.html",
+        {
+            "outlet": outlet,
+            "matters": matters,
+            "matter": matter,
+            "day": day,
+            "slots": slots,
+            "mine": mine,
+        },
+    )
+
+
+@never_cache
+def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = _ticket(token)
+    return render(
+        request, "hall/_ticket_status.html", {"pos": queries.ticket_position(ticket), "t": ticket}
+    )
+
+
+def screen(request: HttpRequest, code: str) -> HttpResponse:
+    outlet = _outlet(code)
+    return render(
+        request,
+        "hall/screen.html",
+        {
+            "outlet": outlet,
+            "calls": queries.screen_calls(outlet),
+            "poll_ms": POLL_MS,
+            "waiting": queries.waiting_count(outlet),
+        },
+    )
+
+
+@never_cache
+def screen_calls(request: HttpRequest, code: str) -> HttpResponse:
+    outlet = _outlet(code)
+    return render(
+        request,
+        "hall/_screen_calls.html",
+        {
+            "outlet": outlet,
+            "calls": queries.screen_calls(outlet),
+            "waiting": queries.waiting_count(outlet),
+        },
+    )
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def _forbidden(request: HttpRequest, outlet: Outlet | None = None) -> HttpResponse | None:
+    try:
+        services.require_staff(request.user, outlet)
+    except DomainError as exc:
+        return render(
+            request,
+            "workbench/forbidden.html",
+            {"needed": "窗口人员或管理员", "reason": exc.message},
+            status=403,
+        )
+    return None
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    if refused := _forbidden(request):
+        return refused
+    outlets = Outlet.objects.filter(is_active=True).prefetch_related("windows")
+    mine = (
+        WindowSession.objects.filter(staff=request.user, ended_at__isnull=True)
+        .select_related("window__outlet")
+        .first()
+    )
+    return render(
+        request, "hall/index.html", {"outlets": outlets, "mine": mine, "nav_title": "服务大厅"}
+    )
+
+
+def _window_context(request: HttpRequest, window: Window) -> dict:
+    session = (
+        WindowSession.objects.filter(window=window, ended_at__isnull=True)
+        .select_related("staff")
+        .first()
+    )
+    current = services.window_current(window)
+    others = Window.objects.filter(outlet=window.outlet, is_active=True).exclude(pk=window.pk)
+    waiting = list(
+        Ticket.objects.filter(
+            services._skill_filter(window), outlet=window.outlet, day=timezone.localdate()
+        )
+        .select_related("queue")
+        .order_by("virtual_at", "id")[:10]
+    )
+    return {
+        "window": window,
+        "session": session,
+        "on_duty": session is not None and session.staff_id == request.user.pk,
+        "current": current,
+        "others": others,
+        "waiting": waiting,
+        "max_recalls": services.max_recalls(),
+        "nav_title": f"{window.outlet.name} · {window.label}",
+    }
+
+
+@login_required
+def window_page(request: HttpRequest, window_id: int) -> HttpResponse:
+    window = get_object_or_404(Window.objects.select_related("outlet"), pk=window_id)
+    if refused := _forbidden(request, window.outlet):
+        return refused
+    return render(request, "hall/window.html", _window_context(request, window))
+
+
+@login_required
+@never_cache
+def window_waiting(request: HttpRequest, window_id: int) -> HttpResponse:
+    window = get_object_or_404(Window.objects.select_related("outlet"), pk=window_id)
+    if refused := _forbidden(request, window.outlet):
+        return refused
+    return render(request, "hall/_window_waiting.html", _window_context(request, window))
+
+
+@login_required
+@require_POST
+def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResponse:
+    window = get_object_or_404(Window.objects.select_related("outlet"), pk=window_id)
+    user = request.user
+    current = services.window_current(window)
+    try:
+        if action == "sign-on":
+            services.window_sign_on(window=window, staff=user)
+            messages.success(request, f"已在{window.label}上岗")
+        elif action == "sign-off":
+            services.window_sign_off(window=window, staff=user)
+            messages.success(request, f"已从{window.label}离岗")
+        elif action in ("call", "finish-next"):
+            ticket = services.ticket_call_next(
+                window=window, staff=user, finish_current=action == "finish-next"
+            )
+            if ticket is None:
+                messages.info(request, "当前没有本窗口可办理的等候号")
+            else:
+                messages.success(request, f"请 {ticket.number} 号到{window}办理")
+        elif current is None:
+            raise Conflict("本窗口当前没有在办的号", field="ticket")
+        elif action == "recall":
+            t = services.ticket_recall(ticket=current, staff=user)
+            if t.status == Ticket.Status.NO_SHOW:
+                messages.info(request, f"{t.number} 多次呼叫未到，已按过号处理")
+            else:
+                messages.success(request, f"已重呼 {t.number}（第{t.recall_count}次）")
+        elif action == "no-show":
+            t = services.ticket_no_show(ticket=current, staff=user)
+            messages.info(request, f"{t.number} 已按过号处理")
+        elif action == "transfer":
+            to = Window.objects.filter(
+                outlet=window.outlet, pk=request.POST.get("to_window") or 0
+            ).first()
+            if to is None:
+                raise ValidationFailed("to_window：请选择要转去的窗口", field="to_window")
+            t = services.ticket_transfer(ticket=current, to_window=to, staff=user)
+            messages.success(request, f"{t.number} 已转至{to.label}，号码不变")
+        elif action == "serve":
+            services.ticket_serve_start(ticket=current, staff=user)
+            messages.success(request, f"开始办理 {current.number}")
+        elif action == "link":
+            services.ticket_link_application(
+                ticket=current, staff=user, number=request.POST.get("application", "")
+            )
+            messages.success(request, "已关联办件")
+        elif action == "finish":
+            number = (request.POST.get("application") or "").strip()
+            application = None
+            if number:
+                application = Application.objects.filter(number=number).first()
+                if application is None:
+                    raise ValidationFailed("application：申请编号不存在", field="application")
+            t = services.ticket_finish(ticket=current, staff=user, application=application)
+            messages.success(request, f"{t.number} 已办结")
+        else:
+            raise Http404("未知操作")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("hall:window", window_id=window.pk)
+
+
+@login_required
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    outlet = _outlet(code)
+    if refused := _forbidden(request, outlet):
+        return refused
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day") or "")
+    except ValueError:
+        day = timezone.localdate()
+    m = queries.outlet_day_measures(outlet, day)
+    served_chart = queries.bar_chart_svg(
+        [(str(w.window), w.served) for w in m.windows], title="各窗口办结量", unit="件"
+    )
+    util_chart = queries.bar_chart_svg(
+        [(str(w.window), round(w.utilisation * 100)) for w in m.windows],
+        title="各窗口利用率",
+        unit="%",
+    )
+    return render(
+        request,
+        "hall/dashboard.html",
+        {
+            "outlet": outlet,
+            "day": day,
+            "m": m,
+            "served_chart": served_chart,
+            "util_chart": util_chart,
+            "nav_title": f"{outlet.name} · 运行分析",
+            "screen_url": reverse("hall_public:screen", kwargs={"code": outlet.code}),
+        },
+    )
+
+
+def _person_for_counter(request: HttpRequest) -> Person | None:
+    """The person by ID number (registered on the spot with the name if new), or None."""
+    id_number = (request.POST.get("id_number") or "").strip()
+    if not id_number:
+        return None
+    try:
+        return person_lookup(id_number=id_number, actor=request.user)
+    except NotFound:
+        name = (request.POST.get("name") or "").strip()
+        if not name:
+            raise ValidationFailed(
+                "name：该身份证号尚未登记，请填写姓名以便登记", field="name"
+            ) from None
+        return person_register(name=name, id_number=id_number, actor=request.user)
+
+
+@login_required
+def green(request: HttpRequest, code: str) -> HttpResponse:
+    """绿色通道: register a request (陪同办/代理办/优先办/上门办), assign, complete."""
+    outlet = _outlet(code)
+    if refused := _forbidden(request, outlet):
+        return refused
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action", "create")
+            if action == "create":
+                company = None
+                uscc = (request.POST.get("uscc") or "").strip()
+                if uscc:
+                    company = company_by_uscc(uscc)
+                    if company is None:
+                        raise ValidationFailed("uscc：未找到该统一社会信用代码的企业", field="uscc")
+                r = services.green_request_create(
+                    outlet=outlet,
+                    service=request.POST.get("service", ""),
+                    reason=request.POST.get("reason", ""),
+                    person=_person_for_counter(request),
+                    company=company,
+                    contact_name=request.POST.get("contact_name", ""),
+                    address=request.POST.get("address", ""),
+                    note=request.POST.get("note", ""),
+                    issue_ticket=bool(request.POST.get("issue_ticket")),
+                    actor=request.user,
+                )
+                extra = f"，绿色通道号 {r.ticket.number}" if r.ticket else ""
+                messages.success(request, f"已登记{r.get_service_display()}{extra}")
+            else:
+                r = get_object_or_404(
+                    GreenChannelRequest, pk=request.POST.get("request") or 0, outlet=outlet
+                )
+                if action == "assign":
+                    services.green_request_assign(
+                        request=r, staff=request.user, assignee=request.user
+                    )
+                    messages.success(request, "已由您负责")
+                elif action == "complete":
+                    services.green_request_complete(
+                        request=r, staff=request.user, result=request.POST.get("result", "")
+                    )
+                    messages.success(request, "已办结")
+                else:
+                    raise Http404("未知操作")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("hall:green", code=outlet.code)
+    rows = GreenChannelRequest.objects.filter(outlet=outlet).select_related(
+        "person", "company", "assigned_to", "ticket"
+    )[:50]
+    return render(
+        request,
+        "hall/green.html",
+        {
+            "outlet": outlet,
+            "rows": rows,
+            "services_": GreenChannelRequest.Service.choices,
+            "reasons": GreenChannelRequest.Reason.choices,
+            "nav_title": f"{outlet.name} · 绿色通道",
+        },
+    )

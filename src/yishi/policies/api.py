@@ -1,0 +1,245 @@
+"""policies API (thin; rules live in services and queries): the policies in force, rule
+validation, one subject's eligibility with its explanation, runs and their lines (staff),
+and the applicant's own grants with decline/contest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from yishi.core.crypto import mask
+from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from yishi.people.models import Company, Person
+from yishi.people.queries import account_of, can_act_for, company_by_uscc, person_by_id_number
+from yishi.policies import queries, services
+from yishi.policies.models import Grant, Policy, Run, RunChange
+
+router = Router(tags=["政策服务"], auth=django_auth)
+
+
+class RuleIn(Schema):
+    subject: str
+    rule: Any = None
+
+
+class EligibilityIn(Schema):
+    identifier: str  # 居民身份证号 or 统一社会信用代码
+    on: dt.date | None = None
+
+
+class RunIn(Schema):
+    period: str
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def _json(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not queries.is_policy_staff(request.user):
+        raise PermissionDeniedError("只有工作人员可以查看", field="user")
+
+
+def _policy(code: str) -> Policy:
+    policy = Policy.objects.select_related("department").filter(code=code).first()
+    if policy is None:
+        raise NotFound(f"政策 {code} 不存在", field="code")
+    return policy
+
+
+def policy_out(policy: Policy) -> dict[str, Any]:
+    from yishi.policies import rules
+
+    return {
+        "code": policy.code,
+        "name": policy.name,
+        "subject": policy.subject,
+        "department": policy.department.name,
+        "department_code": policy.department.code,
+        "rule": policy.rule,
+        "rule_version": policy.rule_version,
+        "description_of_rule": rules.describe(policy.rule, policy.subject),
+        "amount_bands": policy.amount_bands,
+        "amount_note": policy.amount_note,
+        "period": policy.period,
+        "starts_on": policy.starts_on,
+        "ends_on": policy.ends_on,
+        "proactive": policy.proactive,
+        "description": policy.description,
+        "basis": policy.basis,
+    }
+
+
+def run_out(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "policy": run.policy.code,
+        "period": run.period,
+        "rule_version": run.rule_version.version,
+        "reference_date": run.reference_date,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "actor": run.actor,
+        "new": run.new_count,
+        "continuing": run.continuing_count,
+        "ended": run.ended_count,
+        "total_amount": str(run.total_amount),
+    }
+
+
+def change_out(change: RunChange) -> dict[str, Any]:
+    grant = change.grant
+    subject = grant.subject_obj
+    return {
+        "grant": grant.pk,
+        "change": change.change,
+        "change_label": change.get_change_display(),
+        "subject": "person" if grant.person_id else "company",
+        "name": subject.name,
+        "identifier": mask(subject.id_number) if grant.person_id else subject.uscc,
+        "band": change.band,
+        "amount": str(change.amount),
+        "reason": change.reason,
+    }
+
+
+def grant_out(grant: Grant) -> dict[str, Any]:
+    return {
+        "id": grant.pk,
+        "policy": grant.policy.code,
+        "policy_name": grant.policy.name,
+        "status": grant.status,
+        "status_label": grant.get_status_display(),
+        "band": grant.band,
+        "amount": str(grant.amount),
+        "started_period": grant.started_period,
+        "ended_period": grant.ended_period,
+        "end_reason": grant.end_reason,
+    }
+
+
+@router.get("/policies", auth=None, summary="政策清单（在有效期内、已启用）")
+def policy_list(request: HttpRequest, subject: str | None = None) -> HttpResponse:
+    if subject is not None and subject not in ("person", "company"):
+        raise ValidationFailed("subject：必须是 person 或 company", field="subject")
+    return _json(200, [policy_out(p) for p in queries.policies_in_force(subject)])
+
+
+@router.get("/policies/{code}", auth=None, summary="政策详情")
+def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _json(200, policy_out(_policy(code)))
+
+
+@router.post("/rules/validate", summary="校验资格规则（返回中文描述或具体错误）")
+def rule_validate(request: HttpRequest, payload: RuleIn) -> HttpResponse:
+    from yishi.policies import rules
+    from yishi.policies.models import check_rule
+
+    if payload.subject not in ("person", "company"):
+        raise ValidationFailed("subject：必须是 person 或 company", field="subject")
+    check_rule(payload.rule, payload.subject)
+    return _json(200, {"valid": True, "description": rules.describe(payload.rule, payload.subject)})
+
+
+def _subject(subject: str, identifier: str) -> Person | Company:
+    found = person_by_id_number(identifier) if subject == "person" else company_by_uscc(identifier)
+    if found is None:
+        raise NotFound("未找到该主体", field="identifier")
+    return found
+
+
+@router.post(
+    "/policies/{code}/eligibility",
+    summary="某一主体对某项政策的资格及逐条说明（工作人员；证件号放在请求体中，不进日志）",
+)
+def eligibility(request: HttpRequest, code: str, payload: EligibilityIn) -> HttpResponse:
+    _require_staff(request)
+    policy = _policy(code)
+    subject = _subject(policy.subject, payload.identifier)
+    return _json(200, queries.explain(policy, subject, payload.on or timezone.localdate()))
+
+
+@router.get("/policies/{code}/runs", summary="政策的兑现批次（工作人员）")
+def run_list(request: HttpRequest, code: str) -> HttpResponse:
+    _require_staff(request)
+    return _json(200, [run_out(r) for r in queries.runs(_policy(code))[:200]])
+
+
+@router.post(
+    "/policies/{code}/runs", summary="运行某期免申即享兑现（管理员；同一期间重复运行不重复发放）"
+)
+def run_create(request: HttpRequest, code: str, payload: RunIn) -> HttpResponse:
+    if not queries.can_run(request.user):
+        raise PermissionDeniedError("只有管理员可以运行兑现", field="user")
+    policy = _policy(code)
+    existed = Run.objects.filter(policy=policy, period=payload.period).exists()
+    run = services.policy_run(policy=policy, period=payload.period, actor=request.user)
+    return _json(200 if existed else 201, run_out(run))
+
+
+@router.get("/policy-runs/{run_id}", summary="兑现批次结果：新增、继续、终止（工作人员）")
+def run_detail(
+    request: HttpRequest, run_id: int, change: str | None = None, limit: int = 500, offset: int = 0
+) -> HttpResponse:
+    _require_staff(request)
+    run = Run.objects.select_related("policy", "rule_version").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("兑现批次不存在", field="run_id")
+    if change is not None and change not in RunChange.Change.values:
+        raise ValidationFailed("change：必须是 added、continued 或 ended", field="change")
+    limit = max(1, min(limit, 2000))
+    rows = queries.run_changes(run, change)[max(offset, 0) : max(offset, 0) + limit]
+    return _json(200, {**run_out(run), "changes": [change_out(c) for c in rows]})
+
+
+def _my_grant(request: HttpRequest, grant_id: int) -> Grant:
+    grant = Grant.objects.select_related("policy", "company").filter(pk=grant_id).first()
+    if grant is None:
+        raise NotFound("未找到该待遇", field="grant")
+    return grant
+
+
+@router.get("/my/grants", summary="我的政策待遇（本人及可代办企业）")
+def my_grants(request: HttpRequest, company: str | None = None) -> HttpResponse:
+    account = account_of(request.user)
+    if account is None:
+        raise PermissionDeniedError("请以申请人身份登录", field="user")
+    subject: Person | Company = account.person
+    if company:
+        firm = company_by_uscc(company)
+        if firm is None or not can_act_for(request.user, firm):
+            raise NotFound(f"企业 {company} 不存在或您不是其经办人", field="company")
+        subject = firm
+    return _json(200, [grant_out(g) for g in queries.grants_of(subject)])
+
+
+@router.post("/my/grants/{grant_id}/decline", summary="放弃享受某项待遇")
+def grant_decline(request: HttpRequest, grant_id: int, payload: ReasonIn) -> HttpResponse:
+    grant = services.grant_decline(
+        grant=_my_grant(request, grant_id), user=request.user, reason=payload.reason
+    )
+    return _json(200, grant_out(grant))
+
+
+@router.post("/my/grants/{grant_id}/contest", summary="对某项待遇提出异议")
+def grant_contest(request: HttpRequest, grant_id: int, payload: ReasonIn) -> HttpResponse:
+    objection = services.grant_contest(
+        grant=_my_grant(request, grant_id), user=request.user, reason=payload.reason
+    )
+    objection.grant.refresh_from_db()
+    return _json(201, {"objection": objection.pk, **grant_out(objection.grant)})

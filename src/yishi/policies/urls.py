@@ -1,0 +1,19 @@
+"""Staff pages of policy services (under /workbench/policies/)."""
+
+from django.urls import path
+
+from yishi.policies import views
+
+app_name = "policies"
+
+urlpatterns = [
+    path("", views.policy_list, name="list"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/payments.xlsx", views.run_payments, name="run_payments"),
+    path(
+        "objections/<int:objection_id>/resolve/",
+        views.objection_resolve,
+        name="objection_resolve",
+    ),
+    path("<slug:code>/", views.policy_detail, name="detail"),
+]

@@ -1,0 +1,297 @@
+"""Policy pages. Workbench (/workbench/policies/): policies, running a period, run results and
+the payment list. Portal (/account/policies/): my grants (decline / contest) and my matched
+policies; the company space (企业专属空间) of a company the user acts for. Thin: every write is
+one service call; a domain error comes back on the page with its status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from yishi.core.audit import audit_append
+from yishi.core.crypto import mask
+from yishi.core.errors import DomainError
+from yishi.people.models import Company
+from yishi.people.queries import account_of, acting_companies
+from yishi.policies import queries, services
+from yishi.policies.models import Grant, Objection, Policy, Run, RunChange
+from yishi.policies.payments import payment_xlsx
+
+LOGIN_URL = "/account/login/"
+RUN_PAGE_ROWS = 200
+
+
+def _refuse(request: HttpRequest, needed: str) -> HttpResponse:
+    return render(request, "workbench/forbidden.html", {"needed": needed}, status=403)
+
+
+def _bands(policy: Policy) -> list[dict[str, Any]]:
+    from yishi.policies import rules
+
+    return [
+        {
+            **band,
+            "condition": rules.describe(band["rule"], policy.subject)
+            if band.get("rule")
+            else "其余符合条件者",
+        }
+        for band in policy.amount_bands
+    ]
+
+
+# ---------------------------------------------------------------- workbench
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    if not queries.is_policy_staff(request.user):
+        return _refuse(request, "工作人员")
+    from yishi.policies import rules
+
+    rows = [
+        {
+            "policy": policy,
+            "description": rules.describe(policy.rule, policy.subject),
+            "last_run": queries.runs(policy).first(),
+            "counts": queries.grant_counts(policy),
+        }
+        for policy in Policy.objects.select_related("department").order_by("subject", "code")
+    ]
+    return render(
+        request,
+        "policies/policy_list.html",
+        {"rows": rows, "can_run": queries.can_run(request.user)},
+    )
+
+
+@login_required
+def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if not queries.is_policy_staff(request.user):
+        return _refuse(request, "工作人员")
+    from yishi.policies import rules
+
+    policy = Policy.objects.select_related("department").filter(code=code).first()
+    if policy is None:
+        raise Http404("政策不存在")
+    status = 200
+    period = request.POST.get("period") or services.period_of(timezone.localdate())
+    if request.method == "POST":
+        if not queries.can_run(request.user):
+            return _refuse(request, "管理员")
+        existed = Run.objects.filter(policy=policy, period=period).first()
+        try:
+            run = services.policy_run(policy=policy, period=period, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.status
+        else:
+            if existed:
+                messages.info(request, f"{period} 已兑现过，未重复发放，以下为该期结果。")
+            else:
+                messages.success(
+                    request, f"{period} 兑现完成：新增 {run.new_count}，终止 {run.ended_count}。"
+                )
+            return redirect("policies:run", run_id=run.pk)
+    context = {
+        "policy": policy,
+        "description": rules.describe(policy.rule, policy.subject),
+        "bands": _bands(policy),
+        "versions": policy.rule_versions.all()[:20],
+        "runs": queries.runs(policy)[:36],
+        "counts": queries.grant_counts(policy),
+        "can_run": queries.can_run(request.user),
+        "period": period,
+        "objections": queries.open_objections(policy)[:100],
+        "can_handle": queries.can_handle_objections(request.user, policy),
+    }
+    return render(request, "policies/policy_detail.html", context, status=status)
+
+
+def _change_rows(run: Run, change: str) -> list[dict[str, Any]]:
+    rows = []
+    for line in queries.run_changes(run, change)[:RUN_PAGE_ROWS]:
+        grant = line.grant
+        subject = grant.subject_obj
+        rows.append(
+            {
+                "line": line,
+                "name": subject.name,
+                "identifier": mask(subject.id_number) if grant.person_id else subject.uscc,
+            }
+        )
+    return rows
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    if not queries.is_policy_staff(request.user):
+        return _refuse(request, "工作人员")
+    run = (
+        Run.objects.select_related("policy", "policy__department", "rule_version")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise Http404("兑现批次不存在")
+    context = {
+        "run": run,
+        "added": _change_rows(run, RunChange.Change.ADDED),
+        "ended": _change_rows(run, RunChange.Change.ENDED),
+        "page_rows": RUN_PAGE_ROWS,
+    }
+    return render(request, "policies/run_detail.html", context)
+
+
+@login_required
+def run_payments(request: HttpRequest, run_id: int) -> HttpResponse:
+    if not queries.is_policy_staff(request.user):
+        return _refuse(request, "工作人员")
+    run = (
+        Run.objects.select_related("policy", "policy__department", "rule_version")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise Http404("兑现批次不存在")
+    # The list shows full ID numbers (payment needs them): every download is logged.
+    audit_append(
+        action="policies.payment_download",
+        actor=request.user,
+        object_type="policy_run",
+        object_id=run.pk,
+        data={"policy": run.policy.code, "period": run.period, "lines": run.paid_count},
+    )
+    response = HttpResponse(
+        payment_xlsx(run),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="payments-{run.policy.code}-{run.period}.xlsx"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def objection_resolve(request: HttpRequest, objection_id: int) -> HttpResponse:
+    objection = Objection.objects.select_related("grant__policy").filter(pk=objection_id).first()
+    if objection is None:
+        raise Http404("异议不存在")
+    policy = objection.grant.policy
+    if not queries.can_handle_objections(request.user, policy):
+        return _refuse(request, "兑现部门工作人员或管理员")
+    try:
+        services.objection_resolve(
+            objection=objection, staff=request.user, resolution=request.POST.get("resolution", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "异议已办结，该待遇恢复为享受中。")
+    return redirect("policies:detail", code=policy.code)
+
+
+# ---------------------------------------------------------------- portal
+
+
+def _grant_rows(subject: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "grant": g,
+            "open_contest": any(
+                o.status == "open" and o.kind == "contest" for o in g.objections.all()
+            ),
+        }
+        for g in queries.grants_of(subject)
+    ]
+
+
+@login_required(login_url=LOGIN_URL)
+def my_policies(request: HttpRequest) -> HttpResponse:
+    account = account_of(request.user)
+    if account is None:
+        return render(request, "policies/my_policies.html", {"account": None}, status=403)
+    person = account.person
+    context = {
+        "account": account,
+        "grants": _grant_rows(person),
+        "matches": queries.matches_for(person, timezone.localdate()),
+        "notices": queries.notices_of(person),
+        "companies": acting_companies(request.user),
+    }
+    return render(request, "policies/my_policies.html", context)
+
+
+def _chosen_company(request: HttpRequest, companies: list[Company]) -> Company | None:
+    uscc = request.GET.get("company") or ""
+    for company in companies:
+        if company.uscc == uscc:
+            return company
+    return companies[0] if companies and not uscc else None
+
+
+@login_required(login_url=LOGIN_URL)
+def company_space(request: HttpRequest) -> HttpResponse:
+    account = account_of(request.user)
+    companies = acting_companies(request.user)
+    if account is None or not companies:
+        return render(
+            request,
+            "policies/company_space.html",
+            {"account": account, "companies": companies, "company": None},
+            status=403,
+        )
+    company = _chosen_company(request, companies)
+    if company is None:
+        raise Http404("您不是该企业的经办人")
+    today = timezone.localdate()
+    matches = queries.matches_for(company, today)
+    licences = queries.company_licences(company, today)
+    context = {
+        "account": account,
+        "companies": companies,
+        "company": company,
+        "matches": matches,
+        "grants": _grant_rows(company),
+        "licences": licences,
+        "applications": queries.company_applications(company),
+        "feed": queries.reminder_feed(company, licences=licences, matches=matches, today=today),
+    }
+    return render(request, "policies/company_space.html", context)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_POST
+def grant_action(request: HttpRequest, grant_id: int, action: str) -> HttpResponse:
+    grant = Grant.objects.filter(pk=grant_id).select_related("company").first()
+    if grant is None or action not in ("decline", "contest"):
+        raise Http404("未找到该待遇")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "decline":
+            services.grant_decline(grant=grant, user=request.user, reason=reason)
+            messages.success(request, f"您已放弃「{grant.policy.name}」，自下期起不再发放。")
+        else:
+            services.grant_contest(grant=grant, user=request.user, reason=reason)
+            messages.success(
+                request, f"您对「{grant.policy.name}」的异议已提交，兑现部门将核实处理。"
+            )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+    if grant.company_id:
+        return redirect(f"{_company_url()}?company={grant.company.uscc}")
+    return redirect("policies_portal:home")
+
+
+def _company_url() -> str:
+    from django.urls import reverse
+
+    return reverse("policies_portal:company")
