@@ -198,6 +198,16 @@ IDEMPOTENCY_TTL_HOURS = env_int("YISHI_IDEMPOTENCY_TTL_HOURS", 24)
 SMS_DESTINATION = env_str("YISHI_SMS_DESTINATION", "log")  # outbox destination of SMS codes
 # Outbox destination of 免申即享 payment lists (the paying system).
 YISHI_PAYMENT_PUSH_DESTINATION = env_str("YISHI_PAYMENT_PUSH_DESTINATION", "log")
+
+# Service hall: how much earlier a green-channel / on-time appointment ticket counts as having
+# arrived (the largest is the fairness bound), how late a booking may check in and keep its
+# priority, recalls before a no-show, and the no-show limit on booking.
+YISHI_HALL_GREEN_BONUS_MINUTES = env_int("YISHI_HALL_GREEN_BONUS_MINUTES", 30)
+YISHI_HALL_APPOINTMENT_BONUS_MINUTES = env_int("YISHI_HALL_APPOINTMENT_BONUS_MINUTES", 15)
+YISHI_HALL_APPOINTMENT_GRACE_MINUTES = env_int("YISHI_HALL_APPOINTMENT_GRACE_MINUTES", 10)
+YISHI_HALL_MAX_RECALLS = env_int("YISHI_HALL_MAX_RECALLS", 3)
+YISHI_APPOINTMENT_NO_SHOW_LIMIT = env_int("YISHI_APPOINTMENT_NO_SHOW_LIMIT", 3)
+YISHI_APPOINTMENT_BLOCK_DAYS = env_int("YISHI_APPOINTMENT_BLOCK_DAYS", 30)
 SMS_CODE_TTL_SECONDS = env_int("YISHI_SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = env_int("YISHI_SMS_RESEND_SECONDS", 60)
 SMS_MAX_ATTEMPTS = env_int("YISHI_SMS_MAX_ATTEMPTS", 5)
