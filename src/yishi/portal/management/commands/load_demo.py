@@ -15,6 +15,7 @@ from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
 from yishi.people.registry import generate_registry
 from yishi.policies.demo import policies_demo
+from yishi.portal.demo import load_demo_applicant
 from yishi.themes.demo.loader import load_themes
 
 
@@ -37,15 +38,19 @@ class Command(BaseCommand):
             instant = load_instant_rules()
             policies = policies_demo()
             hall = load_hall_demo()
+            applicant = load_demo_applicant()
             # A small synthetic registry (persons, companies) for the benefits to run over.
             registry = generate_registry(
                 persons=2000, companies=200, seed=0, today=dt.date(2026, 11, 1)
             )
         self.stdout.write(result.summary())
-        if result.new_accounts:
+        accounts = list(result.new_accounts)
+        if applicant is not None:
+            accounts.append((applicant[0], "申请人（在门户用手机号登录）", applicant[1]))
+        if accounts:
             self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
             self.stdout.write(_pad("账号", 16) + _pad("角色", 22) + "密码")
-            for username, role, password in result.new_accounts:
+            for username, role, password in accounts:
                 shown = password if password is not None else f"（见环境变量 {PASSWORD_ENV}）"
                 self.stdout.write(_pad(username, 16) + _pad(role, 22) + shown)
             self.stdout.write("注：示范账号仅供演示，请勿用于生产环境；首次登录后请修改密码。")
