@@ -136,3 +136,15 @@ def test_check_in_by_code_on_the_day_gives_a_ticket(client, hall):
     assert r.status_code == 200
     assert (r.json()["number"], r.json()["priority"]) == ("A001", "appointment")
     assert_problem(post(client, f"/api/v1/hall/appointments/{a.code}/check-in"), 409, "appointment")
+
+
+def test_one_api_caller_is_bounded_at_an_outlet(client, hall, settings):
+    settings.YISHI_HALL_TICKETS_PER_API_CLIENT = 2
+    for _ in range(2):
+        assert (
+            post(client, "/api/v1/hall/outlets/test-centre/tickets", {"queue": "A"}).status_code
+            == 201
+        )
+    assert_problem(
+        post(client, "/api/v1/hall/outlets/test-centre/tickets", {"queue": "A"}), 429, "queue"
+    )

@@ -4,6 +4,7 @@ the dashboard."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.cases.factories import ApplicantFactory, StaffFactory, make_chain_theme
@@ -143,3 +144,27 @@ def test_window_waiting_fragment_lists_what_this_window_may_call(client, hall):
     general = client.get(f"/workbench/hall/windows/{hall.general.pk}/waiting/").content.decode()
     assert 'data-waiting-number="B001"' in special and "A001" not in special
     assert 'data-waiting-number="A001"' in general and 'data-waiting-number="B001"' in general
+
+
+def test_one_phone_may_hold_three_open_tickets_per_outlet(client, hall):
+    for _ in range(3):
+        assert client.post("/hall/test-centre/take/", {"queue": "A"}).status_code == 302
+    refused = client.post("/hall/test-centre/take/", {"queue": "A"})
+    assert refused.status_code == 429
+    assert "已有 3 个尚未办理的排队号" in refused.content.decode()
+    assert Ticket.objects.count() == 3
+    # Once one is done (here: a no-show), the phone may take another.
+    Ticket.objects.filter(pk=Ticket.objects.order_by("id").first().pk).update(
+        status=Ticket.Status.NO_SHOW
+    )
+    assert client.post("/hall/test-centre/take/", {"queue": "A"}).status_code == 302
+    # Another phone is not affected.
+    assert Client().post("/hall/test-centre/take/", {"queue": "A"}).status_code == 302
+
+
+def test_a_kiosk_opened_by_staff_takes_tickets_for_everyone(client, hall):
+    client.force_login(StaffFactory().user)
+    for _ in range(5):
+        r = client.post("/hall/test-centre/take/?kiosk=1", {"queue": "A"})
+        assert r.status_code == 302
+    assert set(Ticket.objects.values_list("channel", flat=True)) == {Ticket.Channel.KIOSK}

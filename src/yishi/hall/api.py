@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
@@ -114,6 +115,8 @@ def take_ticket(request: HttpRequest, code: str, body: TakeIn) -> Status:
         priority=Priority.GREEN if body.green_reason else Priority.ORDINARY,
         green_reason=body.green_reason,
         channel=Ticket.Channel.API,
+        client_key=services.client_key_for(f"addr:{request.META.get('REMOTE_ADDR', '')}"),
+        client_limit=settings.YISHI_HALL_TICKETS_PER_API_CLIENT,
     )
     return Status(201, ticket_out(ticket))
 

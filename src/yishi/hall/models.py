@@ -280,6 +280,11 @@ class Ticket(models.Model):
         related_name="hall_tickets_served",
     )
     transfer_count = models.PositiveSmallIntegerField("转窗次数", default=0)
+    # Who took it, as a keyed hash of the phone's session or the API caller's address (never
+    # the raw value): bounds the tickets one client may hold at an outlet.
+    client_key = models.CharField(
+        "取号终端标识", max_length=64, blank=True, db_index=True, editable=False
+    )
     person = models.ForeignKey(
         "people.Person",
         verbose_name="申请人",

@@ -25,7 +25,14 @@ from yishi.cases.models import Application
 from yishi.cases.services import staff_profile
 from yishi.catalog.models import Matter, StaffProfile
 from yishi.core.audit import audit_append, audit_batch
-from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.crypto import hmac_sm3_hex
+from yishi.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDeniedError,
+    TooManyRequests,
+    ValidationFailed,
+)
 from yishi.hall import policy
 from yishi.hall.models import (
     Appointment,
@@ -59,6 +66,19 @@ def no_show_limit() -> int:
 
 def block_days() -> int:
     return int(getattr(settings, "YISHI_APPOINTMENT_BLOCK_DAYS", 30))
+
+
+OPEN_TICKET_STATUSES = (
+    Ticket.Status.WAITING,
+    Ticket.Status.CALLED,
+    Ticket.Status.SERVING,
+    Ticket.Status.TRANSFERRED,
+)
+
+
+def client_key_for(value: str) -> str:
+    """A keyed hash of a session key or an address: comparable, never reversible."""
+    return hmac_sm3_hex(f"hall-client:{value}")
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -239,8 +259,11 @@ def ticket_take(
     channel: str = Ticket.Channel.KIOSK,
     actor: Any = "",
     now: dt.datetime | None = None,
+    client_key: str = "",
+    client_limit: int = 0,
 ) -> Ticket:
-    """Issue a numbered ticket (A001, B002 …, unique per outlet and day)."""
+    """Issue a numbered ticket (A001, B002 …, unique per outlet and day). With `client_key`,
+    a client already holding `client_limit` open tickets at the outlet today gets 429."""
     if not outlet.is_active:
         raise ValidationFailed("outlet：该网点暂停服务", field="outlet")
     try:
@@ -254,6 +277,15 @@ def ticket_take(
     q = _route_queue(
         outlet, matter=matter, theme=theme, queue=queue, green=priority is Priority.GREEN
     )
+    if client_key and client_limit:
+        held = Ticket.objects.filter(
+            outlet=outlet, day=today, client_key=client_key, status__in=OPEN_TICKET_STATUSES
+        ).count()
+        if held >= client_limit:
+            raise TooManyRequests(
+                f"您在本网点已有 {held} 个尚未办理的排队号，请办理完成或过号后再取号",
+                field="queue",
+            )
     with transaction.atomic(), audit_batch():
         ticket = Ticket.objects.create(
             outlet=outlet,
@@ -267,6 +299,7 @@ def ticket_take(
             arrived_at=now,
             virtual_at=policy.virtual_arrival(now, priority),
             person=person,
+            client_key=client_key,
         )
         _audit(
             "ticket.take",

@@ -9,6 +9,7 @@ import io
 import uuid
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
@@ -62,11 +63,26 @@ def outlets(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/outlets.html", {"rows": rows})
 
 
+def _client(request: HttpRequest, *, kiosk: bool) -> dict:
+    """The phone's session as the client taking tickets (bounded per outlet and day); a
+    staff-opened kiosk is not bounded."""
+    if kiosk:
+        return {}
+    if request.session.session_key is None:
+        request.session.save()
+    return {
+        "client_key": services.client_key_for(f"session:{request.session.session_key}"),
+        "client_limit": settings.YISHI_HALL_TICKETS_PER_PHONE,
+    }
+
+
 def take(request: HttpRequest, code: str) -> HttpResponse:
     """取号: choose the business (queue); the eligible may ask for the green channel."""
     outlet = _outlet(code)
     queues = list(Queue.objects.filter(outlet=outlet, is_green=False))
     error, status = None, 200
+    # A kiosk is the centre's device, opened by staff: many people take tickets on it.
+    kiosk = bool(request.GET.get("kiosk")) and request.user.is_staff
     if request.method == "POST":
         letter = request.POST.get("queue", "")
         queue = next((q for q in queues if q.letter == letter), None)
@@ -79,7 +95,8 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
                 queue=queue,
                 priority=Priority.GREEN if reason else Priority.ORDINARY,
                 green_reason=reason,
-                channel=Ticket.Channel.KIOSK if request.GET.get("kiosk") else Ticket.Channel.PHONE,
+                channel=Ticket.Channel.KIOSK if kiosk else Ticket.Channel.PHONE,
+                **_client(request, kiosk=kiosk),
             )
         except DomainError as exc:
             error, status = exc, exc.status
