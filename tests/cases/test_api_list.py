@@ -44,3 +44,23 @@ def test_the_list_takes_the_same_queries_for_two_or_six_applications(client, cha
     first = body[0]["subcases"]
     assert [s["depends_on"] != [] for s in first] == [False, True, True, False]
     assert all(s["application"] == body[0]["number"] for s in first)
+
+
+def test_the_list_is_paged_newest_first_with_the_total_in_a_header(client, chain, window):
+    client.force_login(window.user)
+    accepted(chain, window, 5)
+    numbers = [a["number"] for a in client.get("/api/v1/applications").json()]
+    assert len(numbers) == 5 and numbers == sorted(numbers, reverse=True)
+    page = client.get("/api/v1/applications?limit=2&offset=2")
+    assert [a["number"] for a in page.json()] == numbers[2:4]
+    assert page["X-Total-Count"] == "5"
+
+
+@pytest.mark.parametrize(("query", "field"), [("limit=0", "limit"), ("limit=201", "limit"),
+                                             ("offset=-1", "offset")])  # fmt: skip
+def test_a_bad_page_is_refused_with_a_chinese_message(client, window, query, field):
+    client.force_login(window.user)
+    response = client.get(f"/api/v1/applications?{query}")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == field and "：" in body["detail"]

@@ -172,10 +172,24 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
     )
 
 
-@router.get("/applications", summary="我的申请（工作人员：可见范围内的申请）")
-def list_applications(request: HttpRequest) -> HttpResponse:
-    apps = queries.applications_visible_to(request.user).prefetch_related(*PREFETCH)[:200]
-    return _json(200, [application_out(a) for a in apps])
+LIST_MAX = 200
+
+
+@router.get(
+    "/applications",
+    summary="我的申请（工作人员：可见范围内的申请），新的在前，分页",
+    description="`limit` 每页条数 1–200（默认 50），`offset` 偏移量；总数见响应头 X-Total-Count。",
+)
+def list_applications(request: HttpRequest, limit: int = 50, offset: int = 0) -> HttpResponse:
+    if not 1 <= limit <= LIST_MAX:
+        raise ValidationFailed(f"limit：每页条数必须在 1 到 {LIST_MAX} 之间", field="limit")
+    if offset < 0:
+        raise ValidationFailed("offset：偏移量不能为负数", field="offset")
+    visible = queries.applications_visible_to(request.user)
+    apps = visible.prefetch_related(*PREFETCH)[offset : offset + limit]
+    response = _json(200, [application_out(a) for a in apps])
+    response["X-Total-Count"] = str(visible.count())
+    return response
 
 
 @router.get("/applications/{number}", summary="申请详情")
