@@ -12,7 +12,7 @@ from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.credit.factories import item
 from yishi.cases.models import Application
 from yishi.core.workdays import add_working_days
-from yishi.credit.commitments import commitment_accept, commitments_check
+from yishi.credit.commitments import commitment_accept, commitment_sign, commitments_check
 from yishi.credit.models import Commitment, CreditRecord, CreditRepair
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,26 @@ def test_window_accepts_on_a_commitment_signed_at_the_counter(client, chain, sub
     assert Application.objects.get(pk=submitted.pk).status == Application.Status.ACCEPTED
     detail = client.get(done["Location"]).content.decode()
     assert 'data-verify="valid"' in detail and "经营场所证明" in detail
+
+
+def test_window_accepts_on_the_commitment_the_applicant_signed_online(
+    client, chain, submitted, applicant, window
+):
+    signed = commitment_sign(
+        application=submitted, signer=applicant.user, items=[item(chain, "a_site")]
+    )
+    client.force_login(window.user)
+    url = f"/workbench/credit/applications/{submitted.number}/accept/"
+    html = client.get(url).content.decode()
+    assert "data-online-commitment" in html and f"已在线签署承诺书 #{signed.pk}" in html
+    assert 'name="items"' not in html  # nothing to choose or sign again
+
+    done = client.post(url, {})
+    assert done.status_code == 302
+    assert Commitment.objects.count() == 1
+    signed.refresh_from_db()
+    assert signed.status == Commitment.Status.ACTIVE
+    assert Application.objects.get(pk=submitted.pk).status == Application.Status.ACCEPTED
 
 
 def test_commitment_list_shows_the_countdown_and_window_staff_fulfil(

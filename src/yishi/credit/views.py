@@ -174,18 +174,27 @@ def accept_form(request: HttpRequest, number: str) -> HttpResponse:
     if application is None:
         raise Http404(f"申请 {number} 不存在")
     restriction = queries.commitment_restriction(**queries.application_subject(application))
+    # Signed online with the submission: the counter accepts on it, nothing is signed again.
+    online = (
+        application.commitments.filter(status=Commitment.Status.SIGNED)
+        .prefetch_related("items")
+        .first()
+    )
     chosen = request.POST.getlist("items") if request.method == "POST" else []
     status = 200
     if request.method == "POST":
         try:
-            if request.POST.get("signed") != "yes":
+            if online is not None:
+                items = None
+            elif request.POST.get("signed") != "yes":
                 raise ValidationFailed(
                     "signed：请申请人阅读承诺书并确认签署后再受理", field="signed"
                 )
-            items = []
-            for value in chosen:
-                matter_id, _, material_id = value.partition(":")
-                items.append({"matter_id": matter_id, "material_id": material_id})
+            else:
+                items = []
+                for value in chosen:
+                    matter_id, _, material_id = value.partition(":")
+                    items.append({"matter_id": matter_id, "material_id": material_id})
             commitment = commitments.commitment_accept(
                 application=application,
                 staff=request.user,
@@ -197,7 +206,9 @@ def accept_form(request: HttpRequest, number: str) -> HttpResponse:
             status = error.status
         else:
             messages.success(
-                request, f"申请 {number} 已按承诺受理，承诺书 #{commitment.pk} 已签署。"
+                request,
+                f"申请 {number} 已按承诺受理，承诺书 #{commitment.pk} "
+                + ("（申请人在线签署）开始履行。" if online is not None else "已签署。"),
             )
             return redirect("credit:commitment", commitment_id=commitment.pk)
     context = {
@@ -205,6 +216,7 @@ def accept_form(request: HttpRequest, number: str) -> HttpResponse:
         "id_masked": mask(application.person.id_number),
         "restriction": restriction,
         "candidates": _candidates(application),
+        "online": online,
         "chosen": set(chosen),
         "can_accept": application.status
         in (Application.Status.SUBMITTED, Application.Status.SUPPLEMENT_REQUESTED),
