@@ -112,3 +112,25 @@ def test_expiring_soon_lists_valid_licences_ending_within_the_window():
     issue(licence_type=licence_type, today=dt.date(2026, 2, 1))  # already expired
     assert list(expiring_soon(within_days=30, today=today)) == [soon]
     assert later not in expiring_soon(within_days=30, today=today)
+
+
+def test_the_wallet_reminds_of_a_licence_ending_soon_with_the_matter_to_renew_it(client):
+    from tests.catalog.factories import MatterFactory
+    from yishi.licences.instant import instant_rule_save
+
+    account = ApplicantFactory()
+    licence_type = LicenceTypeFactory(code="TESTRENEW", name="测试许可证", validity_years=None)
+    renew = MatterFactory(name="测试许可证换领")
+    licence_type.issuing_matters.add(renew)
+    instant_rule_save(matter=renew, points=[])
+    ending = issue(licence_type=licence_type, holder=account.person, data={})
+    Licence.objects.filter(pk=ending.pk).update(
+        valid_until=timezone.localdate() + dt.timedelta(days=20)
+    )
+    lasting = issue(licence_type=LicenceTypeFactory(), holder=account.person, data={})
+    client.force_login(account.user)
+    page = client.get("/licences/mine/").content.decode()
+    assert page.count("data-renewal") == 1
+    assert "还剩 20 天到期" in page
+    assert f'href="/apply/matter/{renew.code}/">在线测试许可证换领（秒批秒办）</a>' in page
+    assert lasting.number in page

@@ -125,3 +125,27 @@ def held_licence_for_material(
         if material_satisfied_by(material, licence.type):
             return licence
     return None
+
+
+RENEWAL_REMIND_DAYS = 60
+
+
+def renewal_matter(licence_type: LicenceType) -> Matter | None:
+    """A published matter that issues this type again (换领/延续), preferring one decided
+    by 秒批秒办; None when the catalog has none."""
+    matters = Matter.objects.filter(status=Matter.Status.PUBLISHED).filter(
+        Q(licence_types=licence_type) | Q(basic_code__in=licence_type.matter_basic_codes or [])
+    )
+    return matters.order_by("-instant_approval", "code").first()
+
+
+def renewal_due(licence: Licence, *, today: dt.date | None = None) -> dict[str, Any] | None:
+    """For a valid licence ending within RENEWAL_REMIND_DAYS (or ended, still valid
+    otherwise): the days left and the matter to renew it online; None when not due."""
+    day = today or timezone.localdate()
+    if licence.status != Licence.Status.VALID or licence.valid_until is None:
+        return None
+    days = (licence.valid_until - day).days
+    if days > RENEWAL_REMIND_DAYS:
+        return None
+    return {"days_left": days, "matter": renewal_matter(licence.type)}

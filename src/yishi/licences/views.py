@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from yishi.licences import queries
 from yishi.licences.pdf import licence_pdf
@@ -44,7 +45,11 @@ def mine(request: HttpRequest) -> HttpResponse:
     account = account_of(request.user)
     if account is None:
         return render(request, "licences/mine.html", {"account": None}, status=403)
-    rows = [{"licence": x} for x in queries.wallet(request.user)[:500]]
+    today = timezone.localdate()
+    rows = [
+        {"licence": x, "renewal": queries.renewal_due(x, today=today)}
+        for x in queries.wallet(request.user)[:500]
+    ]
     return render(request, "licences/mine.html", {"account": account, "rows": rows})
 
 
