@@ -1,5 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.db.models.fields.files import FieldFile
 
+from yishi.core.errors import DomainError
+from yishi.core.uploads import JPEG, PNG, check_upload
 from yishi.hall.models import (
     Appointment,
     AppointmentSlot,
@@ -18,8 +22,30 @@ class QueueInline(admin.TabularInline):
     filter_horizontal = ("matters", "themes")
 
 
+class OutletForm(forms.ModelForm):
+    """Photos of the entrance and signs are checked by content (JPEG or PNG), like every
+    upload of the platform. The admin builds its Meta (model, fields)."""
+
+    def _photo(self, name: str):
+        photo = self.cleaned_data.get(name)
+        if photo and hasattr(photo, "read") and not isinstance(photo, FieldFile):
+            try:
+                check_upload(name=photo.name, data=photo, field=name, allowed=(JPEG, PNG))
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from exc
+            photo.seek(0)
+        return photo
+
+    def clean_entrance_photo(self):
+        return self._photo("entrance_photo")
+
+    def clean_sign_photo(self):
+        return self._photo("sign_photo")
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
+    form = OutletForm
     list_display = ("name", "code", "kind", "region_code", "sample_location", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
