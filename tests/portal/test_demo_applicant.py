@@ -73,3 +73,27 @@ def test_the_demo_applicant_renews_the_certificate_by_instant_approval(renewal_m
     application.refresh_from_db()
     assert application.status == Application.Status.COMPLETED
     assert Licence.objects.filter(person=account.person, type__code="CJRZ").count() == 2
+
+
+def test_the_renewal_online_asks_no_upload_and_is_decided_at_once(client, renewal_matter):
+    import re
+
+    load_demo_applicant()
+    account = ApplicantAccount.objects.get()
+    client.force_login(account.user, backend="yishi.people.auth.PhonePasswordBackend")
+    started = client.post(f"/apply/matter/{renewal_matter.code}/")
+    draft_id = int(re.search(r"/apply/draft/(\d+)/materials/", started["Location"]).group(1))
+    page = client.get(f"/apply/draft/{draft_id}/materials/").content.decode()
+    assert 'type="file"' not in page
+    assert page.count("由部门共享数据获取，无需上传") == 4
+    assert "已自动调取您持有的电子证照" in page
+    assert client.post(f"/apply/draft/{draft_id}/materials/", {"action": "next"}).status_code == 302
+    done = client.post(
+        f"/apply/draft/{draft_id}/review/", {"idempotency_key": "r-1", "pledge": "yes"}
+    )
+    assert done.status_code == 302
+    assert events_dispatch()["failed"] == 0
+    application = Application.objects.exclude(status=Application.Status.DRAFT).get()
+    assert application.status == Application.Status.COMPLETED
+    detail = client.get(done["Location"]).content.decode()
+    assert "已全部办结" in detail or "办结" in detail

@@ -186,6 +186,15 @@ def instant_rule_save(
     return rule
 
 
+def instant_shared_materials(matter: Matter) -> set[str]:
+    """The (normalised) names of the materials an enabled 秒批秒办 rule of the matter takes
+    from shared data: the applicant is not asked for them."""
+    if not matter.instant_approval:
+        return set()
+    rule = InstantRule.objects.filter(matter=matter, enabled=True).first()
+    return {_normalise(n) for n in (rule.shared_materials if rule else [])}
+
+
 # ---------------------------------------------------------------- evaluation
 
 

@@ -28,8 +28,12 @@ def licence_type_for_matter(matter: Matter) -> LicenceType | None:
     return None
 
 
-def _normalise(text: str) -> str:
+def normalise_material_name(text: str) -> str:
+    """A material's name as documents are compared: without spaces and book-title marks."""
     return (text or "").strip().strip("《》").strip()
+
+
+_normalise = normalise_material_name
 
 
 def material_satisfied_by(material: Material, licence_type: LicenceType) -> bool:

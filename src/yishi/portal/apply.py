@@ -30,7 +30,8 @@ from yishi.core import ocr
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
-from yishi.licences.queries import held_licence_for_material
+from yishi.licences.instant import instant_shared_materials
+from yishi.licences.queries import held_licence_for_material, normalise_material_name
 from yishi.people.models import Company
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
@@ -361,13 +362,29 @@ def _attach_held(request: HttpRequest, draft: Application) -> None:
     lines = [
         line
         for line in drafts.draft_lines(draft)
-        if drafts.needs_upload(line) and drafts.line_key(line) not in have
+        if drafts.line_key(line) not in have
+        and (
+            drafts.needs_upload(line)
+            # A document the catalog takes from the licence library: say which licence.
+            or (line.source == Material.Source.LICENCE and not line.produced_in_theme)
+        )
     ]
     if not lines:
         return
     materials = Material.objects.in_bulk([pk for line in lines for pk in line.material_ids])
     subject = {"company": draft.company} if draft.company_id else {"person": draft.person}
+    shared = instant_shared_materials(draft.matter) if draft.matter_id else set()
     for line in lines:
+        if normalise_material_name(line.name) in shared:
+            # The matter's 秒批秒办 rule takes this document from shared data.
+            drafts.material_reference(
+                application=draft,
+                user=request.user,
+                kind=drafts.line_key(line),
+                name=f"{line.name}（部门共享获取）",
+                source=CaseMaterial.Source.SHARED,
+            )
+            continue
         for pk in line.material_ids:
             material = materials.get(pk)
             licence = material and held_licence_for_material(material, **subject)
@@ -392,11 +409,14 @@ def _material_rows(draft: Application, errors: dict[str, str]) -> list[MaterialR
         key = drafts.line_key(line)
         stored = have.get(key)
         held = stored is not None and stored.source == CaseMaterial.Source.LICENCE
-        upload = drafts.needs_upload(line) and not held
+        shared = stored is not None and stored.source == CaseMaterial.Source.SHARED
+        upload = drafts.needs_upload(line) and not held and not shared
         promised = stored is not None and stored.source == CaseMaterial.Source.COMMITMENT
         if held:
             number = stored.name.rpartition("电子证照 ")[2].rstrip("）")
             reason = f"已自动调取您持有的电子证照（编号 {number}），无需上传"
+        elif shared:
+            reason = "由部门共享数据获取，无需上传"
         else:
             reason = "" if upload else _exempt_reason(line)
         rows.append(
