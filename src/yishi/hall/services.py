@@ -26,6 +26,7 @@ from yishi.cases.services import staff_profile
 from yishi.catalog.models import Matter, StaffProfile
 from yishi.core.audit import audit_append, audit_batch
 from yishi.core.crypto import hmac_sm3_hex
+from yishi.core.dates import full_years
 from yishi.core.errors import (
     Conflict,
     NotFound,
@@ -167,12 +168,6 @@ def window_sign_off(*, window: Window, staff: Any, now: dt.datetime | None = Non
 # ---------------------------------------------------------------- tickets
 
 
-def person_age(person: Person, on: dt.date) -> int:
-    """Full years on `on` (the birth date is the one taken from the ID number)."""
-    b = person.birth_date
-    return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
-
-
 def _check_green_reason(
     reason: str, person: Person | None, company: Company | None, today: dt.date
 ) -> None:
@@ -182,7 +177,7 @@ def _check_green_reason(
     if (
         reason == GreenChannelRequest.Reason.ELDERLY
         and person is not None
-        and person_age(person, today) < ELDERLY_AGE
+        and full_years(person.birth_date, today) < ELDERLY_AGE
     ):
         raise ValidationFailed(
             f"reason：按身份证号计算未满{ELDERLY_AGE}周岁，不适用老年人绿色通道", field="reason"

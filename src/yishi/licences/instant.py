@@ -34,6 +34,7 @@ from yishi.cases.services import application_accept_auto, case_note, subcase_app
 from yishi.catalog.models import Material, Matter
 from yishi.catalog.notice import is_exempt
 from yishi.core.audit import audit_append
+from yishi.core.dates import full_years
 from yishi.core.errors import ValidationFailed
 from yishi.licences.models import InstantRule, Licence, LicenceType
 from yishi.licences.queries import (
@@ -198,10 +199,6 @@ def instant_shared_materials(matter: Matter) -> set[str]:
 # ---------------------------------------------------------------- evaluation
 
 
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 def _subject(application: Application) -> dict[str, Any]:
     if application.company_id:
         return {"company": application.company}
@@ -310,7 +307,7 @@ def _check_field(point: Mapping[str, Any], application: Application) -> PointRes
 def _check_age(point: Mapping[str, Any], application: Application, day: dt.date) -> PointResult:
     op, value = point["op"], int(point["value"])
     text = point.get("label") or f"申请人年龄 {AGE_OPS[op]} {value} 周岁"
-    age = _age(application.person.birth_date, day)
+    age = full_years(application.person.birth_date, day)
     held = {"ge": age >= value, "gt": age > value, "le": age <= value, "lt": age < value}[op]
     return PointResult(text, held, f"实际 {age} 周岁")
 

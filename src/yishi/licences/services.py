@@ -21,6 +21,7 @@ from stdnum.iso7064 import mod_37_36
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.catalog.models import Department
 from yishi.core.audit import audit_append
+from yishi.core.dates import add_years
 from yishi.core.errors import Conflict, NotFound, ValidationFailed
 from yishi.core.models import SigningKey
 from yishi.core.outbox import outbox_enqueue
@@ -169,13 +170,6 @@ def _next_serial(licence_type: LicenceType, issuer: Department, year: int) -> in
 # ---------------------------------------------------------------- issuing
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _clean_data(data: Any) -> dict[str, str]:
     if data is None:
         return {}
@@ -242,7 +236,7 @@ def licence_issue(
     day = today or timezone.localdate()
     start = valid_from or day
     if valid_until is None and licence_type.validity_years:
-        valid_until = _add_years(start, licence_type.validity_years) - dt.timedelta(days=1)
+        valid_until = add_years(start, licence_type.validity_years) - dt.timedelta(days=1)
     if valid_until is not None and valid_until < start:
         raise ValidationFailed("有效期至不能早于有效期起", field="valid_until")
     seal = seal_for(issuer)

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from yishi.core import crypto
+from yishi.core.dates import add_years
 from yishi.core.fields import blind_index
 from yishi.core.synthetic import make_name, make_ric, make_uscc
 from yishi.people.models import Company, Person
@@ -143,13 +144,6 @@ class _Picker:
         return self.values[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-def _add_years(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year
-        return day.replace(year=day.year + years, day=28)
-
-
 def iter_person_rows(
     count: int, *, seed: int = 0, today: datetime.date | None = None
 ) -> Iterator[dict]:
@@ -168,7 +162,7 @@ def iter_person_rows(
     while produced < count:
         n += 1
         age = band(rng) * 5 + rng.randrange(5)
-        birth = _add_years(today, -age - 1) + datetime.timedelta(days=rng.randrange(1, 366))
+        birth = add_years(today, -age - 1) + datetime.timedelta(days=rng.randrange(1, 366))
         if birth > today:
             birth = today
         age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -56,6 +56,7 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
+from yishi.core.dates import full_years
 from yishi.core.errors import ValidationFailed
 from yishi.people.models import Company, Person
 
@@ -477,13 +478,6 @@ def _years_before(on: datetime.date, years: int) -> datetime.date | None:
         return datetime.date.max
     day = min(on.day, calendar.monthrange(year, on.month)[1])
     return datetime.date(year, on.month, day)
-
-
-def full_years(start: datetime.date | None, on: datetime.date) -> int | None:
-    """Full years from `start` to `on` (a person's age; a company's years since registration)."""
-    if start is None:
-        return None
-    return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
 
 
 def _licence_q(on: datetime.date, type_code: str | None) -> Q:

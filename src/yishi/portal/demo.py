@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yishi.catalog.demo.loader import PASSWORD_ENV
 from yishi.catalog.models import Department
+from yishi.core.dates import add_years
 from yishi.core.fields import blind_index
 from yishi.core.synthetic import make_ric, make_uscc
 from yishi.licences.models import LicenceType
@@ -80,7 +81,7 @@ def _certificate(person: Person) -> None:
     if licences_of_holder(person=person).filter(type=licence_type).exists():
         return
     today = timezone.localdate()
-    issued = dt.date(today.year - 10, today.month, min(today.day, 28)) + dt.timedelta(days=21)
+    issued = add_years(today, -10) + dt.timedelta(days=21)
     licence_issue(
         type=licence_type,
         holder=person,
