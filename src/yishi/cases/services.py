@@ -103,8 +103,13 @@ def _required(value: str, field: str, label: str) -> str:
     return value
 
 
-def _notify(
-    application: Application, text: str, *, account: ApplicantAccount | None = None
+def notify_applicant(
+    application: Application,
+    text: str,
+    *,
+    account: ApplicantAccount | None = None,
+    topic: str = SMS_TOPIC,
+    template: str = "case_status",
 ) -> None:
     """An in-platform message and an SMS (through the outbox) to the applicant."""
     Message.objects.create(user_id=application.applicant_id, application=application, text=text)
@@ -113,11 +118,11 @@ def _notify(
     phone = (account.phone if account else "") or application.person.phone
     if phone:
         outbox_enqueue(
-            topic=SMS_TOPIC,
+            topic=topic,
             destination=settings.SMS_DESTINATION,
             payload={
                 "phone": phone,
-                "template": "case_status",
+                "template": template,
                 "number": application.number,
                 "text": f"【{settings.SITE_NAME}】{text}",
             },
@@ -217,7 +222,7 @@ def _submit(
                 "cases.application.submitted",
                 {"application_id": application.pk, "matter_id": matter.pk, "submitted_on": today},
             )
-        _notify(
+        notify_applicant(
             application,
             f"您的申请「{application.title}」（{application.number}）已提交，等待受理。",
             account=account,
@@ -431,7 +436,7 @@ def _accept(
             ],
             actor=actor,
         )
-        _notify(
+        notify_applicant(
             app,
             f"您的申请「{app.title}」（{app.number}）已受理，承诺办结日期 {app.promised_due}。",
         )
@@ -477,7 +482,7 @@ def application_request_supplement(
                 fields={"supplement_items": wanted},
             )
         _claim_first_owner(app, staff)
-        _notify(app, f"您的申请「{app.title}」（{app.number}）需要补正：{listing}。")
+        notify_applicant(app, f"您的申请「{app.title}」（{app.number}）需要补正：{listing}。")
     return app
 
 
@@ -526,7 +531,7 @@ def application_supplement_provided(
         for subcase in app.subcases.filter(status=SS.SUPPLEMENT_REQUESTED):
             transition(subcase, "provide_supplement", actor=user)
         recompute_deadlines(app)
-        _notify(app, f"您的申请「{app.title}」（{app.number}）补正已收到，恢复计时。")
+        notify_applicant(app, f"您的申请「{app.title}」（{app.number}）补正已收到，恢复计时。")
     return app
 
 
@@ -538,7 +543,7 @@ def application_refuse(
     with transaction.atomic():
         app = transition(application, "refuse", actor=staff, note=reason, fields={"reason": reason})
         _claim_first_owner(app, staff)
-        _notify(app, f"您的申请「{app.title}」（{app.number}）不予受理，理由：{reason}。")
+        notify_applicant(app, f"您的申请「{app.title}」（{app.number}）不予受理，理由：{reason}。")
     return app
 
 
@@ -579,7 +584,9 @@ def application_suspend(
             status__in=[SS.WAITING, SS.PENDING, SS.SUPPLEMENT_REQUESTED, SS.APPROVED]
         ):
             transition(subcase, "suspend", actor=actor, note=reason)
-        _notify(app, f"您的申请「{app.title}」（{app.number}）已中止办理，原因：{reason}。")
+        notify_applicant(
+            app, f"您的申请「{app.title}」（{app.number}）已中止办理，原因：{reason}。"
+        )
     return app
 
 
@@ -592,7 +599,9 @@ def application_revoke(
         app = transition(application, "revoke", actor=actor, note=reason, fields={"reason": reason})
         for subcase in app.subcases.filter(status=SS.SUSPENDED):
             transition(subcase, "revoke", actor=actor, note=reason)
-        _notify(app, f"您的申请「{app.title}」（{app.number}）的审批决定已撤销，原因：{reason}。")
+        notify_applicant(
+            app, f"您的申请「{app.title}」（{app.number}）的审批决定已撤销，原因：{reason}。"
+        )
     return app
 
 
@@ -656,7 +665,7 @@ def _advance(application: Application, *, day: dt.date, actor: Any) -> Applicati
             application = transition(
                 application, "conclude_refused", actor=actor, fields={"completed_at": now}
             )
-            _notify(
+            notify_applicant(
                 application,
                 f"您的申请「{application.title}」（{application.number}）已办结：部分事项不予许可。",
             )
@@ -664,7 +673,7 @@ def _advance(application: Application, *, day: dt.date, actor: Any) -> Applicati
             application = transition(
                 application, "complete", actor=actor, fields={"completed_at": now}
             )
-            _notify(
+            notify_applicant(
                 application,
                 f"您的申请「{application.title}」（{application.number}）已全部办结。",
             )
@@ -710,7 +719,7 @@ def _approve(
                 "result_name": result_name,
             },
         )
-        _notify(app, f"您申请的「{done.matter.name}」已办结，结果：{result_name}。")
+        notify_applicant(app, f"您申请的「{done.matter.name}」已办结，结果：{result_name}。")
         # Higher apps act on it after commit (supervision tasks, licences).
         event_record(
             "cases.subcase.approved",
@@ -741,7 +750,7 @@ def subcase_refuse(
             note=reason,
             fields={"decided_by": reviewer, "decided_at": timezone.now(), "reason": reason},
         )
-        _notify(app, f"您申请的「{done.matter.name}」不予许可，理由：{reason}。")
+        notify_applicant(app, f"您申请的「{done.matter.name}」不予许可，理由：{reason}。")
         _advance(app, day=day, actor=reviewer)
     return done
 
@@ -773,5 +782,5 @@ def subcase_request_supplement(
             started_on=day,
             reason=note,
         )
-        _notify(app, f"您申请的「{done.matter.name}」需要补正：{listing}。")
+        notify_applicant(app, f"您申请的「{done.matter.name}」需要补正：{listing}。")
     return done

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from yishi.cases.models import Application, CaseMaterial, Message
+from yishi.cases.models import Application, CaseMaterial
 from yishi.cases.services import (
     WINDOW_ROLES,
     application_accept,
@@ -26,11 +26,11 @@ from yishi.cases.services import (
     case_note,
     staff_profile,
 )
+from yishi.cases.services import notify_applicant as cases_notify
 from yishi.catalog.models import Material, Matter
 from yishi.core.audit import audit_append
 from yishi.core.crypto import sm3_hex
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
-from yishi.core.outbox import outbox_enqueue
 from yishi.core.signing import sign, verify
 from yishi.core.workdays import add_working_days
 from yishi.credit import pushes
@@ -59,21 +59,8 @@ def remind_days() -> int:
 
 
 def notify_applicant(application: Application, text: str) -> None:
-    """An in-platform message and an SMS (through the outbox) to the applicant."""
-    Message.objects.create(user_id=application.applicant_id, application=application, text=text)
-    account = ApplicantAccount.objects.filter(user_id=application.applicant_id).first()
-    phone = (account.phone if account else "") or application.person.phone
-    if phone:
-        outbox_enqueue(
-            topic=SMS_TOPIC,
-            destination=settings.SMS_DESTINATION,
-            payload={
-                "phone": phone,
-                "template": "credit_commitment",
-                "number": application.number,
-                "text": f"【{settings.SITE_NAME}】{text}",
-            },
-        )
+    """An in-platform message and an SMS to the applicant about their commitment."""
+    cases_notify(application, text, topic=SMS_TOPIC, template="credit_commitment")
 
 
 # ---------------------------------------------------------------- items and text
