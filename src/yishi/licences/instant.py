@@ -38,10 +38,11 @@ from yishi.core.dates import full_years
 from yishi.core.errors import ValidationFailed
 from yishi.licences.models import InstantRule, Licence, LicenceType
 from yishi.licences.queries import (
-    _normalise,
+    held_licence_for_applicant,
     held_licence_for_material,
     licences_of_holder,
     material_satisfied_by,
+    normalise_material_name,
 )
 
 POINT_KINDS = {"holds_licence": "持有证照", "field": "申请表字段", "age": "申请人年龄"}
@@ -193,7 +194,7 @@ def instant_shared_materials(matter: Matter) -> set[str]:
     if not matter.instant_approval:
         return set()
     rule = InstantRule.objects.filter(matter=matter, enabled=True).first()
-    return {_normalise(n) for n in (rule.shared_materials if rule else [])}
+    return {normalise_material_name(n) for n in (rule.shared_materials if rule else [])}
 
 
 # ---------------------------------------------------------------- evaluation
@@ -219,9 +220,9 @@ def _licence_for(
 ) -> Licence | None:
     """The licence standing in for a material: a valid one the subject holds (the
     representative's own, for a company), else one of a renewable type within its grace."""
-    licence = held_licence_for_material(material, today=day, **_subject(application))
-    if licence is None and application.company_id:
-        licence = held_licence_for_material(material, today=day, person=application.person)
+    licence = held_licence_for_applicant(
+        material, person=application.person, company=application.company, today=day
+    )
     if licence is not None or not grace:
         return licence
     for code, days in grace.items():
@@ -238,7 +239,7 @@ def _licence_for(
 def _check_materials(
     rule: InstantRule, application: Application, day: dt.date
 ) -> list[PointResult]:
-    shared = {_normalise(n) for n in rule.shared_materials or []}
+    shared = {normalise_material_name(n) for n in rule.shared_materials or []}
     grace = _renewable(rule)
     results = []
     materials = Material.objects.filter(matter_id=application.matter_id, required=True)
@@ -251,7 +252,7 @@ def _check_materials(
                 licence,
             )
             results.append(PointResult(text, True, f"电子证照 {licence.number}"))
-        elif _normalise(material.name) in shared or (
+        elif normalise_material_name(material.name) in shared or (
             is_exempt(material) and material.source != Material.Source.LICENCE
         ):
             results.append(PointResult(text, True, "部门共享获取"))

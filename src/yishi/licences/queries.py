@@ -33,17 +33,14 @@ def normalise_material_name(text: str) -> str:
     return (text or "").strip().strip("《》").strip()
 
 
-_normalise = normalise_material_name
-
-
 def material_satisfied_by(material: Material, licence_type: LicenceType) -> bool:
     """Whether a catalog material can be satisfied by a licence of this type."""
-    names = {_normalise(n) for n in licence_type.all_names()}
-    if material.licence_type and _normalise(material.licence_type) in names:
+    names = {normalise_material_name(n) for n in licence_type.all_names()}
+    if material.licence_type and normalise_material_name(material.licence_type) in names:
         return True
     if licence_type.material_kind and material.kind == licence_type.material_kind:
         return True
-    return _normalise(material.name) in names
+    return normalise_material_name(material.name) in names
 
 
 def materials_of_application(application: Any) -> list[Material]:
@@ -129,6 +126,18 @@ def held_licence_for_material(
         if material_satisfied_by(material, licence.type):
             return licence
     return None
+
+
+def held_licence_for_applicant(
+    material: Material, *, person: Any, company: Any = None, today: dt.date | None = None
+) -> Licence | None:
+    """The licence standing in for a material of an application: the company's own when it
+    applies for one, else the applicant's (a company's case may need its representative's
+    personal licences)."""
+    licence = None
+    if company is not None:
+        licence = held_licence_for_material(material, company=company, today=today)
+    return licence or held_licence_for_material(material, person=person, today=today)
 
 
 RENEWAL_REMIND_DAYS = 60

@@ -34,7 +34,7 @@ from yishi.licences.canonical import (
 )
 from yishi.licences.models import Licence, LicenceSerial, LicenceType, Seal, seal_owner
 from yishi.licences.queries import (
-    held_licence_for_material,
+    held_licence_for_applicant,
     licence_type_for_matter,
     material_lines_for_type,
     materials_of_application,
@@ -354,11 +354,6 @@ def licence_attach_held(*, application_id: int, today: dt.date | None = None) ->
         )
         if application is None:
             return []
-        subject = (
-            {"company": application.company}
-            if application.company_id
-            else {"person": application.person}
-        )
         made = []
         for material in materials_of_application(application):
             kind = (material.kind or material.name)[:60]
@@ -366,12 +361,9 @@ def licence_attach_held(*, application_id: int, today: dt.date | None = None) ->
                 application=application, kind=kind, source=CaseMaterial.Source.LICENCE
             ).exists():
                 continue
-            licence = held_licence_for_material(material, today=today, **subject)
-            if licence is None and application.company_id:
-                # A company's case may also need its representative's personal licences.
-                licence = held_licence_for_material(
-                    material, today=today, person=application.person
-                )
+            licence = held_licence_for_applicant(
+                material, person=application.person, company=application.company, today=today
+            )
             if licence is None:
                 continue
             made.append(

@@ -31,7 +31,7 @@ from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
 from yishi.licences.instant import instant_shared_materials
-from yishi.licences.queries import held_licence_for_material, normalise_material_name
+from yishi.licences.queries import held_licence_for_applicant, normalise_material_name
 from yishi.people.models import Company
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
@@ -372,7 +372,6 @@ def _attach_held(request: HttpRequest, draft: Application) -> None:
     if not lines:
         return
     materials = Material.objects.in_bulk([pk for line in lines for pk in line.material_ids])
-    subject = {"company": draft.company} if draft.company_id else {"person": draft.person}
     shared = instant_shared_materials(draft.matter) if draft.matter_id else set()
     for line in lines:
         if normalise_material_name(line.name) in shared:
@@ -387,9 +386,9 @@ def _attach_held(request: HttpRequest, draft: Application) -> None:
             continue
         for pk in line.material_ids:
             material = materials.get(pk)
-            licence = material and held_licence_for_material(material, **subject)
-            if not licence and material and draft.company_id:
-                licence = held_licence_for_material(material, person=draft.person)
+            licence = material and held_licence_for_applicant(
+                material, person=draft.person, company=draft.company
+            )
             if licence:
                 drafts.material_reference(
                     application=draft,
