@@ -128,10 +128,7 @@ def _change_rows(run: Run, change: str) -> list[dict[str, Any]]:
     return rows
 
 
-@login_required
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    if not queries.is_policy_staff(request.user):
-        return _refuse(request, "工作人员")
+def _run(run_id: int) -> Run:
     run = (
         Run.objects.select_related("policy", "policy__department", "rule_version")
         .filter(pk=run_id)
@@ -139,6 +136,14 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     if run is None:
         raise Http404("兑现批次不存在")
+    return run
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    if not queries.is_policy_staff(request.user):
+        return _refuse(request, "工作人员")
+    run = _run(run_id)
     context = {
         "run": run,
         "added": _change_rows(run, RunChange.Change.ADDED),
@@ -152,13 +157,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_payments(request: HttpRequest, run_id: int) -> HttpResponse:
     if not queries.is_policy_staff(request.user):
         return _refuse(request, "工作人员")
-    run = (
-        Run.objects.select_related("policy", "policy__department", "rule_version")
-        .filter(pk=run_id)
-        .first()
-    )
-    if run is None:
-        raise Http404("兑现批次不存在")
+    run = _run(run_id)
     # The list shows full ID numbers (payment needs them): every download is logged.
     audit_append(
         action="policies.payment_download",
