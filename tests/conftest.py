@@ -34,6 +34,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.transactional)
 
 
+@pytest.fixture
+def applicant():
+    """A registered applicant account; `.user` logs in or submits, `.person` is the registry."""
+    from tests.cases.factories import ApplicantFactory
+
+    return ApplicantFactory()
+
+
+@pytest.fixture
+def window():
+    """A window staff member of a department; `.user` acts."""
+    from tests.cases.factories import StaffFactory
+
+    return StaffFactory()
+
+
 @pytest.fixture(autouse=True)
 def _require_postgres(request):
     # The SQLite pass of .ci/run deselects these (-m "not postgres"); anywhere else under CI a

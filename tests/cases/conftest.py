@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.cases.factories import ApplicantFactory, StaffFactory, make_chain_theme
+from tests.cases.factories import StaffFactory, make_chain_theme
 from yishi.cases.services import application_submit
 
 # Monday 2 March 2026: a plain working week (no holiday until Qingming on 4 April).
@@ -14,16 +14,6 @@ ACCEPT_DAY = dt.date(2026, 3, 2)
 @pytest.fixture
 def chain():
     return make_chain_theme()
-
-
-@pytest.fixture
-def applicant():
-    return ApplicantFactory()
-
-
-@pytest.fixture
-def window():
-    return StaffFactory()
 
 
 @pytest.fixture

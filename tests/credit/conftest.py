@@ -2,23 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cases.factories import ApplicantFactory, StaffFactory
+from tests.cases.factories import StaffFactory
 from tests.credit.factories import make_commitment_theme, submit
 
 
 @pytest.fixture
 def chain():
     return make_commitment_theme()
-
-
-@pytest.fixture
-def applicant():
-    return ApplicantFactory()
-
-
-@pytest.fixture
-def window():
-    return StaffFactory()
 
 
 @pytest.fixture

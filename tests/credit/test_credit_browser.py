@@ -8,25 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import staff_log_in
 from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.credit.factories import make_commitment_theme, submit
 from yishi.cases.models import Application
 from yishi.credit.models import Commitment, CreditRecord
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Pw-credit-2026"
-
-
-def log_in(page, profile, next_path: str) -> None:
-    profile.user.set_password(PASSWORD)
-    profile.user.save()
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/admin/login/?next={next_path}")
-    page.locator("#id_username").fill(profile.user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator('input[type="submit"]').click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
 
 
 def test_window_staff_accept_on_a_commitment_and_register_the_material(page):
@@ -36,7 +24,7 @@ def test_window_staff_accept_on_a_commitment_and_register_the_material(page):
     window = StaffFactory()
 
     path = f"/workbench/credit/applications/{application.number}/accept/"
-    log_in(page, window, path)
+    staff_log_in(page, window, path)
     page.get_by_label(re.compile("经营场所证明")).check()
     page.get_by_label(re.compile("确认签署")).check()
     page.locator('button[data-action="accept-commitment"]').click()

@@ -4,17 +4,14 @@ call within 3 seconds (live polling)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import staff_log_in
 from tests.cases.factories import StaffFactory
 from yishi.hall.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Pw-hall-2026"
 
 
 def test_phone_ticket_called_at_a_window_shows_on_screen_and_phone_within_3_s(page, hall):
@@ -36,18 +33,11 @@ def test_phone_ticket_called_at_a_window_shows_on_screen_and_phone_within_3_s(pa
     expect(screen.locator("[data-screen]")).to_contain_text("暂无叫号")
 
     # The staff member, in a browser of their own.
-    profile = StaffFactory()
-    profile.user.set_password(PASSWORD)
-    profile.user.save()
     staff_context = page.context.browser.new_context(locale="zh-CN")
     desk = staff_context.new_page()
     desk.set_default_timeout(15_000)
     window_path = f"/workbench/hall/windows/{hall.general.pk}/"
-    desk.goto(f"{base}/admin/login/?next={window_path}")
-    desk.locator("#id_username").fill(profile.user.username)
-    desk.locator("#id_password").fill(PASSWORD)
-    desk.locator('input[type="submit"]').click()
-    desk.wait_for_url(re.compile(re.escape(window_path) + "$"))
+    staff_log_in(desk, StaffFactory(), window_path, base_url=base)
     desk.locator('button[data-action="sign-on"]').click()
     desk.locator('button[data-action="call"]').click()
     expect(desk.locator("[data-current]")).to_have_text("A001")

@@ -3,28 +3,14 @@ findings), and the approving department's reviewer reads it on 监管反馈."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import staff_log_in
 from yishi.core.events import events_dispatch
 from yishi.supervision.models import SupervisionTask
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Pw-supervision-2026"
-
-
-def log_in(page, profile, next_path: str) -> None:
-    profile.user.set_password(PASSWORD)
-    profile.user.save()
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/admin/login/?next={next_path}")
-    page.locator("#id_username").fill(profile.user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator('input[type="submit"]').click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
 
 
 def test_a_supervisor_records_a_finding_and_the_approving_reviewer_sees_it(
@@ -35,7 +21,7 @@ def test_a_supervisor_records_a_finding_and_the_approving_reviewer_sees_it(
     task = SupervisionTask.objects.get()
     number = subcase.application.number
 
-    log_in(page, supervisor, "/workbench/supervision/")
+    staff_log_in(page, supervisor, "/workbench/supervision/")
     row = page.locator("table[data-list=supervision-tasks] tbody tr", has_text=number)
     expect(row.locator("[data-countdown]")).to_contain_text("剩余 ")
     page.set_viewport_size({"width": 375, "height": 800})
@@ -51,7 +37,7 @@ def test_a_supervisor_records_a_finding_and_the_approving_reviewer_sees_it(
     task.refresh_from_db()
     assert task.status == SupervisionTask.Status.NON_COMPLIANT
 
-    log_in(page, reviewer_a, "/workbench/supervision/feedback/")
+    staff_log_in(page, reviewer_a, "/workbench/supervision/feedback/")
     row = page.locator("table[data-list=supervision-feedback] tbody tr", has_text=number)
     expect(row.locator("[data-status]")).to_have_text("不合规")
     expect(row).to_contain_text("经营场所与申报地址不符")

@@ -3,29 +3,15 @@ reviewer approves the first matter and the dependent one starts."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import staff_log_in
 from tests.cases.factories import ApplicantFactory, StaffFactory, make_chain_theme
 from yishi.cases.models import Application, SubCase
 from yishi.cases.services import application_submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "Pw-workbench-2026"
-
-
-def log_in(page, profile, next_path: str) -> None:
-    profile.user.set_password(PASSWORD)
-    profile.user.save()
-    page.context.clear_cookies()
-    page.goto(f"{page.base_url}/admin/login/?next={next_path}")
-    page.locator("#id_username").fill(profile.user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator('input[type="submit"]').click()
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
 
 
 def test_window_staff_accept_and_a_reviewer_approves_in_the_browser(page):
@@ -35,7 +21,7 @@ def test_window_staff_accept_and_a_reviewer_approves_in_the_browser(page):
     )
     window = StaffFactory()
 
-    log_in(page, window, "/workbench/applications/")
+    staff_log_in(page, window, "/workbench/applications/")
     row = page.locator("table[data-list=applications] tbody tr", has_text=application.number)
     expect(row).to_contain_text("链路测试一件事")
     row.get_by_role("link", name=application.number).click()
@@ -48,7 +34,7 @@ def test_window_staff_accept_and_a_reviewer_approves_in_the_browser(page):
     assert application.status == Application.Status.ACCEPTED
 
     reviewer = StaffFactory(reviewer=True, department=chain["departments"]["a"])
-    log_in(page, reviewer, "/workbench/subcases/")
+    staff_log_in(page, reviewer, "/workbench/subcases/")
     rows = page.locator("table[data-list=subcases] tbody tr")
     expect(rows).to_have_count(1)
     page.set_viewport_size({"width": 375, "height": 800})
