@@ -3,13 +3,10 @@ dispatchers issuing the licence of one approval."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from tests.catalog.factories import DepartmentFactory
+from tests.concurrency_support import race
 from tests.licences.factories import LicenceTypeFactory, issue
 from tests.people.factories import PersonFactory
 from yishi.cases.models import CaseMaterial
@@ -17,31 +14,6 @@ from yishi.licences.models import Licence
 from yishi.licences.services import licence_issue_for_subcase, licence_verify
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls: Callable[[], object]) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            result = "ok"
-        except Exception as exc:  # reported in the outcome, so the test shows it
-            result = f"{type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return sorted(outcomes)
 
 
 def test_concurrent_first_issues_by_one_department_take_distinct_serials():

@@ -3,46 +3,17 @@ dispatchers creating the task of one approval."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from tests.cases.factories import StaffFactory
+from tests.concurrency_support import race
 from yishi.cases.models import CaseEvent
-from yishi.core.errors import Conflict
 from yishi.core.events import events_dispatch
 from yishi.core.models import DomainEvent, OutboxMessage
 from yishi.supervision.models import SupervisionTask
 from yishi.supervision.services import supervision_record_result, supervision_task_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*calls: Callable[[], object]) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            result = "ok"
-        except Conflict as exc:
-            result = f"conflict:{exc.status}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return sorted(outcomes)
 
 
 def test_two_supervisors_deciding_at_once_exactly_one_succeeds(chain, approved):
