@@ -134,8 +134,11 @@ def test_a_wrong_method_on_the_api_answers_405_problem_json_in_chinese(client):
 
 
 @pytest.mark.django_db
-def test_a_body_that_is_not_json_answers_400_problem_json_in_chinese(client):
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_body_that_is_not_json_answers_400_problem_json_in_chinese(client, settings, debug):
     from django.contrib.auth import get_user_model
+
+    settings.DEBUG = debug  # in DEBUG django-ninja adds the parser's English words
 
     user = get_user_model().objects.create_superuser("root", "root@example.cn", "pw-9f8e7d6c")
     client.force_login(user)

@@ -54,7 +54,8 @@ def _translated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Replace the few English details django-ninja produces itself."""
     body = response.content.decode("utf-8", "replace")
     for english, chinese in _KNOWN.items():
-        if f'"{english}"' in body:
+        # django-ninja appends the parser's own words in DEBUG: match the beginning.
+        if f'"{english}' in body:
             status = response.status_code
             title = _TITLES.get(status, "请求无效")
             return problem_response(request, status=status, title=title, detail=chinese)
