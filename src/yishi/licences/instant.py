@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -56,6 +56,9 @@ class PointResult:
     text: str  # what was checked, in Chinese
     held: bool
     detail: str = ""  # why it failed, or what satisfied it
+    # For a material point met by a licence: the material and the licence standing in for it.
+    material: Material | None = field(default=None, compare=False, repr=False)
+    licence: Licence | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"point": self.text, "held": self.held, "detail": self.detail}
@@ -247,11 +250,7 @@ def _check_materials(
         text = f"材料「{material.name}」免提交"
         licence = _licence_for(material, application, day, grace)
         if licence is not None:
-            application.instant_licences[(material.kind or material.name)[:60]] = (
-                material,
-                licence,
-            )
-            results.append(PointResult(text, True, f"电子证照 {licence.number}"))
+            results.append(PointResult(text, True, f"电子证照 {licence.number}", material, licence))
         elif normalise_material_name(material.name) in shared or (
             is_exempt(material) and material.source != Material.Source.LICENCE
         ):
@@ -318,7 +317,6 @@ def instant_evaluate(
 ) -> list[PointResult]:
     """Every review point of the rule for this application, held or not, in order."""
     day = today or timezone.localdate()
-    application.instant_licences = {}
     results = _check_materials(rule, application, day)
     for point in rule.points or []:
         kind = point.get("kind")
@@ -396,12 +394,14 @@ def instant_decide(*, application_id: int, today: dt.date | None = None) -> Inst
         accepted = application_accept_auto(
             application=application, rule=rule.label, note=note[:2000], today=day
         )
-        for kind, (material, licence) in application.instant_licences.items():
+        for r in results:
+            if r.licence is None:
+                continue
             CaseMaterial.objects.get_or_create(
                 application=application,
-                kind=kind,
+                kind=(r.material.kind or r.material.name)[:60],
                 source=CaseMaterial.Source.LICENCE,
-                defaults={"name": f"{material.name}（电子证照 {licence.number}）"[:150]},
+                defaults={"name": f"{r.material.name}（电子证照 {r.licence.number}）"[:150]},
             )
         licence_attach_held(application_id=application.pk, today=day)
         issued = []
