@@ -164,3 +164,16 @@ def test_slots_follow_the_working_day_calendar(hall, matter, day, count):
 def test_take_page_shows_todays_hours(client, hall):
     html = client.get("/hall/test-centre/take/").content.decode()
     assert "今日开放时间" in html
+
+
+def test_the_half_hourly_command_marks_past_bookings_as_no_shows(hall, slots):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    user = ApplicantFactory().user
+    booked = services.appointment_book(user=user, slot=slot_at(slots, 9), now=BOOKED_ON)
+    call_command("mark_no_shows", stdout=(out := StringIO()))  # the slot is months ago
+    assert out.getvalue().strip() == "记为爽约的预约：1 个"
+    booked.refresh_from_db()
+    assert booked.status == booked.Status.NO_SHOW
