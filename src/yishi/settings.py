@@ -127,6 +127,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/admin/login/"
+# Django's database sessions, read with a precompiled statement (yishi.core.sessions).
+SESSION_ENGINE = "yishi.core.sessions"
 
 # Background work: django-tasks with the database backend by default. Set
 # YISHI_TASK_BACKEND=immediate to run tasks inline (tests), or a Celery backend at scale.
@@ -226,7 +228,7 @@ if YISHI_AUTH not in {"local", "oidc"}:
 
     raise ConfigError(f"YISHI_AUTH={YISHI_AUTH!r} must be 'local' or 'oidc'")
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["yishi.core.auth.ModelBackend"]
 # Claim names of the province IdP's userinfo (configurable: IdPs differ).
 OIDC_CLAIM_ID_NUMBER = env_str("YISHI_OIDC_CLAIM_ID_NUMBER", "id_card_number")
 OIDC_CLAIM_NAME = env_str("YISHI_OIDC_CLAIM_NAME", "name")

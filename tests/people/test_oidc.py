@@ -255,7 +255,7 @@ def test_by_default_applicants_log_in_locally(tmp_path):
         "auth": "local",
         "apps": False,
         "backends": [
-            "django.contrib.auth.backends.ModelBackend",
+            "yishi.core.auth.ModelBackend",
             "yishi.people.auth.PhonePasswordBackend",
             "yishi.people.auth.SmsCodeBackend",
         ],
@@ -287,7 +287,7 @@ def test_yishi_auth_oidc_switches_to_the_province_single_sign_on(tmp_path):
         "auth": "oidc",
         "apps": True,
         "backends": [
-            "django.contrib.auth.backends.ModelBackend",
+            "yishi.core.auth.ModelBackend",
             "yishi.people.oidc.ProvinceOIDCBackend",
         ],
         "secret": "from-a-file",

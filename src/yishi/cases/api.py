@@ -18,6 +18,7 @@ from ninja.security import django_auth
 from yishi.cases import deadlines, queries, services
 from yishi.cases.models import Application, Pause, SubCase
 from yishi.catalog.models import Matter
+from yishi.core import rows
 from yishi.core.errors import ValidationFailed
 from yishi.core.idempotency import idempotent_http
 from yishi.people.models import Company
@@ -140,7 +141,7 @@ def _json(status: int, body: Any) -> HttpResponse:
 def _lookup(model: type, field: str, value: str | None, label: str) -> Any:
     if value is None:
         return None
-    obj = model.objects.filter(**{field: value}).first()
+    obj = rows.first(model, **{field: value})
     if obj is None:
         raise ValidationFailed(f"{label} {value} 不存在", field=label_field(model))
     return obj

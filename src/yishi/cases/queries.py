@@ -16,7 +16,9 @@ from django.utils import timezone
 from yishi.cases import deadlines
 from yishi.cases.models import Application, SubCase
 from yishi.cases.services import WINDOW_ROLES, staff_profile
+from yishi.core import rows
 from yishi.core.errors import NotFound
+from yishi.themes.models import Theme
 
 RUNNING = (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)
 
@@ -32,10 +34,26 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 
 
 def application_for(user: Any, number: str) -> Application:
-    application = applications_visible_to(user).filter(number=number).first()
-    if application is None:
+    """The application numbered `number` if `user` may see it (the rules of
+    `applications_visible_to`), else NotFound. Its theme is loaded with it; other related
+    rows load when read."""
+    application = rows.first(Application, number=number)
+    if application is None or not _visible(user, application):
         raise NotFound(f"申请 {number} 不存在", field="number")
+    if application.theme_id is not None:
+        application.theme = rows.first(Theme, id=application.theme_id)
     return application
+
+
+def _visible(user: Any, application: Application) -> bool:
+    profile = staff_profile(user)
+    if profile is None:
+        return application.applicant_id == getattr(user, "pk", None)
+    if profile.role in WINDOW_ROLES:
+        return True
+    return SubCase.objects.filter(
+        application_id=application.pk, department_id=profile.department_id
+    ).exists()
 
 
 def subcases_visible_to(user: Any) -> QuerySet[SubCase]:

@@ -18,13 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from yishi.cases import deadlines
 from yishi.cases.models import Application, CaseEvent, Message, Pause, SubCase
 from yishi.cases.transitions import record_event, record_events, transition
 from yishi.catalog.models import Matter, MatterVersion, StaffProfile
+from yishi.core import rows
 from yishi.core.audit import audit_append, audit_batch
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.events import event_record
@@ -62,7 +63,7 @@ def staff_profile(user: Any) -> StaffProfile | None:
         return None
     cached = getattr(user, "_yishi_staff_profile", _UNSET)
     if cached is _UNSET or cached[0] != user.pk:
-        profile = StaffProfile.objects.filter(user_id=user.pk).select_related("department").first()
+        profile = rows.first(StaffProfile, user_id=user.pk)
         cached = (user.pk, profile)
         with contextlib.suppress(AttributeError):  # an object without attributes: no memo
             user._yishi_staff_profile = cached
@@ -112,9 +113,9 @@ def notify_applicant(
     template: str = "case_status",
 ) -> None:
     """An in-platform message and an SMS (through the outbox) to the applicant."""
-    Message.objects.create(user_id=application.applicant_id, application=application, text=text)
+    rows.create(Message, user_id=application.applicant_id, application=application, text=text)
     if account is None:
-        account = ApplicantAccount.objects.filter(user_id=application.applicant_id).first()
+        account = rows.first(ApplicantAccount, user_id=application.applicant_id)
     phone = (account.phone if account else "") or application.person.phone
     if phone:
         outbox_enqueue(
@@ -158,11 +159,7 @@ def _submit(
 ) -> Application:
     if (theme is None) == (matter is None):
         raise ValidationFailed("请选择一个一件事主题或一个事项（二者只能选一）", field="theme")
-    account = (
-        ApplicantAccount.objects.filter(user_id=getattr(user, "pk", None))
-        .select_related("person")
-        .first()
-    )
+    account = rows.first(ApplicantAccount, user_id=getattr(user, "pk", None))
     if account is None:
         raise PermissionDeniedError("只有已注册的申请人可以提交申请", field="user")
     if channel not in Application.Channel.values:
@@ -198,10 +195,11 @@ def _submit(
     with transaction.atomic(), audit_batch():
         # Created submitted: a draft saved through drafts.py goes through transition("submit");
         # a direct submission has no draft state to leave.
-        application = Application.objects.create(
+        application = rows.create(
+            Application,
             number=f"N{uuid.uuid4().hex[:19]}",  # replaced by the serial number below
             applicant=user,
-            person=account.person,
+            person_id=account.person_id,
             company=company,
             theme=theme,
             matter=matter,
@@ -214,7 +212,7 @@ def _submit(
             first_owner=staff if channel == Application.Channel.COUNTER else None,
         )
         application.number = application_number(today, application.pk)
-        application.save(update_fields=["number"])
+        rows.update(application, ["number"])
         record_event(application, None, "submit", AS.DRAFT, AS.SUBMITTED, actor=actor)
         if matter is not None and matter.instant_approval:
             # 秒批秒办: a higher app checks the matter's review points after commit.
@@ -288,11 +286,16 @@ def application_submit(
 def _versions_at(matter_ids: set[int], at: dt.datetime | None) -> dict[int, MatterVersion]:
     """Each matter's newest version published by `at` (any version when `at` is None), in
     one query; a matter without one is absent."""
-    versions = MatterVersion.objects.filter(matter_id__in=matter_ids)
+    if not matter_ids:
+        return {}
+    ids = sorted(matter_ids)
+    where, params = f'"matter_id" IN ({", ".join(["%s"] * len(ids))})', list(ids)
     if at is not None:
-        versions = versions.filter(published_at__lte=at)
+        where += ' AND "published_at" <= %s'
+        params.append(connection.ops.adapt_datetimefield_value(at))
     newest: dict[int, MatterVersion] = {}
-    for version in versions.order_by("matter_id", "-number"):
+    found = rows.select(MatterVersion, where, params, suffix='ORDER BY "matter_id", "number" DESC')
+    for version in found:
         newest.setdefault(version.matter_id, version)
     return newest
 
@@ -364,9 +367,9 @@ def _create_subcases(
             subcase.legal_due = deadlines.due(day, legal, [])
         created.append(subcase)
     # PostgreSQL and SQLite >= 3.35 return the new primary keys from a bulk insert.
-    SubCase.objects.bulk_create(created)
+    rows.insert(created)
     through = SubCase.depends_on.through
-    through.objects.bulk_create(
+    rows.insert(
         [
             through(from_subcase_id=subcase.pk, to_subcase_id=created[n].pk)
             for subcase, (_, _, needs) in zip(created, plan, strict=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from yishi.cases.models import Application, CaseEvent, SubCase
+from yishi.core import rows
 from yishi.core.audit import audit_append
 from yishi.core.errors import Conflict
 
@@ -129,7 +130,11 @@ def transition(
     # No savepoint: the callers' transactions roll back as a whole on any error, and a refused
     # action is raised after the block so the caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        locked = model.objects.select_for_update().get(pk=obj.pk)
+        lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
+        found = rows.select(model, '"id" = %s', [obj.pk], suffix=lock)
+        if not found:
+            raise model.DoesNotExist(f"{model.__name__} {obj.pk} does not exist")
+        locked = found[0]
         current = locked.status
         try:
             target = next_status(model, current, action)
@@ -145,7 +150,7 @@ def transition(
                 changed.append("first_owner")
             # Only the columns this change sets: the row was just read under its lock, so the
             # others already hold what a full save would write.
-            locked.save(update_fields=changed)
+            rows.update(locked, changed)
             # Related rows the caller already loaded (theme, person…) stay loaded.
             for name, value in obj._state.fields_cache.items():
                 if name not in changed:
@@ -175,7 +180,8 @@ def record_event(
     application_id = application if isinstance(application, int) else application.pk
     subcase_id = subcase if subcase is None or isinstance(subcase, int) else subcase.pk
     user = actor if getattr(actor, "pk", None) is not None else None
-    event = CaseEvent.objects.create(
+    event = rows.create(
+        CaseEvent,
         application_id=application_id,
         subcase_id=subcase_id,
         actor=user,
@@ -203,7 +209,7 @@ def record_events(
     if not changes:
         return
     user = actor if getattr(actor, "pk", None) is not None else None
-    CaseEvent.objects.bulk_create(
+    rows.insert(
         [
             CaseEvent(
                 application_id=app_id,

@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from yishi.core import rows
 from yishi.core.crypto import sm3_hex
 from yishi.core.models import AuditEntry
 
@@ -96,7 +97,10 @@ def _lock_chain_head() -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+            # A statement of its own: its snapshot is taken after the lock is ours.
+            cursor.execute(_HEAD_SQL)
+            row = cursor.fetchone()
+        last = row[0] if row else None
     elif connection.features.has_select_for_update:
         # Locking the last row is not enough by itself: a waiter wakes up holding a row that
         # is no longer the last. Re-read until two locking reads agree. (An empty table has
@@ -111,9 +115,11 @@ def _lock_chain_head() -> str:
                 .first()
             )
     else:
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        last = rows.scalar(_HEAD_SQL)
     return last or GENESIS_HASH
 
+
+_HEAD_SQL = 'SELECT "hash" FROM "core_auditentry" ORDER BY "id" DESC LIMIT 1'
 
 _pending = threading.local()  # Django's connections are per thread, so is a batch
 
@@ -152,13 +158,13 @@ def _write(entries: list[dict[str, Any]]) -> list[AuditEntry]:
     # No savepoint of its own: a failure here fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         prev_hash = _lock_chain_head()
-        rows = []
+        new = []
         for fields in entries:
             digest = entry_hash(prev_hash=prev_hash, **fields)
-            rows.append(AuditEntry(prev_hash=prev_hash, hash=digest, **fields))
+            new.append(AuditEntry(prev_hash=prev_hash, hash=digest, **fields))
             prev_hash = digest
         # One multi-row INSERT: PostgreSQL and SQLite assign the ids in row order.
-        return AuditEntry.objects.bulk_create(rows)
+        return list(rows.insert(new))
 
 
 @contextmanager
@@ -185,8 +191,7 @@ def audit_batch() -> Iterator[None]:
 
 def audit_head() -> str:
     """The hash of the newest entry (GENESIS_HASH for an empty log): publish it to anchor."""
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    return last or GENESIS_HASH
+    return rows.scalar(_HEAD_SQL) or GENESIS_HASH
 
 
 @dataclass(frozen=True)

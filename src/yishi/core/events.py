@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from yishi.core import rows
 from yishi.core.audit import audit_append
 from yishi.core.errors import Conflict
 from yishi.core.models import DomainEvent, EventHandling
@@ -114,7 +115,7 @@ def event_record(name: str, payload: dict[str, Any]) -> DomainEvent:
     if not isinstance(payload, dict):
         raise TypeError("event payload must be a dict")
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    event = DomainEvent.objects.create(name=name, payload=clean_payload)
+    event = rows.create(DomainEvent, name=name, payload=clean_payload)
     transaction.on_commit(_kick_dispatch)
     return event
 

@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from yishi.core import rows
 from yishi.core.audit import canonical_json
 from yishi.core.crypto import sm3_hex
 from yishi.core.errors import Conflict, ValidationFailed
@@ -99,7 +100,8 @@ def _claim(
         now = timezone.now()
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
+                record = rows.create(
+                    IdempotencyRecord,
                     key=key,
                     scope=scope,
                     owner=owner,
@@ -157,7 +159,7 @@ def idempotent(
         record.response_status = outcome.status
         record.response_body = outcome.body
         record.resource_id = outcome.resource_id[:100]
-        record.save(update_fields=["status", "response_status", "response_body", "resource_id"])
+        rows.update(record, ["status", "response_status", "response_body", "resource_id"])
         return outcome
 
 

@@ -34,6 +34,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from yishi.core import rows
 from yishi.core.audit import audit_append
 from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
 from yishi.core.errors import Conflict
@@ -187,7 +188,8 @@ def outbox_enqueue(*, topic: str, destination: str, payload: dict[str, Any]) -> 
     message exists exactly when the change does. Delivery happens after commit."""
     _split_destination(destination)
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    message = OutboxMessage.objects.create(
+    message = rows.create(
+        OutboxMessage,
         topic=topic,
         destination=destination,
         payload=clean_payload,

@@ -27,7 +27,9 @@ from enum import StrEnum
 from chinese_calendar.constants import Holiday
 from chinese_calendar.constants import holidays as _PKG_HOLIDAYS
 from chinese_calendar.constants import workdays as _PKG_WORKDAYS
+from django.db import connection
 
+from yishi.core import rows
 from yishi.core.errors import ValidationFailed
 from yishi.core.models import CalendarDay
 
@@ -165,8 +167,13 @@ def _load_overrides(first: dt.date, last: dt.date) -> _Overrides:
                 return overrides
         # Read ahead: the next deadline of the same request most likely falls in this year.
         last = min(max(last, first + dt.timedelta(days=400)), MAX_DATE)
-    rows = CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind", "name")
-    result = {day: (kind == CalendarDay.Kind.WORKDAY, name) for day, kind, name in rows}
+    ops = connection.ops
+    found = rows.select(
+        CalendarDay,
+        '"date" BETWEEN %s AND %s',
+        [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)],
+    )
+    result = {row.date: (row.kind == CalendarDay.Kind.WORKDAY, row.name) for row in found}
     if loaded is not None:
         loaded.append((first, last, result))
     return result

@@ -7,11 +7,11 @@ backends only answer "who is this".
 
 from __future__ import annotations
 
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from yishi.core.auth import ModelBackend
 from yishi.core.errors import ValidationFailed
 from yishi.core.fields import blind_index
 from yishi.core.validators import validate_mobile

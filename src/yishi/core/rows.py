@@ -1,0 +1,192 @@
+"""Single-table statements for the hot paths, without the ORM's per-statement compilation.
+
+Django compiles every queryset to SQL anew. On the 2-core machines this project runs on that
+costs about 1 ms of CPU per statement, several times what PostgreSQL spends running it
+(measured: `bench/apply_accept.py`). The hot paths (submission, acceptance, the audit chain,
+the outbox, domain events, sessions) repeat a fixed set of simple statements; these helpers
+build each one's SQL once per process and pass values through the same field methods the
+ORM uses (`pre_save`, `get_db_prep_save`, the read converters), so what is written and read
+is exactly what `Model.objects.create(...)` / `.save(update_fields=...)` / a queryset would
+write and read. They send no model signals: the project registers none.
+
+Only the models' own columns: anything with joins, aggregates or dynamic filters stays with
+the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _db() -> Any:
+    """The thread's default connection itself: the `connection` proxy looks it up again on
+    every attribute read, which costs more than the rest of a prepared value."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _qn(name: str) -> str:
+    return _db().ops.quote_name(name)
+
+
+@cache
+def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The columns an INSERT writes: every concrete field but an auto-increment key."""
+    return tuple(
+        f
+        for f in model._meta.local_concrete_fields
+        if f is not model._meta.auto_field and not getattr(f, "generated", False)
+    )
+
+
+@cache
+def _insert_sql(model: type[models.Model], vendor: str, rows: int) -> str:
+    fields = _insert_fields(model)
+    meta = model._meta
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Quoted names from the model's meta; every value is a parameter.
+    table, columns = _qn(meta.db_table), ", ".join(_qn(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+    if meta.auto_field is not None:
+        sql += f" RETURNING {_qn(meta.auto_field.column)}"
+    return sql
+
+
+def insert(objs: Sequence[M]) -> Sequence[M]:
+    """INSERT the unsaved instances `objs` (one model) in one statement per 100 rows, as
+    `bulk_create` would, and set their primary keys. Fields' `pre_save` runs (auto_now_add
+    stamps the instance) and each value goes through `get_db_prep_save`."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    fields = _insert_fields(model)
+    auto = model._meta.auto_field
+    connection = _db()
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 100):
+            chunk = objs[start : start + 100]
+            params: list[Any] = [
+                f.get_db_prep_save(f.pre_save(obj, True), connection)
+                for obj in chunk
+                for f in fields
+            ]
+            cursor.execute(_insert_sql(model, connection.vendor, len(chunk)), params)
+            if auto is not None:
+                keys = cursor.fetchall()
+                for obj, (pk,) in zip(chunk, keys, strict=True):
+                    setattr(obj, auto.attname, pk)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def create(model: type[M], **values: Any) -> M:
+    """`model.objects.create(**values)` in one precompiled INSERT."""
+    obj = model(**values)
+    insert([obj])
+    return obj
+
+
+@cache
+def _update_sql(model: type[models.Model], vendor: str, names: tuple[str, ...]) -> str:
+    meta = model._meta
+    sets = ", ".join(f"{_qn(meta.get_field(n).column)} = %s" for n in names)
+    table, pk = _qn(meta.db_table), _qn(meta.pk.column)
+    return f"UPDATE {table} SET {sets} WHERE {pk} = %s"  # noqa: S608 - names, not values
+
+
+def update(obj: models.Model, names: Iterable[str]) -> None:
+    """`obj.save(update_fields=names)` in one precompiled UPDATE (auto_now fields named in
+    `names` are stamped by their `pre_save`, as the ORM does)."""
+    names = tuple(names)
+    meta = type(obj)._meta
+    connection = _db()
+    params = []
+    for name in names:
+        f = meta.get_field(name)
+        params.append(f.get_db_prep_save(f.pre_save(obj, False), connection))
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(type(obj), connection.vendor, names), params)
+
+
+@cache
+def _select_plan(
+    model: type[models.Model], vendor: str
+) -> tuple[str, tuple[str, ...], tuple[tuple[int, tuple], ...]]:
+    """(SELECT list, attnames, (index, converters) of the columns that need converting)."""
+    meta = model._meta
+    connection = _db()
+    fields = meta.concrete_fields
+    columns = ", ".join(f"{_qn(meta.db_table)}.{_qn(f.column)}" for f in fields)
+    converting = []
+    for i, f in enumerate(fields):
+        col = f.get_col(meta.db_table)
+        converters = tuple(connection.ops.get_db_converters(col)) + tuple(
+            f.get_db_converters(connection)
+        )
+        if converters:
+            converting.append((i, (col, converters)))
+    return columns, tuple(f.attname for f in fields), tuple(converting)
+
+
+def select(model: type[M], where: str, params: Sequence[Any] = (), *, suffix: str = "") -> list[M]:
+    """Instances of `model` from `SELECT <all columns> FROM <table> WHERE <where> <suffix>`.
+    `where` names columns as they are in the database; values go in `params`."""
+    connection = _db()
+    columns, attnames, converting = _select_plan(model, connection.vendor)
+    table = _qn(model._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} WHERE {where} {suffix}"  # noqa: S608 - values are params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = list(row)
+        for i, (col, converters) in converting:
+            value = values[i]
+            for converter in converters:
+                value = converter(value, col, connection)
+            values[i] = value
+        found.append(model.from_db(connection.alias, attnames, values))
+    return found
+
+
+def select_one(model: type[M], where: str, params: Sequence[Any] = ()) -> M | None:
+    """The first row `select` finds (by primary key), or None."""
+    pk = _qn(model._meta.pk.column)
+    rows = select(model, where, params, suffix=f"ORDER BY {pk} LIMIT 1")
+    return rows[0] if rows else None
+
+
+@cache
+def _equals_sql(model: type[models.Model], vendor: str, names: tuple[str, ...]) -> str:
+    meta = model._meta
+    return " AND ".join(f"{_qn(meta.get_field(n).column)} = %s" for n in names)
+
+
+def first(model: type[M], **equals: Any) -> M | None:
+    """`model.objects.filter(**equals).first()` for plain equality on the model's own fields
+    (`user_id=3`, `code="x"`); values are prepared as the ORM's exact lookup prepares them."""
+    meta = model._meta
+    connection = _db()
+    names = tuple(meta.pk.name if n == "pk" else n for n in equals)
+    params = [
+        meta.get_field(n).get_db_prep_value(v, connection)
+        for n, v in zip(names, equals.values(), strict=True)
+    ]
+    return select_one(model, _equals_sql(model, connection.vendor, names), params)
+
+
+def scalar(sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first column of the first row of `sql`, or None."""
+    with _db().cursor() as cursor:
+        cursor.execute(sql, list(params))
+        row = cursor.fetchone()
+    return row[0] if row else None
