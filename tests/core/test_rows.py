@@ -107,3 +107,21 @@ def test_a_constraint_violation_raises_integrity_error_and_writes_nothing():
 
 def test_select_finds_nothing_for_a_missing_row():
     assert rows.select(Application, '"id" = %s', [-1]) == []
+
+
+def test_create_unless_conflict_inserts_once_and_leaves_the_transaction_usable():
+    from yishi.core.models import IdempotencyRecord
+
+    values = {
+        "key": "k-1",
+        "scope": "s",
+        "owner": "user:1",
+        "request_hash": "h",
+        "expires_at": timezone.now(),
+    }
+    first = rows.create_unless_conflict(IdempotencyRecord, **values)
+    again = rows.create_unless_conflict(IdempotencyRecord, **{**values, "request_hash": "h2"})
+    assert first is not None and first.pk is not None
+    assert again is None
+    # No error was raised, so the surrounding transaction still runs statements.
+    assert IdempotencyRecord.objects.get(key="k-1").request_hash == "h"

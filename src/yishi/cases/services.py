@@ -244,10 +244,8 @@ def application_submit(
     """Submit an application; with an Idempotency-Key a repeat returns the same one."""
     day = _today(today)
 
-    fresh: list[Application] = []
-
-    def action() -> tuple[int, dict, int]:
-        app = _submit(
+    def submit() -> Application:
+        return _submit(
             user=user,
             theme=theme,
             matter=matter,
@@ -258,6 +256,13 @@ def application_submit(
             staff=staff,
             today=day,
         )
+
+    if idempotency_key is None:  # _submit is one transaction of its own
+        return submit()
+    fresh: list[Application] = []
+
+    def action() -> tuple[int, dict, int]:
+        app = submit()
         fresh.append(app)
         return 201, {"number": app.number}, app.pk
 

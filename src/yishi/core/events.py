@@ -121,10 +121,10 @@ def event_record(name: str, payload: dict[str, Any]) -> DomainEvent:
 
 
 def _kick_dispatch() -> None:
-    from yishi.core.tasks import dispatch_events
+    from yishi.core.tasks import dispatch_events, enqueue_unless_waiting
 
     try:
-        dispatch_events.enqueue()
+        enqueue_unless_waiting(dispatch_events)
     except Exception:  # the periodic `dispatch_events` run picks the event up anyway
         logger.exception("could not enqueue the dispatch_events task")
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -98,26 +98,26 @@ def _claim(
     """Insert the record, or return the live one already holding (scope, owner, key)."""
     for _attempt in range(3):
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                record = rows.create(
-                    IdempotencyRecord,
-                    key=key,
-                    scope=scope,
-                    owner=owner,
-                    request_hash=request_hash,
-                    expires_at=now + datetime.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS),
-                )
+        # No savepoint: a duplicate is not inserted (ON CONFLICT DO NOTHING) instead of
+        # failing, so the transaction goes on either way.
+        record = rows.create_unless_conflict(
+            IdempotencyRecord,
+            key=key,
+            scope=scope,
+            owner=owner,
+            request_hash=request_hash,
+            expires_at=now + datetime.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS),
+        )
+        if record is not None:
             return record, True
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(scope=scope, owner=owner, key=key).first()
-            if existing is None:  # purged in between: try again
-                continue
-            if existing.expires_at <= now:
-                # An expired record no longer binds its key.
-                IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
-                continue
-            return existing, False
+        existing = rows.first(IdempotencyRecord, scope=scope, owner=owner, key=key)
+        if existing is None:  # purged in between: try again
+            continue
+        if existing.expires_at <= now:
+            # An expired record no longer binds its key.
+            IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+            continue
+        return existing, False
     raise Conflict(MESSAGE_IN_PROGRESS, field=KEY_HEADER, code="idempotency_in_progress")
 
 

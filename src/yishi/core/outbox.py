@@ -201,10 +201,10 @@ def outbox_enqueue(*, topic: str, destination: str, payload: dict[str, Any]) -> 
 
 
 def _kick_delivery() -> None:
-    from yishi.core.tasks import deliver_outbox
+    from yishi.core.tasks import deliver_outbox, enqueue_unless_waiting
 
     try:
-        deliver_outbox.enqueue()
+        enqueue_unless_waiting(deliver_outbox)
     except Exception:  # the periodic `deliver_outbox` run picks the message up anyway
         logger.exception("could not enqueue the deliver_outbox task")
 

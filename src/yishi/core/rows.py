@@ -45,13 +45,17 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 
 @cache
-def _insert_sql(model: type[models.Model], vendor: str, rows: int) -> str:
+def _insert_sql(
+    model: type[models.Model], vendor: str, rows: int, skip_conflicts: bool = False
+) -> str:
     fields = _insert_fields(model)
     meta = model._meta
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Quoted names from the model's meta; every value is a parameter.
     table, columns = _qn(meta.db_table), ", ".join(_qn(f.column) for f in fields)
     sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+    if skip_conflicts:  # PostgreSQL and SQLite >= 3.24 spell it the same
+        sql += " ON CONFLICT DO NOTHING"
     if meta.auto_field is not None:
         sql += f" RETURNING {_qn(meta.auto_field.column)}"
     return sql
@@ -90,6 +94,28 @@ def create(model: type[M], **values: Any) -> M:
     """`model.objects.create(**values)` in one precompiled INSERT."""
     obj = model(**values)
     insert([obj])
+    return obj
+
+
+def create_unless_conflict(model: type[M], **values: Any) -> M | None:
+    """Like `create`, but a row that would break a unique constraint is not inserted and
+    None comes back, without an error: no savepoint is needed to go on (INSERT … ON
+    CONFLICT DO NOTHING). On PostgreSQL a conflicting row that another transaction has not
+    committed yet makes this wait for that transaction's end, as a plain INSERT would."""
+    obj = model(**values)
+    meta = model._meta
+    connection = _db()
+    fields = _insert_fields(model)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, connection.vendor, 1, True), params)
+        row = cursor.fetchone() if meta.auto_field is not None else (cursor.rowcount or None)
+    if not row:
+        return None
+    if meta.auto_field is not None:
+        setattr(obj, meta.auto_field.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = connection.alias
     return obj
 
 
