@@ -92,6 +92,13 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60)
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # yishi.core.rows binds the hot paths' statements server-side; psycopg prepares each on a
+    # connection from its second run. Django's own cursors bind client-side and are never
+    # prepared. 0 turns it off (e.g. behind PgBouncer < 1.21 in transaction pooling).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        env_int("YISHI_DB_PREPARE_THRESHOLD", 2) or None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

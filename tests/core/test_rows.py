@@ -125,3 +125,21 @@ def test_create_unless_conflict_inserts_once_and_leaves_the_transaction_usable()
     assert again is None
     # No error was raised, so the surrounding transaction still runs statements.
     assert IdempotencyRecord.objects.get(key="k-1").request_hash == "h"
+
+
+@pytest.mark.postgres
+def test_postgresql_prepares_a_statement_run_repeatedly_and_keeps_django_cursors_unprepared():
+    from django.db import connection
+
+    message = rows.create(
+        OutboxMessage, topic="p", destination="log:x", payload={}, next_attempt_at=timezone.now()
+    )
+    for _ in range(3):
+        assert rows.first(OutboxMessage, pk=message.pk).topic == "p"
+    for _ in range(3):
+        assert OutboxMessage.objects.get(pk=message.pk).topic == "p"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "core_outboxmessage" WHERE "id" = $1' in s for s in prepared), prepared
+    assert not any("core_outboxmessage" in s and "$1" not in s for s in prepared)

@@ -95,12 +95,9 @@ def _lock_chain_head() -> str:
     table (there is no last row to lock yet). Other databases: lock the last row, re-checked.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-            # A statement of its own: its snapshot is taken after the lock is ours.
-            cursor.execute(_HEAD_SQL)
-            row = cursor.fetchone()
-        last = row[0] if row else None
+        rows.scalar("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        # A statement of its own: its snapshot is taken after the lock is ours.
+        last = rows.scalar(_HEAD_SQL)
     elif connection.features.has_select_for_update:
         # Locking the last row is not enough by itself: a waiter wakes up holding a row that
         # is no longer the last. Re-read until two locking reads agree. (An empty table has

@@ -30,6 +30,33 @@ def _db() -> Any:
     return connections[DEFAULT_DB_ALIAS]
 
 
+def _cursor(connection: Any) -> Any:
+    """A cursor for these statements. On PostgreSQL it binds values server-side, so psycopg
+    prepares each statement on a connection once it has run `prepare_threshold` times (see
+    the settings): PostgreSQL then neither parses nor plans it again, which is most of its
+    work for a one-row statement. Django's own cursors bind client-side and are never
+    prepared. Wrapped as Django wraps its cursors: errors and execute wrappers behave the
+    same. While queries are logged (DEBUG, assertNumQueries) it is Django's own cursor, as
+    psycopg keeps no text of a prepared statement for the log to show."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (
+        TIMESTAMPTZ_OID,
+        ServerBindingCursor,
+        register_tzloader,
+    )
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+        tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != tzloader.timezone:  # as Django's create_cursor does
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)
+
+
 def _qn(name: str) -> str:
     return _db().ops.quote_name(name)
 
@@ -71,7 +98,7 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     fields = _insert_fields(model)
     auto = model._meta.auto_field
     connection = _db()
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         for start in range(0, len(objs), 100):
             chunk = objs[start : start + 100]
             params: list[Any] = [
@@ -107,7 +134,7 @@ def create_unless_conflict(model: type[M], **values: Any) -> M | None:
     connection = _db()
     fields = _insert_fields(model)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_insert_sql(model, connection.vendor, 1, True), params)
         row = cursor.fetchone() if meta.auto_field is not None else (cursor.rowcount or None)
     if not row:
@@ -138,7 +165,7 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
         f = meta.get_field(name)
         params.append(f.get_db_prep_save(f.pre_save(obj, False), connection))
     params.append(meta.pk.get_db_prep_value(obj.pk, connection))
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_update_sql(type(obj), connection.vendor, names), params)
 
 
@@ -169,7 +196,7 @@ def select(model: type[M], where: str, params: Sequence[Any] = (), *, suffix: st
     columns, attnames, converting = _select_plan(model, connection.vendor)
     table = _qn(model._meta.db_table)
     sql = f"SELECT {columns} FROM {table} WHERE {where} {suffix}"  # noqa: S608 - values are params
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     found = []
@@ -212,7 +239,7 @@ def first(model: type[M], **equals: Any) -> M | None:
 
 def scalar(sql: str, params: Sequence[Any] = ()) -> Any:
     """The first column of the first row of `sql`, or None."""
-    with _db().cursor() as cursor:
+    with _cursor(_db()) as cursor:
         cursor.execute(sql, list(params))
         row = cursor.fetchone()
     return row[0] if row else None
