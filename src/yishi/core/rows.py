@@ -40,6 +40,20 @@ def _cursor(connection: Any) -> Any:
     psycopg keeps no text of a prepared statement for the log to show."""
     if connection.vendor != "postgresql" or connection.queries_logged:
         return connection.cursor()
+    timestamptz, cursor_class, register_tzloader, text_format = _postgresql()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = cursor_class(connection.connection)
+        tzloader = connection.connection.adapters.get_loader(timestamptz, text_format)
+        if connection.timezone != tzloader.timezone:  # as Django's create_cursor does
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)
+
+
+@cache
+def _postgresql() -> tuple[Any, ...]:
+    """Imported on first use, so that SQLite-only processes never load the driver."""
     from django.db.backends.postgresql.base import (
         TIMESTAMPTZ_OID,
         ServerBindingCursor,
@@ -47,14 +61,7 @@ def _cursor(connection: Any) -> Any:
     )
     from psycopg.pq import Format
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-        tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        if connection.timezone != tzloader.timezone:  # as Django's create_cursor does
-            register_tzloader(connection.timezone, raw)
-        return connection._prepare_cursor(raw)
+    return TIMESTAMPTZ_OID, ServerBindingCursor, register_tzloader, Format.TEXT
 
 
 def _qn(name: str) -> str:
