@@ -14,7 +14,8 @@ postgres://postgres@127.0.0.1:5432/test; that database itself is not touched), m
 loads the demo data and N applicant accounts in a subprocess, starts gunicorn (sync workers,
 YISHI_DEBUG=false, the default django-tasks database backend) on a free loopback port, logs
 every client in over real HTTP (the portal login form for applicants, the admin login for
-the demo window account, CSRF included), warms up, then times the cycles. gunicorn is
+the demo window account, CSRF included), warms up, then times the cycles. While it runs, an
+ANALYZE every 5 s stands in for autovacuum, which is off on these machines (see Analyser). gunicorn is
 stopped and the database dropped at the end, even on failure. Human lines first, then ONE
 JSON object as the last line; the exit status is non-zero when a request failed, the
 server or PostgreSQL could not be reached, or the target was missed.
@@ -322,6 +323,33 @@ def login_all(port: int, applicants: list[dict], clients: int) -> None:
 # --- the parent ---------------------------------------------------------------------------
 
 
+class Analyser:
+    """ANALYZE of the bench database every few seconds, standing in for autovacuum, which is
+    off on these machines' PostgreSQL (`autovacuum = off`). A live database's autovacuum
+    analyses a table once a tenth of it has changed; without fresh statistics the tables,
+    analysed empty after set-up, keep plans made for no rows, and the run slows down as
+    they fill (30 s runs: ~45 cycles/s and twice the database CPU). Its connection is one of
+    the database's, so its CPU counts in the figures."""
+
+    def __init__(self, database_url: str, every: float = 5.0) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(database_url, autocommit=True, connect_timeout=5)
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._conn.execute("ANALYZE")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -443,6 +471,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                 f"logged in {clients} applicants and {clients} window-staff sessions over HTTP "
                 f"in {time.perf_counter() - started:.1f} s"
             )
+            analyser = Analyser(database_url)
             warm, warm_errors, _ = drive(port, applicants, clients, warmup, 120, 0)
             if not warm:
                 raise RuntimeError(f"warm-up failed: {warm_errors[0]}")
@@ -459,6 +488,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             after = (cpu_seconds(app_pids), cpu_seconds(db_pids), time.process_time())
             cpu = [b - a for a, b in zip(before, after, strict=True)]
         finally:
+            if "analyser" in locals():
+                analyser.stop()
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=30)
