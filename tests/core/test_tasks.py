@@ -34,4 +34,3 @@ def test_each_task_has_its_own_waiting_run(settings):
     enqueue_unless_waiting(dispatch_events)
     enqueue_unless_waiting(deliver_outbox)
     assert (_waiting(dispatch_events), _waiting(deliver_outbox)) == (1, 1)
-
