@@ -29,6 +29,15 @@ def test_a_saved_session_loads_and_an_expired_one_does_not():
     assert SessionStore(store.session_key).load() == {}
 
 
+def test_a_stale_key_is_dropped_so_a_changed_session_is_saved_under_a_new_one():
+    stale = SessionStore("x" * 32)  # a cookie whose row expired or was deleted
+    assert stale.load() == {}
+    stale["ticket"] = "A001"
+    stale.save()
+    assert stale.session_key != "x" * 32
+    assert SessionStore(stale.session_key).load() == {"ticket": "A001"}
+
+
 def test_the_backend_returns_active_users_only():
     user = get_user_model().objects.create_user("clerk", password="Clerk-pass-1")
     backend = ModelBackend()

@@ -18,6 +18,11 @@ from yishi.core import rows
 class SessionStore(DbSessionStore):
     def _get_session_from_db(self) -> Session | None:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        return rows.select_one(
+        found = rows.select_one(
             Session, '"session_key" = %s AND "expire_date" > %s', [self.session_key, now]
         )
+        if found is None:
+            # As Django's store: an unknown or expired key is dropped, so that saving this
+            # session makes a new row instead of updating one that is not there.
+            self._session_key = None
+        return found
