@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -52,6 +53,20 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(request, status=exc.status_code, title="请求失败", detail=str(exc))
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold or compare (a NUL character, which PostgreSQL text
+    refuses; a number out of range) is bad input, not a server fault. The transaction it
+    happened in has rolled back."""
+    return problem_response(
+        request,
+        status=400,
+        title="请求无效",
+        detail="请求中含有无法处理的数据（例如空字符 \\0 或超出范围的数值），请检查后重试。",
+        code="bad_data",
+    )
 
 
 def api_not_found(request: HttpRequest) -> HttpResponse:

@@ -165,3 +165,23 @@ def test_a_post_without_the_csrf_token_answers_403_problem_json_in_chinese():
     assert response["Content-Type"].startswith("application/problem+json")
     assert response.json()["title"] == "无权操作"
     assert response.json()["detail"].startswith("CSRF 校验失败")
+
+
+def test_a_nul_character_in_the_input_is_a_4xx_problem_not_a_500(client):
+    """PostgreSQL text cannot hold NUL: the database refuses it and the API says so (400).
+    SQLite holds it: not found (404), unknown theme (422)."""
+    from tests.cases.factories import ApplicantFactory, StaffFactory
+
+    pg = connection.vendor == "postgresql"
+    client.force_login(StaffFactory().user)
+    body = _problem(client.get("/api/v1/applications/A%00B"), 400 if pg else 404)
+    if pg:
+        assert body["detail"].startswith("请求中含有无法处理的数据")
+    client.force_login(ApplicantFactory().user)
+    response = client.post(
+        "/api/v1/applications",
+        {"theme": "new\x00born", "answers": {}, "form_data": {}},
+        "application/json",
+        HTTP_IDEMPOTENCY_KEY="nul-1",
+    )
+    _problem(response, 400 if pg else 422)
