@@ -125,6 +125,16 @@ def test_a_reviewer_of_an_unrelated_department_gets_404_for_the_application(
     assert client.get(f"/api/v1/applications/{submitted.number}").status_code == 404
 
 
+def test_a_reviewer_of_a_department_with_a_sub_case_sees_the_application(
+    client, chain, submitted, window
+):
+    application_accept(application=submitted, staff=window.user)
+    login(client, reviewer_of(chain, "d").user)
+    response = client.get(f"/api/v1/applications/{submitted.number}")
+    assert response.status_code == 200
+    assert response.json()["number"] == submitted.number
+
+
 def test_window_supplement_then_applicant_provides_it_through_the_api(
     client, submitted, window, applicant
 ):
