@@ -108,20 +108,26 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     with _cursor(connection) as cursor:
         for start in range(0, len(objs), 100):
             chunk = objs[start : start + 100]
-            params: list[Any] = [
-                f.get_db_prep_save(f.pre_save(obj, True), connection)
-                for obj in chunk
-                for f in fields
-            ]
+            params = [value for obj in chunk for value in _insert_values(obj, fields, connection)]
             cursor.execute(_insert_sql(model, connection.vendor, len(chunk)), params)
             if auto is not None:
                 keys = cursor.fetchall()
                 for obj, (pk,) in zip(chunk, keys, strict=True):
                     setattr(obj, auto.attname, pk)
     for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        _mark_saved(obj, connection)
     return objs
+
+
+def _insert_values(obj: models.Model, fields: Sequence[models.Field], connection: Any) -> list:
+    """What the ORM's INSERT would send for `obj`: each field's `pre_save` (auto_now_add
+    stamps the instance), then `get_db_prep_save`."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _mark_saved(obj: models.Model, connection: Any) -> None:
+    obj._state.adding = False
+    obj._state.db = connection.alias
 
 
 def create(model: type[M], **values: Any) -> M:
@@ -139,8 +145,7 @@ def create_unless_conflict(model: type[M], **values: Any) -> M | None:
     obj = model(**values)
     meta = model._meta
     connection = _db()
-    fields = _insert_fields(model)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    params = _insert_values(obj, _insert_fields(model), connection)
     with _cursor(connection) as cursor:
         cursor.execute(_insert_sql(model, connection.vendor, 1, True), params)
         row = cursor.fetchone() if meta.auto_field is not None else (cursor.rowcount or None)
@@ -148,8 +153,7 @@ def create_unless_conflict(model: type[M], **values: Any) -> M | None:
         return None
     if meta.auto_field is not None:
         setattr(obj, meta.auto_field.attname, row[0])
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    _mark_saved(obj, connection)
     return obj
 
 
