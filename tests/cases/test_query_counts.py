@@ -20,13 +20,13 @@ PG = connection.vendor == "postgresql"
 # Accepting A → B → C plus D: the window check, the accept transition, the first owner, the
 # theme, its items with their matters and dependencies, the questions, the matter versions (one
 # query), one insert of the sub-cases and one of their dependencies, the chain deadlines, the
-# pauses, the start transitions of A and D, the notification; working-day calendar reads and
-# the savepoints of each transition and audit append included.
-ACCEPT_QUERIES = 18 if PG else 17
+# pauses, the starts of A and D (one timeline insert with the accept), the notification;
+# working-day calendar reads and the savepoints of each transition and audit append included.
+ACCEPT_QUERIES = 17 if PG else 16
 # Submitting it (no Idempotency-Key): the account, the row and its number, the submit
-# event, the notification and its SMS, the audit append, and the savepoint of its
-# transaction (the test's transaction is the outer one).
-SUBMIT_QUERIES = 11 if PG else 10
+# event, the notification and its SMS, the audit append; no savepoint of its own inside the
+# test's transaction.
+SUBMIT_QUERIES = 9 if PG else 8
 # A cold worker reads the theme's structure once: the theme, questions, items, their
 # materials and prerequisites, the fields and their mappings.
 THEME_QUERIES = 7

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from yishi.cases import deadlines
 from yishi.cases.models import Application, CaseEvent, Message, Pause, SubCase
-from yishi.cases.transitions import record_event, record_events, transition
+from yishi.cases.transitions import Change, record_event, record_events, transition
 from yishi.catalog.models import Matter, MatterVersion, StaffProfile
 from yishi.core import rows
 from yishi.core.audit import audit_append, audit_batch
@@ -113,7 +113,9 @@ def notify_applicant(
     template: str = "case_status",
 ) -> None:
     """An in-platform message and an SMS (through the outbox) to the applicant."""
-    rows.create(Message, user_id=application.applicant_id, application=application, text=text)
+    rows.create(
+        Message, keys=False, user_id=application.applicant_id, application=application, text=text
+    )
     if account is None:
         account = rows.first(ApplicantAccount, user_id=application.applicant_id)
     phone = (account.phone if account else "") or application.person.phone
@@ -127,6 +129,7 @@ def notify_applicant(
                 "number": application.number,
                 "text": f"【{settings.SITE_NAME}】{text}",
             },
+            keys=False,
         )
 
 
@@ -192,7 +195,9 @@ def _submit(
         raise ValidationFailed("该事项面向法人，请选择申请企业", field="company")
 
     actor = staff or user
-    with transaction.atomic(), audit_batch():
+    # No savepoint when nested (an idempotent submission): an error here fails the caller's
+    # whole transaction anyway.
+    with transaction.atomic(savepoint=False), rows.deferring(), audit_batch():
         # Created submitted: a draft saved through drafts.py goes through transition("submit");
         # a direct submission has no draft state to leave.
         application = rows.create(
@@ -219,6 +224,7 @@ def _submit(
             event_record(
                 "cases.application.submitted",
                 {"application_id": application.pk, "matter_id": matter.pk, "submitted_on": today},
+                keys=False,
             )
         notify_applicant(
             application,
@@ -379,7 +385,8 @@ def _create_subcases(
             through(from_subcase_id=subcase.pk, to_subcase_id=created[n].pk)
             for subcase, (_, _, needs) in zip(created, plan, strict=True)
             for n in needs
-        ]
+        ],
+        keys=False,
     )
     for subcase, (_, _, needs) in zip(created, plan, strict=True):
         subcase.prerequisite_ids = [created[n].pk for n in needs]
@@ -418,13 +425,15 @@ def _accept(
     needs = {n: wanted for n, (_, _, wanted) in enumerate(plan)}
     promised_chain = deadlines.longest_chain({n: lim[0] for n, lim in enumerate(limits)}, needs)
     legal_chain = deadlines.longest_chain({n: lim[1] for n, lim in enumerate(limits)}, needs)
-    with transaction.atomic(), audit_batch():
+    changes: list[Change] = []
+    with transaction.atomic(), rows.deferring(), audit_batch():
         app = transition(
             application,
             "accept",
             actor=actor,
             note=note,
             claim_first_owner=staff,
+            changes=changes,
             fields={
                 "accepted_at": timezone.now(),
                 "accepted_on": day,
@@ -436,20 +445,23 @@ def _accept(
             },
         )
         subcases = _create_subcases(app, plan, versions, day=day)
-        record_events(
-            [
-                (app.pk, s.pk, "start", SS.WAITING, SS.PENDING)
-                for s in subcases
-                if s.status == SS.PENDING
-            ],
-            actor=actor,
-        )
+        # The acceptance and the sub-cases started with it: one insert for the timeline.
+        changes += [
+            Change(app.pk, s.pk, "start", SS.WAITING, SS.PENDING)
+            for s in subcases
+            if s.status == SS.PENDING
+        ]
+        record_events(changes, actor=actor)
         notify_applicant(
             app,
             f"您的申请「{app.title}」（{app.number}）已受理，承诺办结日期 {app.promised_due}。",
         )
         # Higher apps act on it after commit (a signed commitment's clock starts).
-        event_record("cases.application.accepted", {"application_id": app.pk, "accepted_on": day})
+        event_record(
+            "cases.application.accepted",
+            {"application_id": app.pk, "accepted_on": day},
+            keys=False,
+        )
     app.new_subcases = subcases
     return app
 

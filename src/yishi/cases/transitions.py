@@ -7,7 +7,7 @@ records the change twice: a CaseEvent on the timeline and an entry in the audit 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 
@@ -18,6 +18,18 @@ from yishi.core.errors import Conflict
 
 A = Application.Status
 S = SubCase.Status
+
+
+class Change(NamedTuple):
+    """One status change for the timeline and the audit chain."""
+
+    application_id: int
+    subcase_id: int | None
+    action: str
+    from_status: str
+    to_status: str
+    note: str = ""
+
 
 # (current status, action) -> next status. "pause"/"resume" keep an accepted application
 # accepted: the clock stops (a Pause row), the status does not.
@@ -121,10 +133,13 @@ def transition(
     note: str = "",
     fields: dict[str, Any] | None = None,
     claim_first_owner: Any = None,
+    changes: list[Change] | None = None,
 ) -> Application | SubCase:
     """Apply `action` to the row behind `obj` under a row lock and return the locked, updated
     row. `fields` are other columns to set in the same save (e.g. accepted_at);
-    `claim_first_owner` becomes the application's first-inquiry owner if it has none yet."""
+    `claim_first_owner` becomes the application's first-inquiry owner if it has none yet.
+    Given `changes`, the status change is appended to it for the caller's `record_events`
+    (one insert with the caller's other changes) instead of being recorded here."""
     model = type(obj)
     refused = None
     # No savepoint: the callers' transactions roll back as a whole on any error, and a refused
@@ -157,9 +172,11 @@ def transition(
                     locked._state.fields_cache.setdefault(name, value)
             application_id = locked.pk if model is Application else locked.application_id
             subcase_id = None if model is Application else locked.pk
-            record_event(
-                application_id, subcase_id, action, current, target, actor=actor, note=note
-            )
+            change = Change(application_id, subcase_id, action, current, target, note)
+            if changes is not None:
+                changes.append(change)
+            else:
+                record_events([change], actor=actor)
     if refused is not None:
         raise refused
     return locked
@@ -174,61 +191,46 @@ def record_event(
     *,
     actor: Any = None,
     note: str = "",
-) -> CaseEvent:
+) -> None:
     """The timeline entry and the audit entry of one status change (for a row created in its
     target status, or changed by `transition`)."""
     application_id = application if isinstance(application, int) else application.pk
     subcase_id = subcase if subcase is None or isinstance(subcase, int) else subcase.pk
-    user = actor if getattr(actor, "pk", None) is not None else None
-    event = rows.create(
-        CaseEvent,
-        application_id=application_id,
-        subcase_id=subcase_id,
-        actor=user,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
+    record_events(
+        [Change(application_id, subcase_id, action, from_status, to_status, note)], actor=actor
     )
-    kind = "application" if subcase_id is None else "subcase"
-    audit_append(
-        action=f"cases.{kind}.{action}",
-        actor=actor or "",
-        object_type=f"cases.{kind}",
-        object_id=application_id if subcase_id is None else subcase_id,
-        data={"from": from_status, "to": to_status, "note": note},
-    )
-    return event
 
 
-def record_events(
-    changes: list[tuple[int, int | None, str, str, str]], *, actor: Any = None, note: str = ""
-) -> None:
-    """Several (application id, sub-case id, action, from, to) changes: one insert for the
-    timeline; the audit entries join the caller's audit batch."""
+def record_events(changes: list[tuple], *, actor: Any = None, note: str = "") -> None:
+    """Several status changes, each a `Change` or an (application id, sub-case id, action,
+    from, to) tuple that takes `note`: one insert for the timeline (the rows' ids are not
+    read, so it may wait in `rows.deferring()`); the audit entries join the caller's audit
+    batch."""
     if not changes:
         return
+    changes = [c if isinstance(c, Change) else Change(*c, note) for c in changes]
     user = actor if getattr(actor, "pk", None) is not None else None
     rows.insert(
         [
             CaseEvent(
-                application_id=app_id,
-                subcase_id=sub_id,
+                application_id=c.application_id,
+                subcase_id=c.subcase_id,
                 actor=user,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                note=note,
+                action=c.action,
+                from_status=c.from_status,
+                to_status=c.to_status,
+                note=c.note,
             )
-            for app_id, sub_id, action, from_status, to_status in changes
-        ]
+            for c in changes
+        ],
+        keys=False,
     )
-    for app_id, sub_id, action, from_status, to_status in changes:
-        kind = "application" if sub_id is None else "subcase"
+    for c in changes:
+        kind = "application" if c.subcase_id is None else "subcase"
         audit_append(
-            action=f"cases.{kind}.{action}",
+            action=f"cases.{kind}.{c.action}",
             actor=actor or "",
             object_type=f"cases.{kind}",
-            object_id=app_id if sub_id is None else sub_id,
-            data={"from": from_status, "to": to_status, "note": note},
+            object_id=c.application_id if c.subcase_id is None else c.subcase_id,
+            data={"from": c.from_status, "to": c.to_status, "note": c.note},
         )

@@ -95,7 +95,8 @@ def _lock_chain_head() -> str:
     table (there is no last row to lock yet). Other databases: lock the last row, re-checked.
     """
     if connection.vendor == "postgresql":
-        rows.scalar("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        # Inside `rows.deferring()` the lock travels with the head's read, in one round trip.
+        rows.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
         # A statement of its own: its snapshot is taken after the lock is ours.
         last = rows.scalar(_HEAD_SQL)
     elif connection.features.has_select_for_update:
@@ -151,7 +152,7 @@ def audit_append(
     return _write([fields])[0]
 
 
-def _write(entries: list[dict[str, Any]]) -> list[AuditEntry]:
+def _write(entries: list[dict[str, Any]], *, keys: bool = True) -> list[AuditEntry]:
     # No savepoint of its own: a failure here fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         prev_hash = _lock_chain_head()
@@ -161,7 +162,7 @@ def _write(entries: list[dict[str, Any]]) -> list[AuditEntry]:
             new.append(AuditEntry(prev_hash=prev_hash, hash=digest, **fields))
             prev_hash = digest
         # One multi-row INSERT: PostgreSQL and SQLite assign the ids in row order.
-        return list(rows.insert(new))
+        return list(rows.insert(new, keys=keys))
 
 
 @contextmanager
@@ -181,7 +182,7 @@ def audit_batch() -> Iterator[None]:
         yield
         entries, _pending.entries = _pending.entries, None
         if entries:
-            _write(entries)
+            _write(entries, keys=False)  # nobody sees these instances
     finally:
         _pending.entries = None
 

@@ -107,15 +107,16 @@ def registered_handlers(event_name: str | None = None) -> dict[str, str]:
 # ---------------------------------------------------------------- recording
 
 
-def event_record(name: str, payload: dict[str, Any]) -> DomainEvent:
+def event_record(name: str, payload: dict[str, Any], *, keys: bool = True) -> DomainEvent:
     """Record that `name` happened; call it inside the transaction of the change, so the event
-    exists exactly when the change does. Handlers run after commit."""
+    exists exactly when the change does. Handlers run after commit. `keys=False`: the caller
+    does not read the event's id, so the insert may wait in `rows.deferring()`."""
     if not name or len(name) > _NAME_LIMIT:
         raise ValueError(f"event name {name!r} must be 1–{_NAME_LIMIT} characters")
     if not isinstance(payload, dict):
         raise TypeError("event payload must be a dict")
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    event = rows.create(DomainEvent, name=name, payload=clean_payload)
+    event = rows.create(DomainEvent, keys=keys, name=name, payload=clean_payload)
     transaction.on_commit(_kick_dispatch)
     return event
 

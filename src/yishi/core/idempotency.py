@@ -139,7 +139,7 @@ def idempotent(
             return _normalise(action())
     key = validate_key(key)
     request_hash = request_fingerprint(request)
-    with transaction.atomic():
+    with transaction.atomic(), rows.deferring():
         record, created = _claim(key=key, scope=scope, owner=owner, request_hash=request_hash)
         if not created:
             if record.request_hash != request_hash:

@@ -183,13 +183,17 @@ def deliver(message: OutboxMessage) -> None:
 # ---------------------------------------------------------------- use cases
 
 
-def outbox_enqueue(*, topic: str, destination: str, payload: dict[str, Any]) -> OutboxMessage:
+def outbox_enqueue(
+    *, topic: str, destination: str, payload: dict[str, Any], keys: bool = True
+) -> OutboxMessage:
     """Record a push; call it inside the transaction of the change it reports, so that the
-    message exists exactly when the change does. Delivery happens after commit."""
+    message exists exactly when the change does. Delivery happens after commit. `keys=False`:
+    the caller does not read the message's id, so the insert may wait in `rows.deferring()`."""
     _split_destination(destination)
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     message = rows.create(
         OutboxMessage,
+        keys=keys,
         topic=topic,
         destination=destination,
         payload=clean_payload,

@@ -11,15 +11,21 @@ write and read. They send no model signals: the project registers none.
 
 Only the models' own columns: anything with joins, aggregates or dynamic filters stays with
 the ORM.
+
+On PostgreSQL a round trip costs more CPU than the statement it carries (measured on these
+machines: about 75 µs in the client and 60 µs in the server for a one-row INSERT, against
+35 and 25 µs when sent together with others). Inside `deferring()` the statements whose
+result nobody reads wait and travel with the next statement that is read, in one round trip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -40,15 +46,21 @@ def _cursor(connection: Any) -> Any:
     psycopg keeps no text of a prepared statement for the log to show."""
     if connection.vendor != "postgresql" or connection.queries_logged:
         return connection.cursor()
-    timestamptz, cursor_class, register_tzloader, text_format = _postgresql()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = cursor_class(connection.connection)
-        tzloader = connection.connection.adapters.get_loader(timestamptz, text_format)
-        if connection.timezone != tzloader.timezone:  # as Django's create_cursor does
-            register_tzloader(connection.timezone, raw)
-        return connection._prepare_cursor(raw)
+        return connection._prepare_cursor(_raw_cursor(connection))
+
+
+def _raw_cursor(connection: Any) -> Any:
+    """psycopg's server-binding cursor on the open connection, loading timestamps in the
+    connection's time zone as Django's cursors do."""
+    timestamptz, cursor_class, register_tzloader, text_format = _postgresql()
+    raw = cursor_class(connection.connection)
+    tzloader = connection.connection.adapters.get_loader(timestamptz, text_format)
+    if connection.timezone != tzloader.timezone:  # as Django's create_cursor does
+        register_tzloader(connection.timezone, raw)
+    return raw
 
 
 @cache
@@ -62,6 +74,98 @@ def _postgresql() -> tuple[Any, ...]:
     from psycopg.pq import Format
 
     return TIMESTAMPTZ_OID, ServerBindingCursor, register_tzloader, Format.TEXT
+
+
+# ---------------------------------------------------------------- deferred statements
+
+
+@contextmanager
+def deferring() -> Iterator[None]:
+    """Inside the block, on PostgreSQL, a statement whose result nobody reads (`update`,
+    `insert(..., keys=False)`, `execute`) is held back and sent with the next statement
+    whose result is read, in one round trip (psycopg's pipeline mode), or when the block
+    ends. Any other statement on the connection (the ORM's, a savepoint) first sends what is
+    held, so every statement still runs in program order and sees what came before it.
+
+    Use it inside the transaction, around the writes: `with transaction.atomic(),
+    rows.deferring(), audit_batch():`. A held statement that fails raises when it is sent,
+    so later than it would otherwise, inside the same transaction. An exception leaving the
+    block sends what is held first (the caller may catch it and go on), unless it is a
+    database error: the transaction is broken then and what is held goes with it. Outside a
+    transaction, on SQLite, while queries are logged, or nested, it changes nothing.
+    """
+    connection = _db()
+    if (
+        connection.vendor != "postgresql"
+        or connection.queries_logged
+        or not connection.in_atomic_block
+        or getattr(connection, "_rows_held", None) is not None
+    ):
+        yield
+        return
+    connection._rows_held = []
+    try:
+        with connection.execute_wrapper(_send_held_first):
+            try:
+                yield
+            except DatabaseError:
+                raise
+            except BaseException:
+                _send(connection)
+                raise
+            _send(connection)
+    finally:
+        connection._rows_held = None
+
+
+def _send_held_first(execute: Any, sql: str, params: Any, many: bool, context: dict) -> Any:
+    """Django's execute wrapper inside `deferring()`: what is held goes before `sql`."""
+    connection = context["connection"]
+    if getattr(connection, "_rows_held", None):
+        _send(connection)
+    return execute(sql, params, many, context)
+
+
+def _send(connection: Any, cursor: Any = None, sql: str = "", params: Any = ()) -> None:
+    """Send the held statements, then `sql` on `cursor` if given, in one round trip; the
+    held ones run on a cursor of their own, so `cursor` holds only `sql`'s result."""
+    held = list(connection._rows_held)
+    connection._rows_held.clear()
+    if not held and cursor is None:
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        side = _raw_cursor(connection)
+        for held_sql, held_params in held:
+            side.execute(held_sql, held_params)
+        if cursor is not None:
+            cursor.execute(sql, params)
+
+
+def _run(sql: str, params: Any, fetch: str | None) -> Any:
+    """Run `sql`; `fetch` is "all", "one", "rowcount" or None (nobody reads the result: held
+    inside `deferring()`)."""
+    connection = _db()
+    held = getattr(connection, "_rows_held", None)
+    if fetch is None and held is not None:
+        held.append((sql, params))
+        return None
+    with _cursor(connection) as cursor:
+        if held:
+            _send(connection, cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
+        if fetch == "all":
+            return cursor.fetchall()
+        if fetch == "one":
+            return cursor.fetchone()
+        if fetch == "rowcount":
+            return cursor.rowcount
+        return None
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> None:
+    """Run `sql` for its effect (e.g. taking a lock); held inside `deferring()`."""
+    _run(sql, list(params), None)
 
 
 def _qn(name: str) -> str:
@@ -80,7 +184,11 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 @cache
 def _insert_sql(
-    model: type[models.Model], vendor: str, rows: int, skip_conflicts: bool = False
+    model: type[models.Model],
+    vendor: str,
+    rows: int,
+    skip_conflicts: bool = False,
+    keys: bool = True,
 ) -> str:
     fields = _insert_fields(model)
     meta = model._meta
@@ -90,30 +198,34 @@ def _insert_sql(
     sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
     if skip_conflicts:  # PostgreSQL and SQLite >= 3.24 spell it the same
         sql += " ON CONFLICT DO NOTHING"
-    if meta.auto_field is not None:
+    if keys and meta.auto_field is not None:
         sql += f" RETURNING {_qn(meta.auto_field.column)}"
     return sql
 
 
-def insert(objs: Sequence[M]) -> Sequence[M]:
+def insert(objs: Sequence[M], *, keys: bool = True) -> Sequence[M]:
     """INSERT the unsaved instances `objs` (one model) in one statement per 100 rows, as
     `bulk_create` would, and set their primary keys. Fields' `pre_save` runs (auto_now_add
-    stamps the instance) and each value goes through `get_db_prep_save`."""
+    stamps the instance) and each value goes through `get_db_prep_save`.
+
+    `keys=False`: nobody reads the new primary keys, so the instances get none and the
+    statement may wait inside `deferring()` (it is written before the transaction commits
+    and before any later statement runs)."""
     if not objs:
         return objs
     model = type(objs[0])
     fields = _insert_fields(model)
     auto = model._meta.auto_field
+    returning = keys and auto is not None
     connection = _db()
-    with _cursor(connection) as cursor:
-        for start in range(0, len(objs), 100):
-            chunk = objs[start : start + 100]
-            params = [value for obj in chunk for value in _insert_values(obj, fields, connection)]
-            cursor.execute(_insert_sql(model, connection.vendor, len(chunk)), params)
-            if auto is not None:
-                keys = cursor.fetchall()
-                for obj, (pk,) in zip(chunk, keys, strict=True):
-                    setattr(obj, auto.attname, pk)
+    for start in range(0, len(objs), 100):
+        chunk = objs[start : start + 100]
+        params = [value for obj in chunk for value in _insert_values(obj, fields, connection)]
+        sql = _insert_sql(model, connection.vendor, len(chunk), keys=returning)
+        found = _run(sql, params, "all" if returning else None)
+        if returning:
+            for obj, (pk,) in zip(chunk, found, strict=True):
+                setattr(obj, auto.attname, pk)
     for obj in objs:
         _mark_saved(obj, connection)
     return objs
@@ -130,10 +242,10 @@ def _mark_saved(obj: models.Model, connection: Any) -> None:
     obj._state.db = connection.alias
 
 
-def create(model: type[M], **values: Any) -> M:
-    """`model.objects.create(**values)` in one precompiled INSERT."""
+def create(model: type[M], *, keys: bool = True, **values: Any) -> M:
+    """`model.objects.create(**values)` in one precompiled INSERT (`keys` as for `insert`)."""
     obj = model(**values)
-    insert([obj])
+    insert([obj], keys=keys)
     return obj
 
 
@@ -146,9 +258,11 @@ def create_unless_conflict(model: type[M], **values: Any) -> M | None:
     meta = model._meta
     connection = _db()
     params = _insert_values(obj, _insert_fields(model), connection)
-    with _cursor(connection) as cursor:
-        cursor.execute(_insert_sql(model, connection.vendor, 1, True), params)
-        row = cursor.fetchone() if meta.auto_field is not None else (cursor.rowcount or None)
+    sql = _insert_sql(model, connection.vendor, 1, True)
+    if meta.auto_field is not None:
+        row = _run(sql, params, "one")
+    else:
+        row = _run(sql, params, "rowcount") or None
     if not row:
         return None
     if meta.auto_field is not None:
@@ -176,8 +290,7 @@ def update(obj: models.Model, names: Iterable[str]) -> None:
         f = meta.get_field(name)
         params.append(f.get_db_prep_save(f.pre_save(obj, False), connection))
     params.append(meta.pk.get_db_prep_value(obj.pk, connection))
-    with _cursor(connection) as cursor:
-        cursor.execute(_update_sql(type(obj), connection.vendor, names), params)
+    _run(_update_sql(type(obj), connection.vendor, names), params, None)
 
 
 @cache
@@ -207,9 +320,7 @@ def select(model: type[M], where: str, params: Sequence[Any] = (), *, suffix: st
     columns, attnames, converting = _select_plan(model, connection.vendor)
     table = _qn(model._meta.db_table)
     sql = f"SELECT {columns} FROM {table} WHERE {where} {suffix}"  # noqa: S608 - values are params
-    with _cursor(connection) as cursor:
-        cursor.execute(sql, list(params))
-        rows = cursor.fetchall()
+    rows = _run(sql, list(params), "all")
     found = []
     for row in rows:
         values = list(row)
@@ -250,7 +361,5 @@ def first(model: type[M], **equals: Any) -> M | None:
 
 def scalar(sql: str, params: Sequence[Any] = ()) -> Any:
     """The first column of the first row of `sql`, or None."""
-    with _cursor(_db()) as cursor:
-        cursor.execute(sql, list(params))
-        row = cursor.fetchone()
+    row = _run(sql, list(params), "one")
     return row[0] if row else None
