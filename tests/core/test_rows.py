@@ -143,3 +143,47 @@ def test_postgresql_prepares_a_statement_run_repeatedly_and_keeps_django_cursors
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "core_outboxmessage" WHERE "id" = $1' in s for s in prepared), prepared
     assert not any("core_outboxmessage" in s and "$1" not in s for s in prepared)
+
+
+def test_a_multi_row_insert_writes_what_the_orm_writes_for_every_column_type():
+    people = [PersonFactory.build() for _ in range(3)]
+    messages = [
+        OutboxMessage(topic="m", destination="log:x", payload=p, next_attempt_at=timezone.now())
+        for p in ({"a": [1, None]}, {}, {"text": "您好"})
+    ]
+    rows.insert(people)
+    rows.insert(messages)
+    for person in people:
+        orm = Person.objects.get(pk=person.pk)
+        for field in Person._meta.concrete_fields:
+            assert getattr(orm, field.attname) == getattr(person, field.attname), field.name
+    assert [OutboxMessage.objects.get(pk=m.pk).payload for m in messages] == [
+        {"a": [1, None]},
+        {},
+        {"text": "您好"},
+    ]
+    # A column that is NULL in every row (delivered_at) travels too.
+    assert not OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).exclude(
+        delivered_at=None
+    )
+
+
+@pytest.mark.postgres
+def test_postgresql_inserts_any_number_of_rows_with_one_prepared_statement():
+    from django.db import connection
+
+    def batch(n):
+        return [
+            OutboxMessage(
+                topic=f"u{n}", destination="log:x", payload={}, next_attempt_at=timezone.now()
+            )
+            for _ in range(n)
+        ]
+
+    for n in (2, 3, 5):
+        rows.insert(batch(n))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    inserts = [s for s in prepared if s.startswith('INSERT INTO "core_outboxmessage"')]
+    assert len(inserts) == 1 and "UNNEST" in inserts[0], prepared

@@ -183,6 +183,24 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 
 @cache
+def _unnest_types(model: type[models.Model], vendor: str) -> tuple[str, ...] | None:
+    """PostgreSQL: each INSERT column's array type, for a multi-row INSERT … SELECT * FROM
+    UNNEST(one array per column), or None when a column cannot travel in an array (the rules
+    of Django 5.2's bulk_create). One statement text whatever the number of rows, one
+    parameter per column: psycopg converts it once and PostgreSQL prepares it once."""
+    if vendor != "postgresql":
+        return None
+    connection = _db()
+    types = []
+    for f in _insert_fields(model):
+        target = f.target_field if f.is_relation else f
+        if hasattr(f, "get_placeholder") or target.get_internal_type() not in connection.data_types:
+            return None
+        types.append(f.db_type(connection).split("(")[0])  # varchar[], not varchar(50)[]
+    return tuple(types)
+
+
+@cache
 def _insert_sql(
     model: type[models.Model],
     vendor: str,
@@ -190,12 +208,17 @@ def _insert_sql(
     skip_conflicts: bool = False,
     keys: bool = True,
 ) -> str:
+    """rows=0: the UNNEST form (`_unnest_types`) for any number of rows."""
     fields = _insert_fields(model)
     meta = model._meta
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Quoted names from the model's meta; every value is a parameter.
     table, columns = _qn(meta.db_table), ", ".join(_qn(f.column) for f in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
+    if rows == 0:
+        arrays = ", ".join(f"(%s)::{t}[]" for t in _unnest_types(model, vendor))
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({arrays})"  # noqa: S608
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608
     if skip_conflicts:  # PostgreSQL and SQLite >= 3.24 spell it the same
         sql += " ON CONFLICT DO NOTHING"
     if keys and meta.auto_field is not None:
@@ -205,7 +228,7 @@ def _insert_sql(
 
 def insert(objs: Sequence[M], *, keys: bool = True) -> Sequence[M]:
     """INSERT the unsaved instances `objs` (one model) in one statement per 100 rows, as
-    `bulk_create` would, and set their primary keys. Fields' `pre_save` runs (auto_now_add
+    `bulk_create` would (on PostgreSQL through UNNEST), and set their primary keys. Fields' `pre_save` runs (auto_now_add
     stamps the instance) and each value goes through `get_db_prep_save`.
 
     `keys=False`: nobody reads the new primary keys, so the instances get none and the
@@ -218,10 +241,16 @@ def insert(objs: Sequence[M], *, keys: bool = True) -> Sequence[M]:
     auto = model._meta.auto_field
     returning = keys and auto is not None
     connection = _db()
+    unnest = _unnest_types(model, connection.vendor) is not None
     for start in range(0, len(objs), 100):
         chunk = objs[start : start + 100]
-        params = [value for obj in chunk for value in _insert_values(obj, fields, connection)]
-        sql = _insert_sql(model, connection.vendor, len(chunk), keys=returning)
+        values = [_insert_values(obj, fields, connection) for obj in chunk]
+        if unnest and len(chunk) > 1:  # PostgreSQL returns the keys in the arrays' order
+            params = [list(column) for column in zip(*values, strict=True)]
+            sql = _insert_sql(model, connection.vendor, 0, keys=returning)
+        else:
+            params = [value for row in values for value in row]
+            sql = _insert_sql(model, connection.vendor, len(chunk), keys=returning)
         found = _run(sql, params, "all" if returning else None)
         if returning:
             for obj, (pk,) in zip(chunk, found, strict=True):
