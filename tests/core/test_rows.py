@@ -187,3 +187,24 @@ def test_postgresql_inserts_any_number_of_rows_with_one_prepared_statement():
         prepared = [row[0] for row in cursor.fetchall()]
     inserts = [s for s in prepared if s.startswith('INSERT INTO "core_outboxmessage"')]
     assert len(inserts) == 1 and "UNNEST" in inserts[0], prepared
+
+
+def test_an_installed_execute_wrapper_sees_every_rows_statement():
+    from django.db import connection
+
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        message = rows.create(
+            OutboxMessage,
+            topic="w",
+            destination="log:x",
+            payload={},
+            next_attempt_at=timezone.now(),
+        )
+        rows.first(OutboxMessage, pk=message.pk)
+    assert [s.split()[0] for s in seen] == ["INSERT", "SELECT"]

@@ -162,8 +162,8 @@ def _send(connection: Any, cursor: Any = None, sql: str = "", params: Any = ()) 
     connection._rows_held.clear()
     if not held and cursor is None:
         return
+    side = _cursors(connection)[1]  # its checks may query: not inside the pipeline
     with connection.wrap_database_errors, connection.connection.pipeline():
-        side = _cursors(connection)[1]
         for held_sql, held_params in held:
             side.execute(held_sql, held_params)
         if cursor is not None:
