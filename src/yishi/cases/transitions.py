@@ -201,14 +201,11 @@ def record_event(
     )
 
 
-def record_events(changes: list[tuple], *, actor: Any = None, note: str = "") -> None:
-    """Several status changes, each a `Change` or an (application id, sub-case id, action,
-    from, to) tuple that takes `note`: one insert for the timeline (the rows' ids are not
-    read, so it may wait in `rows.deferring()`); the audit entries join the caller's audit
-    batch."""
+def record_events(changes: list[Change], *, actor: Any = None) -> None:
+    """Several status changes: one insert for the timeline (the rows' ids are not read, so it
+    may wait in `rows.deferring()`); the audit entries join the caller's audit batch."""
     if not changes:
         return
-    changes = [c if isinstance(c, Change) else Change(*c, note) for c in changes]
     user = actor if getattr(actor, "pk", None) is not None else None
     rows.insert(
         [
