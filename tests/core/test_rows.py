@@ -208,3 +208,16 @@ def test_an_installed_execute_wrapper_sees_every_rows_statement():
         )
         rows.first(OutboxMessage, pk=message.pk)
     assert [s.split()[0] for s in seen] == ["INSERT", "SELECT"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_cursors_follow_a_reconnected_connection():
+    from django.db import connection
+
+    message = rows.create(
+        OutboxMessage, topic="r", destination="log:x", payload={}, next_attempt_at=timezone.now()
+    )
+    assert rows.first(OutboxMessage, pk=message.pk).topic == "r"
+    connection.close()  # e.g. CONN_MAX_AGE reached, or a failed health check
+    assert rows.first(OutboxMessage, pk=message.pk).topic == "r"
