@@ -93,3 +93,13 @@ def page(browser, live_server):
     pg.base_url = live_server.url
     yield pg
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_district_centre():
+    """The district centre's id is memoised per process; each test's catalog is its own."""
+    from yishi.catalog.centres import forget_district_centre
+
+    forget_district_centre()
+    yield
+    forget_district_centre()

@@ -225,9 +225,6 @@ SMS_RESEND_SECONDS = env_int("YISHI_SMS_RESEND_SECONDS", 60)
 SMS_MAX_ATTEMPTS = env_int("YISHI_SMS_MAX_ATTEMPTS", 5)
 LOGIN_MAX_FAILURES = env_int("YISHI_LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("YISHI_LOGIN_FAILURE_WINDOW_SECONDS", 900)
-# In production the registry confirms who may act for a company; set this to count only
-# confirmed authorisations.
-AGENT_REQUIRE_VERIFIED = env_bool("YISHI_AGENT_REQUIRE_VERIFIED", False)
 
 YISHI_AUTH = env_str("YISHI_AUTH", "local").strip().lower()
 if YISHI_AUTH not in {"local", "oidc"}:

@@ -11,6 +11,7 @@ from tests.people.factories import PersonFactory
 from tests.themes.factories import ThemeFactory, ThemeFormFieldFactory, ThemeMatterFactory
 from yishi.catalog.models import StaffProfile
 from yishi.core.fields import blind_index
+from yishi.core.roles import Role, grant_roles
 from yishi.people.models import ApplicantAccount
 
 
@@ -45,13 +46,21 @@ class StaffFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(
         UserFactory, username=factory.Sequence(lambda n: f"staff{n}"), is_staff=True
     )
-    role = StaffProfile.Role.WINDOW
     department = factory.SubFactory(DepartmentFactory)
+    role = Role.WINDOW  # one role, or a tuple of roles; granted through their groups
 
     class Params:
-        reviewer = factory.Trait(role=StaffProfile.Role.REVIEWER)
-        administrator = factory.Trait(role=StaffProfile.Role.ADMINISTRATOR)
-        supervisor = factory.Trait(role=StaffProfile.Role.SUPERVISOR)
+        reviewer = factory.Trait(role=Role.REVIEWER)
+        administrator = factory.Trait(role=Role.ADMINISTRATOR)
+        supervisor = factory.Trait(role=Role.SUPERVISOR)
+        policy_officer = factory.Trait(role=Role.POLICY_OFFICER)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        role = kwargs.pop("role", Role.WINDOW)
+        profile = super()._create(model_class, *args, **kwargs)
+        grant_roles(profile.user, *((role,) if isinstance(role, str) else role))
+        return profile
 
 
 def make_chain_theme() -> dict:

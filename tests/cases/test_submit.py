@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 
 from tests.catalog.factories import MatterFactory
-from tests.people.factories import CompanyFactory
+from tests.people.factories import CompanyAgentFactory, CompanyFactory
 from yishi.cases.models import Application
 from yishi.cases.services import application_accept, application_submit
 from yishi.catalog.models import Matter
 from yishi.catalog.services import matter_publish
-from yishi.core.errors import PermissionDeniedError, ValidationFailed
-from yishi.people.models import CompanyAgent
+from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from yishi.people.services import agent_verify
 
 from .factories import StaffFactory, UserFactory
 
@@ -69,12 +69,13 @@ def test_a_user_without_an_applicant_account_cannot_submit(chain):
 def test_acting_for_a_company_needs_an_authorisation(applicant):
     company = CompanyFactory()
     matter = MatterFactory(audience=Matter.Audience.COMPANY)
-    with pytest.raises(PermissionDeniedError) as caught:
+    with pytest.raises(NotFound) as caught:
         application_submit(user=applicant.user, matter=matter, company=company)
     assert caught.value.field == "company"
-    CompanyAgent.objects.create(
-        company=company, person=applicant.person, role=CompanyAgent.Role.LEGAL_REPRESENTATIVE
-    )
+    claim = CompanyAgentFactory(company=company, person=applicant.person, legal_rep=True)
+    with pytest.raises(NotFound):  # a claim still pending grants nothing
+        application_submit(user=applicant.user, matter=matter, company=company)
+    agent_verify(agent=claim, staff=UserFactory())
     app = application_submit(user=applicant.user, matter=matter, company=company)
     assert app.company == company
 

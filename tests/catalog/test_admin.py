@@ -17,6 +17,7 @@ from tests.catalog.factories import (
 from yishi.catalog.excel import export_catalog
 from yishi.catalog.models import Matter, MatterVersion, RegionLevel, StaffProfile
 from yishi.catalog.services import matter_publish, matter_to_dict
+from yishi.core.roles import Role, grant_roles, role_group
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -238,9 +239,8 @@ def test_window_staff_with_view_permission_can_view_but_not_change_matters(
 ):
     user = django_user_model.objects.create_user("window1", password="pw", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="view_matter"))
-    StaffProfile.objects.create(
-        user=user, role=StaffProfile.Role.WINDOW, department=matter.department
-    )
+    StaffProfile.objects.create(user=user, department=matter.department)
+    grant_roles(user, Role.WINDOW)
     client.force_login(user)
     before = matter_to_dict(matter)
 
@@ -264,19 +264,18 @@ def test_window_staff_with_view_permission_can_view_but_not_change_matters(
 def test_staff_accounts_show_role_department_and_outlet(admin_client, django_user_model, matter):
     centre = DepartmentFactory(code="CENTRE", name="梁子湖区政务服务中心", kind="centre")
     user = django_user_model.objects.create_user("reviewer1", password="pw", is_staff=True)
-    StaffProfile.objects.create(
-        user=user,
-        role=StaffProfile.Role.REVIEWER,
-        department=matter.department,
-        service_centre=centre,
-    )
+    StaffProfile.objects.create(user=user, department=matter.department, service_centre=centre)
+    grant_roles(user, Role.REVIEWER)
 
     user_page = admin_client.get(reverse("admin:auth_user_change", args=[user.pk]))
     assert user_page.status_code == 200
     assert "工作人员" in user_page.content.decode()
     assert "所在政务服务中心" in user_page.content.decode()
 
-    listing = admin_client.get(reverse("admin:catalog_staffprofile_changelist") + "?role=reviewer")
+    listing = admin_client.get(
+        reverse("admin:catalog_staffprofile_changelist")
+        + f"?user__groups__id__exact={role_group(Role.REVIEWER).pk}"
+    )
     assert listing.status_code == 200
     assert [p.user.username for p in listing.context["cl"].result_list] == ["reviewer1"]
     users = admin_client.get(reverse("admin:auth_user_changelist")).content.decode()

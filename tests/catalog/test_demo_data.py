@@ -30,6 +30,7 @@ from yishi.catalog.models import (
 )
 from yishi.catalog.services import MATTER_FIELDS, matter_to_dict
 from yishi.core.errors import ValidationFailed
+from yishi.core.roles import roles_of
 
 PASSWORD = "demo-test-密码-42"
 
@@ -152,7 +153,11 @@ def test_demo_accounts_get_their_roles_departments_and_catalog_view_rights(monke
         True,
     )
     profiles = {
-        p.user.username: (p.role, p.department.code, p.service_centre_id and p.service_centre.code)
+        p.user.username: (
+            "、".join(sorted(roles_of(p.user))),
+            p.department.code,
+            p.service_centre_id and p.service_centre.code,
+        )
         for p in StaffProfile.objects.select_related("user", "department", "service_centre")
     }
     assert profiles == {
@@ -161,8 +166,9 @@ def test_demo_accounts_get_their_roles_departments_and_catalog_view_rights(monke
         "reviewer_scjg": ("reviewer", "LZH-SCJG", None),
         "reviewer_ga": ("reviewer", "LZH-GA", None),
         "supervisor1": ("supervisor", "LZH-SCJG", None),
+        "policy1": ("policy_officer", "LZH-MZ", None),
     }
-    for username in ["window1", "reviewer_scjg", "reviewer_ga", "supervisor1"]:
+    for username in ["window1", "reviewer_scjg", "reviewer_ga", "supervisor1", "policy1"]:
         user = user_model.objects.get(username=username)
         assert (user.is_staff, user.is_superuser, user.check_password(PASSWORD)) == (
             True,
@@ -179,9 +185,16 @@ def test_without_the_environment_password_each_account_gets_its_own_printed_once
     output = _load(monkeypatch, password=None)
     user_model = get_user_model()
 
-    rows = {line.split()[0]: line.split()[-1] for line in output.splitlines()[3:8]}
-    assert sorted(rows) == ["admin", "reviewer_ga", "reviewer_scjg", "supervisor1", "window1"]
-    assert len(set(rows.values())) == 5
+    rows = {line.split()[0]: line.split()[-1] for line in output.splitlines()[3:9]}
+    assert sorted(rows) == [
+        "admin",
+        "policy1",
+        "reviewer_ga",
+        "reviewer_scjg",
+        "supervisor1",
+        "window1",
+    ]
+    assert len(set(rows.values())) == 6
     for username, password in rows.items():
         assert len(password) == 12  # secrets.token_urlsafe(9)
         assert user_model.objects.get(username=username).check_password(password)

@@ -100,3 +100,4 @@ def test_blind_index_is_keyed_and_ignores_case_and_spaces():
 def test_masks_keep_head_and_tail_only():
     assert mask("420702199001010033") == "4207**********0033"
     assert mask_phone("13907110000") == "139****0000"
+    assert mask("张三丰", head=1, tail=0) == "张**"

@@ -59,7 +59,12 @@ def test_missing_parameter_is_a_422_problem_naming_it(client):
 
 def test_unknown_person_is_a_404_problem(admin_client):
     unknown = make_ric(seq=400, sex="M")
-    body = _problem(admin_client.get("/api/v1/persons/lookup", {"id_number": unknown}), 404)
+    body = _problem(
+        admin_client.get(
+            "/api/v1/persons/lookup", {"id_number": unknown, "purpose": "窗口核验身份"}
+        ),
+        404,
+    )
     assert body["title"] == "未找到"
     assert body["detail"] == "未找到该居民身份证号对应的自然人"
     assert body["field"] == "id_number"
@@ -115,7 +120,9 @@ def test_blind_index_finds_the_person():
 
 def test_lookup_is_audited_without_the_plain_number(admin_client):
     person = person_register(name="孙八", id_number=VALID_RIC)
-    response = admin_client.get("/api/v1/persons/lookup", {"id_number": VALID_RIC})
+    response = admin_client.get(
+        "/api/v1/persons/lookup", {"id_number": VALID_RIC, "purpose": "窗口核验身份"}
+    )
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="person.lookup")
     assert (entry.actor, entry.object_id) == ("admin", str(person.pk))

@@ -9,14 +9,13 @@ import pytest
 
 from tests.cases.factories import ApplicantFactory
 from tests.credit.factories import ACCEPT_DAY, item, submit
-from tests.people.factories import CompanyFactory
+from tests.people.factories import CompanyAgentFactory, CompanyFactory
 from yishi.cases.models import Application
 from yishi.core.errors import Conflict, PermissionDeniedError, ValidationFailed
 from yishi.core.models import OutboxMessage
 from yishi.credit.commitments import commitment_accept, commitment_sign, commitment_verify
 from yishi.credit.models import Commitment, CommitmentItem
 from yishi.credit.services import blacklist_add
-from yishi.people.models import CompanyAgent
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def test_only_the_applicant_may_sign(chain, submitted):
 def test_an_agent_signs_for_the_company_and_the_company_is_the_subject(chain):
     agent = ApplicantFactory()
     company = CompanyFactory()
-    CompanyAgent.objects.create(company=company, person=agent.person, role=CompanyAgent.Role.AGENT)
+    CompanyAgentFactory(company=company, person=agent.person, verified=True)
     app = submit(chain, agent, company=company)
 
     commitment = sign(app, agent, [item(chain, "a_site")])

@@ -62,18 +62,19 @@ def test_a_matter_listed_on_a_queue_routes_there_and_others_go_to_the_general_qu
     assert services.ticket_take(outlet=hall.outlet, matter=other, now=NOW).queue == hall.a
 
 
-def test_green_ticket_for_a_person_under_sixty_as_elderly_is_refused(hall):
+def test_elderly_claim_of_a_person_under_sixty_gives_an_ordinary_ticket_not_verified(hall):
     young = PersonFactory(birth=dt.date(1990, 1, 1))
-    with pytest.raises(ValidationFailed, match="未满60周岁") as err:
-        services.ticket_take(
-            outlet=hall.outlet,
-            priority=Priority.GREEN,
-            green_reason="elderly",
-            person=young,
-            now=NOW,
-        )
-    assert err.value.field == "reason"
-    assert not Ticket.objects.exists()
+    t = services.ticket_take(
+        outlet=hall.outlet,
+        queue=hall.a,
+        priority=Priority.GREEN,
+        green_reason="elderly",
+        person=young,
+        now=NOW,
+    )
+    assert (t.number, t.priority, t.virtual_at) == ("A001", 0, NOW)
+    assert (t.claim, t.claim_checked_at) == (Ticket.Claim.REJECTED, NOW)
+    assert t.claim_note == "按身份证号计算未满60周岁，不适用老年人绿色通道"
 
 
 def test_green_ticket_for_a_person_of_sixty_by_birth_date_is_issued(hall):
@@ -86,6 +87,7 @@ def test_green_ticket_for_a_person_of_sixty_by_birth_date_is_issued(hall):
         now=NOW,
     )
     assert (t.number, t.priority, t.virtual_at) == ("V001", 2, NOW - dt.timedelta(minutes=30))
+    assert t.claim == Ticket.Claim.VERIFIED
 
 
 def test_green_ticket_without_a_reason_is_refused(hall):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.people.factories import CompanyFactory, PersonFactory
+from yishi.core.fields import blind_index
 from yishi.core.models import AuditEntry
 from yishi.core.synthetic import make_ric, make_uscc
 from yishi.people.models import Company, Person
@@ -112,3 +113,43 @@ def test_a_disability_grade_without_a_type_is_refused_in_admin(admin_client):
     )
     assert response.status_code == 200
     assert "填写残疾等级时须同时选择残疾类别" in response.content.decode()
+
+
+def test_the_legal_representatives_id_number_is_entered_encrypted_and_never_shown(admin_client):
+    code = make_uscc(seq=32)
+    number = make_ric(seq=32)
+    response = admin_client.post(
+        "/admin/people/company/add/",
+        {
+            "name": "样例有限公司",
+            "uscc": code,
+            "legal_representative": "吴敏",
+            "legal_representative_id_number": number,
+            "address": "",
+        },
+    )
+    assert response.status_code == 302
+    company = Company.objects.get()
+    assert company.legal_representative_id_number == number
+    assert company.legal_representative_id_number_index == blind_index(number)
+
+    page = admin_client.get(f"/admin/people/company/{company.pk}/change/").content.decode()
+    assert number not in page and f"{number[:4]}**********{number[-4:]}" in page
+
+    replacement = make_ric(seq=33)
+    admin_client.post(
+        f"/admin/people/company/{company.pk}/change/",
+        {
+            "name": company.name,
+            "legal_representative": "吴芳",
+            "new_legal_representative_id_number": replacement,
+            "address": "",
+            "employees": 0,
+            "status": "active",
+        },
+    )
+    company.refresh_from_db()
+    assert (company.legal_representative, company.legal_representative_id_number_index) == (
+        "吴芳",
+        blind_index(replacement),
+    )

@@ -14,6 +14,7 @@ from django.db import connection
 from stdnum.cn import ric, uscc
 
 from yishi.core.fields import blind_index
+from yishi.core.validators import validate_ric
 from yishi.people.models import Company, Person
 from yishi.people.registry import generate_registry, iter_company_rows, iter_person_rows
 
@@ -126,3 +127,23 @@ def test_copy_on_postgresql_stores_what_bulk_create_would():
     assert uscc.is_valid(company.uscc) and company.status
     again = generate_registry(persons=200, companies=20, seed=6, today=TODAY, method="copy")
     assert (again.persons, again.companies) == (0, 0)
+
+
+def test_generated_companies_record_their_legal_representatives_id_number_blind_indexed():
+    rows = list(iter_company_rows(200, seed=3, today=TODAY))
+    for r in rows:
+        info = validate_ric(r["legal_representative_id_number"])  # region valid on the birth date
+        assert 25 <= full_years(info.birth_date, TODAY) <= 65
+    generate_registry(persons=0, companies=5, seed=3, today=TODAY, method="bulk")
+    company = Company.objects.order_by("id").first()
+    assert company.legal_representative_id_number == rows[0]["legal_representative_id_number"]
+    assert company.legal_representative_id_number_index == blind_index(
+        rows[0]["legal_representative_id_number"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT legal_representative_id_number FROM people_company WHERE id = %s",
+            [company.pk],
+        )
+        (stored,) = cursor.fetchone()
+    assert company.legal_representative_id_number not in stored  # encrypted at rest

@@ -9,6 +9,7 @@ from django.db import connection
 from tests.people.factories import CompanyFactory, PersonFactory
 from yishi.core.audit import audit_verify
 from yishi.core.errors import Conflict, ValidationFailed
+from yishi.core.fields import blind_index
 from yishi.core.models import AuditEntry
 from yishi.core.synthetic import make_ric, make_uscc, uscc_with_check_char
 from yishi.core.validators import validate_ric, validate_uscc
@@ -154,3 +155,31 @@ def test_two_racing_registrations_of_one_id_make_one_person_and_one_conflict():
         t.join()
     assert sorted(outcomes) == ["conflict", "ok"]
     assert Person.objects.count() == 1
+
+
+def test_registering_a_company_keeps_the_legal_representatives_id_number_encrypted_and_indexed():
+    number = make_ric(seq=78)
+    company = company_register(
+        name="鄂州市梁子湖区样例贸易有限公司",
+        uscc=make_uscc("420702", seq=78),
+        legal_representative="黄勇",
+        legal_representative_id_number=number.lower(),
+    )
+    company.refresh_from_db()
+    assert company.legal_representative_id_number == number
+    assert company.legal_representative_id_number_index == blind_index(number)
+    assert AuditEntry.objects.get(action="company.register").data == {
+        "name": "鄂州市梁子湖区样例贸易有限公司",
+        "legal_representative_id_number": f"{number[:4]}**********{number[-4:]}",
+    }
+
+
+def test_a_company_with_a_bad_legal_representative_id_number_is_not_registered():
+    number = make_ric(seq=79)
+    bad = number[:-1] + ("0" if number[-1] != "0" else "1")
+    with pytest.raises(ValidationFailed) as exc:
+        company_register(
+            name="某公司", uscc=make_uscc("420702", seq=79), legal_representative_id_number=bad
+        )
+    assert exc.value.field == "legal_representative_id_number"
+    assert not Company.objects.exists()

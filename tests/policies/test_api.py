@@ -10,6 +10,7 @@ import pytest
 
 from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.policies.factories import PersonFactory, born_aged
+from yishi.core.roles import Role, grant_roles
 from yishi.policies.models import Grant, Run
 from yishi.policies.services import policy_run
 
@@ -66,14 +67,20 @@ def test_validate_refuses_a_bad_rule_with_a_chinese_422_problem(client, rule, fi
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"])
 
 
-def test_eligibility_is_staff_only_and_explains_each_condition(client, demo_policies):
+def test_eligibility_of_someone_else_is_for_policy_officers_and_explains_each_condition(
+    client, demo_policies
+):
     person = PersonFactory(birth=born_aged(79, dt.date(2026, 11, 1)))
     url = "/api/v1/policies/elderly-allowance/eligibility"
-    query = {"identifier": person.id_number, "on": "2026-11-01"}
+    query = {"identifier": person.id_number, "on": "2026-11-01", "purpose": "核实高龄津贴咨询"}
     client.force_login(ApplicantFactory().user)
+    assert client.post(url, query, content_type="application/json").status_code == 404
+    client.force_login(StaffFactory().user)  # window staff
     assert client.post(url, query, content_type="application/json").status_code == 403
 
-    client.force_login(StaffFactory().user)
+    officer = StaffFactory()
+    grant_roles(officer.user, Role.POLICY_OFFICER)
+    client.force_login(officer.user)
     body = client.post(url, query, content_type="application/json").json()
     assert body["eligible"] is False
     assert body["missing"] == [next(c["text"] for c in body["conditions"] if not c["held"])]

@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.people.accounts_support import PASSWORD, ApplicantAccountFactory
+from tests.people.factories import CompanyAgentFactory
 from tests.policies.factories import CompanyFactory, seed_demo_policies
-from yishi.people.models import CompanyAgent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def test_the_company_space_shows_matched_and_nearly_matched_policies(page):
         registration_date=timezone.localdate() - dt.timedelta(days=400),
     )
     account = ApplicantAccountFactory()
-    CompanyAgent.objects.create(company=company, person=account.person, role="legal_rep")
+    CompanyAgentFactory(company=company, person=account.person, legal_rep=True, verified=True)
 
     page.goto(page.base_url + "/account/policies/company/")
     page.wait_for_url(re.compile(r"/account/login/\?next="))

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from tests.cases.factories import ApplicantFactory
+from tests.people.factories import CompanyAgentFactory
 from tests.policies.factories import CompanyFactory, PersonFactory, born_aged
 from yishi.core.errors import Conflict, NotFound, ValidationFailed
 from yishi.core.models import AuditEntry
-from yishi.people.models import CompanyAgent
 from yishi.policies.models import Grant, Objection
 from yishi.policies.services import grant_contest, grant_decline, objection_resolve, policy_run
 
@@ -87,7 +87,7 @@ def test_an_agent_declines_for_the_company(demo_policies):
         size_class="micro", employees=5, tax_credit_grade="B", registration_date=dt.date(2020, 1, 1)
     )
     agent = ApplicantFactory()
-    CompanyAgent.objects.create(company=company, person=agent.person, role="legal_rep")
+    CompanyAgentFactory(company=company, person=agent.person, legal_rep=True, verified=True)
     policy_run(policy=demo_policies["job-stabilisation-refund"], period="2026-10")
     grant = Grant.objects.get(company=company)
     assert grant.band == "中小微企业"

@@ -11,9 +11,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.cases.factories import ApplicantFactory, StaffFactory
+from tests.people.factories import CompanyAgentFactory
 from tests.policies.factories import CompanyFactory, PersonFactory, born_aged
 from yishi.core.models import AuditEntry
-from yishi.people.models import CompanyAgent
 from yishi.policies.models import Grant, Run
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_the_company_space_shows_matches_grants_licences_and_reminders(client, d
         size_class="small", employees=2, tax_credit_grade="A", registration_date=dt.date(2025, 6, 1)
     )
     agent = ApplicantFactory()
-    CompanyAgent.objects.create(company=company, person=agent.person, role="agent")
+    CompanyAgentFactory(company=company, person=agent.person, verified=True)
     today = timezone.localdate()
     issue(holder=company, today=today, valid_until=today + dt.timedelta(days=20))
     client.force_login(agent.user)
@@ -106,11 +106,14 @@ def test_the_company_space_shows_matches_grants_licences_and_reminders(client, d
     assert "还剩 20 天" in page
 
 
-def test_the_company_space_needs_an_authorisation(client, demo_policies):
-    client.force_login(ApplicantFactory().user)
+def test_the_company_space_needs_a_verified_authorisation(client, demo_policies):
+    account = ApplicantFactory()
+    pending = CompanyAgentFactory(person=account.person, legal_rep=True)
+    client.force_login(account.user)
     response = client.get("/account/policies/company/")
-    assert response.status_code == 403
-    assert "添加企业授权" in response.content.decode()
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "添加企业授权" in html and pending.company.name not in html
 
 
 def test_the_granting_department_answers_a_contest_on_the_policy_page(client, demo_policies):
@@ -124,8 +127,10 @@ def test_the_granting_department_answers_a_contest_on_the_policy_page(client, de
     objection = grant_contest(grant=grant, user=account.user, reason="我的出生日期登记有误")
 
     client.force_login(StaffFactory().user)  # window staff of another department
+    # The objector's name and reason are for those who answer it.
     assert (
-        "我的出生日期登记有误" in client.get(f"/workbench/policies/{policy.code}/").content.decode()
+        "我的出生日期登记有误"
+        not in client.get(f"/workbench/policies/{policy.code}/").content.decode()
     )
     url = f"/workbench/policies/objections/{objection.pk}/resolve/"
     assert client.post(url, {"resolution": "x"}).status_code == 403

@@ -324,14 +324,25 @@ def test_has_licence_explanation_names_the_licence_type():
     assert [c.text for c in result.conditions] == ["持有有效的“测试用残疾证明”（实际 未持有）"]
 
 
-def test_company_counts_its_active_agents():
+def test_company_counts_its_verified_agents_in_force():
     company = CompanyFactory()
-    for i, revoked in enumerate([None, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)]):
+    verified = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    revoked = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    cases = [
+        (verified, None, None),  # counts
+        (verified, None, ON),  # counts: in force until the day itself
+        (verified, revoked, None),  # revoked
+        (None, None, None),  # a claim nobody verified
+        (verified, None, ON - dt.timedelta(days=1)),  # ran out the day before
+    ]
+    for i, (verified_at, revoked_at, until) in enumerate(cases):
         CompanyAgent.objects.create(
             company=company,
             person=PersonFactory(birth=dt.date(1980, 1, i + 1)),
             role="agent",
-            revoked_at=revoked,
+            verified_at=verified_at,
+            revoked_at=revoked_at,
+            authorised_until=until,
         )
     assert both({"count": {"of": "agents", "op": "eq", "value": 2}}, company)
     assert not both({"count": {"of": "agents", "op": "ge", "value": 3}}, company)

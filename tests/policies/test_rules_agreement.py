@@ -304,6 +304,8 @@ def build_registry(draw, on, licence_types, issuer):
                     st.integers(0, len(company_objs) - 1),
                     st.integers(0, len(person_objs) - 1),
                     st.booleans(),
+                    st.booleans(),
+                    st.sampled_from([None, *ON_DATES]),
                 ),
                 max_size=6,
                 unique_by=lambda t: (t[0], t[1]),
@@ -315,8 +317,10 @@ def build_registry(draw, on, licence_types, issuer):
                 person=person_objs[p],
                 role="agent",
                 revoked_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC) if revoked else None,
+                verified_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC) if verified else None,
+                authorised_until=until,
             )
-            for c, p, revoked in pairs
+            for c, p, revoked, verified, until in pairs
         )
 
 

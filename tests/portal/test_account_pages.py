@@ -10,10 +10,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.people.accounts_support import PASSWORD, ApplicantAccountFactory, last_code
-from tests.people.factories import CompanyFactory
+from tests.people.factories import CompanyAgentFactory
 from yishi.core.synthetic import make_ric, make_uscc
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
-from yishi.people.services import agent_authorise
 
 PHONE = "13907110021"
 NEW_PASSWORD = "Liangzi-hu-7788"
@@ -181,15 +180,17 @@ def test_my_account_needs_a_login(client):
 @pytest.mark.django_db
 def test_my_account_lists_only_the_companies_i_may_act_for(client):
     account = ApplicantAccountFactory(person__phone=PHONE)
-    mine, revoked = CompanyFactory(name="甲公司"), CompanyFactory(name="乙公司")
-    agent_authorise(company=mine, person=account.person, role="legal_rep")
-    from yishi.people.services import agent_revoke
-
-    agent_revoke(agent=agent_authorise(company=revoked, person=account.person, role="legal_rep"))
+    mine = CompanyAgentFactory(
+        person=account.person, company__name="甲公司", legal_rep=True, verified=True
+    ).company
+    CompanyAgentFactory(person=account.person, company__name="乙公司", legal_rep=True)
+    CompanyAgentFactory(
+        person=account.person, company__name="丙公司", legal_rep=True, verified=True, revoked=True
+    )
     client.force_login(account.user, backend="yishi.people.auth.PhonePasswordBackend")
     html = client.get("/account/").content.decode()
-    assert "甲公司" in html and mine.uscc in html and "待核验" in html
-    assert "乙公司" not in html
+    assert "甲公司" in html and mine.uscc in html and "已核验" in html
+    assert "乙公司" not in html and "丙公司" not in html
 
 
 @pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_declaring_a_company_with_a_bad_credit_code_shows_the_message(client):
 
 
 @pytest.mark.django_db
-def test_declaring_a_company_records_an_unverified_authorisation(client):
+def test_declaring_a_company_records_a_claim_pending_at_the_window(client):
     account = ApplicantAccountFactory()
     client.force_login(account.user, backend="yishi.people.auth.PhonePasswordBackend")
     code = make_uscc(seq=602)
@@ -228,6 +229,7 @@ def test_declaring_a_company_records_an_unverified_authorisation(client):
             "uscc": code,
             "company_name": "梁子湖区鲜鱼合作社",
             "role": "agent",
+            "scopes": ["apply", "credit"],
             "authorised_until": "2099-12-31",
             "note": "授权书 2026-001",
         },
@@ -235,8 +237,10 @@ def test_declaring_a_company_records_an_unverified_authorisation(client):
     assert response.status_code == 302 and response["Location"] == "/account/companies/?added=1"
     agent = CompanyAgent.objects.get()
     assert (agent.company.uscc, agent.role, agent.verified_at) == (code, "agent", None)
+    assert agent.scopes == ["apply", "credit"]
     html = client.get(response["Location"]).content.decode()
-    assert "已添加企业授权" in html and "梁子湖区鲜鱼合作社" in html and "有效 · 待核验" in html
+    assert "已添加企业授权" in html and "梁子湖区鲜鱼合作社" in html
+    assert ">待窗口核验</span>" in html and "授权范围：办理业务、信用与承诺" in html
 
 
 @pytest.mark.django_db
@@ -245,7 +249,7 @@ def test_an_agent_without_an_end_date_is_told_beside_the_date(client):
     client.force_login(account.user, backend="yishi.people.auth.PhonePasswordBackend")
     response = client.post(
         "/account/companies/",
-        {"uscc": make_uscc(seq=603), "company_name": "某公司", "role": "agent"},
+        {"uscc": make_uscc(seq=603), "company_name": "某公司", "role": "agent", "scopes": "apply"},
     )
     assert _msg(response.content.decode(), "authorised_until") == "经办人(代理人)须填写授权截止日期"
     assert Company.objects.count() == 0

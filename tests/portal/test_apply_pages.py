@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.catalog.factories import DepartmentFactory, MaterialFactory, MatterFactory
 from tests.core.upload_samples import pdf_bytes
-from tests.people.factories import CompanyFactory
+from tests.people.factories import CompanyAgentFactory, CompanyFactory
 from tests.themes.factories import (
     ThemeFactory,
     ThemeFormFieldFactory,
@@ -22,7 +22,6 @@ from yishi.cases.models import Application, CaseEvent, CaseMaterial, Message
 from yishi.cases.services import application_accept, application_request_supplement
 from yishi.catalog.models import Material
 from yishi.core.models import StoredFile
-from yishi.people.models import CompanyAgent
 from yishi.themes.models import Theme, ThemeFormField
 
 pytestmark = pytest.mark.django_db
@@ -311,7 +310,8 @@ def test_a_company_theme_asks_for_the_company_the_applicant_acts_for(client):
     )
     account = _logged_in(client)
     mine, other = CompanyFactory(), CompanyFactory()
-    CompanyAgent.objects.create(company=mine, person=account.person, role=CompanyAgent.Role.AGENT)
+    CompanyAgentFactory(company=mine, person=account.person, scopes=["apply"], verified=True)
+    CompanyAgentFactory(company=other, person=account.person, scopes=["benefits"], verified=True)
     response = client.post(f"/apply/theme/{theme.code}/", {})
     draft = Application.objects.get(applicant=account.user)
     html = client.get(response["Location"]).content.decode()

@@ -60,7 +60,9 @@ def test_the_demo_applicant_is_created_once_with_an_expiring_certificate_and_a_c
     licence = Licence.objects.get(person=person)
     assert licence.type.code == "CJRZ" and licence.status == Licence.Status.VALID
     assert 0 < (licence.valid_until - timezone.localdate()).days <= 31
-    assert [c.name for c in acting_companies(account.user)] == ["鄂州市梁子湖区示范农产品有限公司"]
+    companies = acting_companies(account.user, scope="credit")
+    assert [c.name for c in companies] == ["鄂州市梁子湖区示范农产品有限公司"]
+    assert companies[0].legal_representative_id_number == person.id_number
     assert load_demo_applicant() is None
     assert ApplicantAccount.objects.count() == 1
 

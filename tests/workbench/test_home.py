@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from tests.catalog.factories import DepartmentFactory
 from yishi.catalog.models import Department, StaffProfile
+from yishi.core.roles import Role, grant_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,9 @@ def test_window_staff_sees_role_department_and_centre(client):
     centre = DepartmentFactory(
         code="LZH-ZWFW", name="梁子湖区政务服务中心", kind=Department.Kind.SERVICE_CENTRE
     )
+    grant_roles(user, Role.WINDOW)
     StaffProfile.objects.create(
         user=user,
-        role=StaffProfile.Role.WINDOW,
         department=DepartmentFactory(code="LZH-SCJ", name="梁子湖区市场监督管理局"),
         service_centre=centre,
     )

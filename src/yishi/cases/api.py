@@ -33,6 +33,9 @@ class SubmitIn(Schema):
     answers: dict[str, Any] = Field(default_factory=dict, description="情形引导答案")
     form_data: dict[str, Any] = Field(default_factory=dict, description="申请表数据")
     company: str | None = Field(None, description="代表企业申请时的统一社会信用代码")
+    service_centre: str | None = Field(
+        None, description="受理服务中心的部门编码（默认本区政务服务中心）", max_length=30
+    )
 
 
 class SupplementIn(Schema):
@@ -165,6 +168,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
             answers=payload.answers,
             form_data=payload.form_data,
             company=company,
+            service_centre=payload.service_centre,
         )
         return 201, application_out(app), app.pk
 

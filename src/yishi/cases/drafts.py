@@ -27,7 +27,7 @@ from yishi.core.crypto import sm3_hex
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.idempotency import idempotent
 from yishi.core.uploads import store_upload
-from yishi.people.models import ApplicantAccount, Company
+from yishi.people.models import ApplicantAccount, Company, CompanyAgent
 from yishi.people.queries import can_act_for
 from yishi.themes.materials import FORM_LABELS, MaterialLine, material_set
 from yishi.themes.models import Theme
@@ -102,8 +102,8 @@ def draft_save(
     account = ApplicantAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
     if account is None:
         raise PermissionDeniedError("只有已注册的申请人可以在线办理", field="user")
-    if company is not None and not can_act_for(user, company):
-        raise PermissionDeniedError(f"您无权代表「{company.name}」办理", field="company")
+    if company is not None and not can_act_for(user, company, CompanyAgent.Scope.APPLY):
+        raise NotFound(f"企业 {company.uscc} 不存在或您未获授权代其办理", field="company")
     with transaction.atomic():
         if application is None:
             if (theme is None) == (matter is None):
@@ -230,7 +230,12 @@ def signature_hash(application: Application) -> str:
 
 
 def draft_submit(
-    *, draft_id: int, user: Any, idempotency_key: str | None, pledged: bool
+    *,
+    draft_id: int,
+    user: Any,
+    idempotency_key: str | None,
+    pledged: bool,
+    service_centre: str | None = None,
 ) -> Application:
     """Submit the user's draft once (see the module docstring)."""
     if not pledged:
@@ -251,6 +256,7 @@ def draft_submit(
             answers=draft.answers if draft.theme_id else None,
             form_data=draft.form_data,
             company=draft.company,
+            service_centre=service_centre,
         )
         draft.materials.update(application=app)
         digest = signature_hash(app)

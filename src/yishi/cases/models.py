@@ -62,6 +62,16 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="applications",
     )
+    # Where the application is handled at the window: the centre whose clerks see it.
+    service_centre = models.ForeignKey(
+        "catalog.Department",
+        verbose_name="受理服务中心",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="centre_applications",
+        limit_choices_to={"kind": "centre"},
+    )
     answers = models.JSONField("情形答案", default=dict, blank=True)
     form_data = models.JSONField("申请表数据", default=dict, blank=True)
     status = models.CharField(

@@ -1,8 +1,7 @@
 """Reads: who sees which applications and sub-cases, and the deadline lists.
 
-Applicants see only their own applications; window staff and administrators see every
-application; reviewers see applications with a sub-case of their department and only their
-department's sub-cases. Anything outside is "not found" (404), never "forbidden".
+Who sees what is decided in yishi.cases.access; anything outside is "not found" (404), never
+"forbidden".
 """
 
 from __future__ import annotations
@@ -13,9 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from yishi.cases import deadlines
+from yishi.cases import access, deadlines
 from yishi.cases.models import Application, SubCase
-from yishi.cases.services import WINDOW_ROLES, staff_profile
 from yishi.core import rows
 from yishi.core.errors import NotFound
 from yishi.themes.models import Theme
@@ -24,44 +22,24 @@ RUNNING = (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)
 
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:
-    base = Application.objects.select_related("theme", "matter", "person", "company")
-    profile = staff_profile(user)
-    if profile is None:
-        return base.filter(applicant_id=getattr(user, "pk", None))
-    if profile.role in WINDOW_ROLES:
-        return base
-    return base.filter(subcases__department_id=profile.department_id).distinct()
+    return access.applications_visible_to(user).select_related(
+        "theme", "matter", "person", "company"
+    )
 
 
 def application_for(user: Any, number: str) -> Application:
-    """The application numbered `number` if `user` may see it (the rules of
-    `applications_visible_to`), else NotFound. Its theme is loaded with it; other related
-    rows load when read."""
+    """The application numbered `number` if `user` may see it (cases.access), else NotFound.
+    Its theme is loaded with it; other related rows load when read."""
     application = rows.first(Application, number=number)
-    if application is None or not _visible(user, application):
+    if application is None or not access.may_see_application(user, application):
         raise NotFound(f"申请 {number} 不存在", field="number")
     if application.theme_id is not None:
         application.theme = rows.first(Theme, id=application.theme_id)
     return application
 
 
-def _visible(user: Any, application: Application) -> bool:
-    profile = staff_profile(user)
-    if profile is None:
-        return application.applicant_id == getattr(user, "pk", None)
-    if profile.role in WINDOW_ROLES:
-        return True
-    return SubCase.objects.filter(
-        application_id=application.pk, department_id=profile.department_id
-    ).exists()
-
-
 def subcases_visible_to(user: Any) -> QuerySet[SubCase]:
-    profile = staff_profile(user)
-    base = SubCase.objects.select_related("application", "matter", "department")
-    if profile is None:
-        return base.none()
-    return base.filter(department_id=profile.department_id)
+    return access.subcases_visible_to(user).select_related("application", "matter", "department")
 
 
 def subcase_for(user: Any, subcase_id: int) -> SubCase:

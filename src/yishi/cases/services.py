@@ -24,6 +24,7 @@ from django.utils import timezone
 from yishi.cases import deadlines
 from yishi.cases.models import Application, CaseEvent, Message, Pause, SubCase
 from yishi.cases.transitions import Change, record_event, record_events, transition
+from yishi.catalog.centres import centre_choice, centre_of_staff
 from yishi.catalog.models import Matter, MatterVersion, StaffProfile
 from yishi.core import rows
 from yishi.core.audit import audit_append, audit_batch
@@ -31,8 +32,9 @@ from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, Validat
 from yishi.core.events import event_record
 from yishi.core.idempotency import idempotent
 from yishi.core.outbox import outbox_enqueue
+from yishi.core.roles import Role, has_role
 from yishi.core.workdays import calendar_scope
-from yishi.people.models import ApplicantAccount, Company
+from yishi.people.models import ApplicantAccount, Company, CompanyAgent
 from yishi.people.queries import can_act_for
 from yishi.themes.form import validate_form_for_answers
 from yishi.themes.models import Theme, ThemeMatter
@@ -41,8 +43,8 @@ from yishi.themes.tailoring import prerequisites, select_applicable, validate_an
 
 SMS_TOPIC = "sms.case"
 SUBMIT_SCOPE = "applications.submit"
-WINDOW_ROLES = {StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR}
-REVIEW_ROLES = {StaffProfile.Role.REVIEWER, StaffProfile.Role.ADMINISTRATOR}
+WINDOW_ROLES = (Role.WINDOW, Role.ADMINISTRATOR)
+REVIEW_ROLES = (Role.REVIEWER, Role.ADMINISTRATOR)
 AS, SS = Application.Status, SubCase.Status
 RUNNING = (SS.PENDING, SS.SUPPLEMENT_REQUESTED)
 
@@ -70,10 +72,18 @@ def staff_profile(user: Any) -> StaffProfile | None:
     return cached[1]
 
 
-def _require_window(staff: Any) -> StaffProfile:
+def _require_window(staff: Any, application: Application | None = None) -> StaffProfile:
+    """The window clerk's profile; NotFound when the application is another centre's (an
+    administrator acts everywhere)."""
     profile = staff_profile(staff)
-    if profile is None or profile.role not in WINDOW_ROLES:
+    if profile is None or not has_role(staff, *WINDOW_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以办理此操作", field="staff")
+    if (
+        application is not None
+        and application.service_centre_id != centre_of_staff(profile)
+        and not has_role(staff, Role.ADMINISTRATOR)
+    ):
+        raise NotFound("申请不存在", field="application")
     return profile
 
 
@@ -81,11 +91,23 @@ def _require_reviewer(subcase: SubCase, reviewer: Any) -> StaffProfile:
     """The reviewer's profile; NotFound (not 403) when the sub-case is not their department's,
     so that its existence is not revealed."""
     profile = staff_profile(reviewer)
-    if profile is None or profile.department_id != subcase.department_id:
+    if profile is None or (
+        profile.department_id != subcase.department_id
+        and not has_role(reviewer, Role.ADMINISTRATOR)
+    ):
         raise NotFound("子件不存在", field="subcase")
-    if profile.role not in REVIEW_ROLES:
+    if not has_role(reviewer, *REVIEW_ROLES):
         raise PermissionDeniedError("只有审批人员或管理员可以审批子件", field="reviewer")
     return profile
+
+
+def _chosen_centre(code: str | None) -> int | None:
+    centre = centre_choice(code)
+    if code and centre is None:
+        raise ValidationFailed(
+            f"service_centre：没有编码为 {code} 的政务服务中心", field="service_centre"
+        )
+    return centre
 
 
 def _clean_items(items: Any) -> list[str]:
@@ -159,6 +181,7 @@ def _submit(
     channel: str,
     staff: Any,
     today: dt.date,
+    service_centre: str | None = None,
 ) -> Application:
     if (theme is None) == (matter is None):
         raise ValidationFailed("请选择一个一件事主题或一个事项（二者只能选一）", field="theme")
@@ -168,7 +191,9 @@ def _submit(
     if channel not in Application.Channel.values:
         raise ValidationFailed(f"channel：不支持的申请渠道 {channel}", field="channel")
     if channel == Application.Channel.COUNTER:
-        _require_window(staff)
+        centre_id = centre_of_staff(_require_window(staff))
+    else:
+        centre_id = _chosen_centre(service_centre)
     if form_data is None:
         form_data = {}
     if not isinstance(form_data, dict):
@@ -189,8 +214,8 @@ def _submit(
             raise ValidationFailed(f"事项「{matter.name}」未发布，不能申请", field="matter")
         cleaned_answers, cleaned_form = {}, dict(form_data)
         needs_company = matter.audience == Matter.Audience.COMPANY
-    if company is not None and not can_act_for(user, company):
-        raise PermissionDeniedError(f"您无权代表「{company.name}」办理", field="company")
+    if company is not None and not can_act_for(user, company, CompanyAgent.Scope.APPLY):
+        raise NotFound(f"企业 {company.uscc} 不存在或您未获授权代其办理", field="company")
     if needs_company and company is None:
         raise ValidationFailed("该事项面向法人，请选择申请企业", field="company")
 
@@ -208,6 +233,7 @@ def _submit(
             company=company,
             theme=theme,
             matter=matter,
+            service_centre_id=centre_id,
             answers=cleaned_answers,
             form_data=cleaned_form,
             status=AS.SUBMITTED,
@@ -246,8 +272,11 @@ def application_submit(
     channel: str = Application.Channel.ONLINE,
     staff: Any = None,
     today: dt.date | None = None,
+    service_centre: str | None = None,
 ) -> Application:
-    """Submit an application; with an Idempotency-Key a repeat returns the same one."""
+    """Submit an application; with an Idempotency-Key a repeat returns the same one.
+    `service_centre` is the code of the centre an online applicant picked (default: the
+    district's); a counter application is handled at the clerk's centre."""
     day = _today(today)
 
     def submit() -> Application:
@@ -261,6 +290,7 @@ def application_submit(
             channel=channel,
             staff=staff,
             today=day,
+            service_centre=service_centre,
         )
 
     if idempotency_key is None:  # _submit is one transaction of its own
@@ -283,6 +313,7 @@ def application_submit(
             "form_data": form_data if isinstance(form_data, dict) else form_data,
             "company": company.pk if company else None,
             "channel": channel,
+            "service_centre": service_centre,
         },
         action=action,
     )
@@ -400,7 +431,7 @@ def application_accept(
     department; those without prerequisites start now, the others wait. The returned
     application carries its new sub-cases as `new_subcases` (each with `prerequisite_ids`)."""
     day = _today(today)
-    _require_window(staff)
+    _require_window(staff, application)
     with calendar_scope():
         return _accept(application, staff, day)
 
@@ -477,7 +508,7 @@ def application_request_supplement(
     """补正: before acceptance the application waits for the applicant; after acceptance the
     clock of the whole application stops (a Pause) until the supplement comes back."""
     day = _today(today)
-    _require_window(staff)
+    _require_window(staff, application)
     wanted = _clean_items(items)
     listing = "；".join(f"{n}. {text}" for n, text in enumerate(wanted, 1))
     with transaction.atomic():
@@ -530,7 +561,7 @@ def application_supplement_provided(
     again and every deadline moves by the paused working days."""
     day = _today(today)
     profile = staff_profile(user)
-    is_window = profile is not None and profile.role in WINDOW_ROLES
+    is_window = profile is not None and has_role(user, *WINDOW_ROLES)
     if not is_window and application.applicant_id != getattr(user, "pk", None):
         raise NotFound("申请不存在", field="application")
     with transaction.atomic():
@@ -558,7 +589,7 @@ def application_supplement_provided(
 def application_refuse(
     *, application: Application, staff: Any, reason: str, today: dt.date | None = None
 ) -> Application:
-    _require_window(staff)
+    _require_window(staff, application)
     reason = _required(reason, "reason", "不予受理的理由")
     with transaction.atomic():
         app = transition(application, "refuse", actor=staff, note=reason, fields={"reason": reason})
@@ -571,11 +602,11 @@ def application_handover(
     *, application: Application, from_staff: Any, to_staff: Any
 ) -> Application:
     """首问负责 handed to another window staff member, on the record."""
-    profile = _require_window(from_staff)
+    _require_window(from_staff, application)
     target = staff_profile(to_staff)
-    if target is None or target.role not in WINDOW_ROLES:
+    if target is None or not has_role(to_staff, *WINDOW_ROLES):
         raise ValidationFailed("to_staff：只能移交给窗口人员或管理员", field="to_staff")
-    is_admin = profile.role == StaffProfile.Role.ADMINISTRATOR
+    is_admin = has_role(from_staff, Role.ADMINISTRATOR)
     with transaction.atomic():
         current = Application.objects.select_for_update().get(pk=application.pk)
         if current.first_owner_id not in (None, from_staff.pk) and not is_admin:

@@ -42,6 +42,7 @@ from yishi.catalog.services import (
     normalise_text,
 )
 from yishi.core.errors import ValidationFailed
+from yishi.core.roles import role_labels
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -435,7 +436,7 @@ class StaffProfileInline(admin.StackedInline):
     max_num = 1
     fk_name = "user"
     autocomplete_fields = ("department",)
-    fields = ("role", "department", "service_centre", "phone")
+    fields = ("department", "service_centre", "phone")
 
 
 User = get_user_model()
@@ -446,13 +447,12 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [StaffProfileInline]
-    list_display = (*BaseUserAdmin.list_display, "staff_role", "staff_department")
+    list_display = (*BaseUserAdmin.list_display, "staff_roles", "staff_department")
     list_select_related = ("staff_profile__department",)
 
-    @admin.display(description="角色", ordering="staff_profile__role")
-    def staff_role(self, obj) -> str:
-        profile = getattr(obj, "staff_profile", None)
-        return profile.get_role_display() if profile else "-"
+    @admin.display(description="角色")
+    def staff_roles(self, obj) -> str:
+        return "、".join(role_labels(obj)) or "-"
 
     @admin.display(description="所属部门", ordering="staff_profile__department__name")
     def staff_department(self, obj) -> str:
@@ -462,11 +462,15 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "full_name", "role", "department", "service_centre", "phone")
-    list_filter = ("role", "department", "service_centre")
+    list_display = ("user", "full_name", "roles", "department", "service_centre", "phone")
+    list_filter = ("user__groups", "department", "service_centre")
     search_fields = ("user__username", "user__first_name", "user__last_name", "department__name")
     autocomplete_fields = ("user", "department")
     list_select_related = ("user", "department", "service_centre")
+
+    @admin.display(description="角色（通过用户组授予）")
+    def roles(self, obj: StaffProfile) -> str:
+        return "、".join(role_labels(obj.user)) or "-"
 
     @admin.display(description="姓名")
     def full_name(self, obj: StaffProfile) -> str:

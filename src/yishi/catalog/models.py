@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from yishi.core.roles import PERMISSIONS as ROLE_PERMISSIONS
+
 
 class RegionLevel(models.IntegerChoices):
     PROVINCE = 1, "省级"
@@ -422,13 +424,8 @@ class MatterVersion(models.Model):
 
 
 class StaffProfile(models.Model):
-    """A staff account's role, bound to a department and (for window staff) a service centre."""
-
-    class Role(models.TextChoices):
-        ADMINISTRATOR = "administrator", "管理员"
-        WINDOW = "window", "窗口人员"
-        REVIEWER = "reviewer", "审批人员"
-        SUPERVISOR = "supervisor", "监管人员"
+    """Where a staff account acts: its department and (for hall and window staff) a service
+    centre. What it may do are its roles (yishi.core.roles), held through groups."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -436,7 +433,6 @@ class StaffProfile(models.Model):
         on_delete=models.CASCADE,
         related_name="staff_profile",
     )
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
     department = models.ForeignKey(
         Department, verbose_name="所属部门", on_delete=models.PROTECT, related_name="staff"
     )
@@ -453,10 +449,11 @@ class StaffProfile(models.Model):
 
     class Meta:
         verbose_name = "工作人员"
-        verbose_name_plural = "工作人员(角色与部门)"
+        verbose_name_plural = "工作人员(部门与服务中心)"
+        permissions = ROLE_PERMISSIONS
 
     def __str__(self) -> str:
-        return f"{self.user.get_username()} · {self.get_role_display()} · {self.department}"
+        return f"{self.user.get_username()} · {self.department}"
 
 
 class MatterSearchTerm(models.Model):

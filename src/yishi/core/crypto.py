@@ -82,7 +82,7 @@ def mask(value: str, *, head: int = 4, tail: int = 4) -> str:
         return ""
     if len(value) <= head + tail:
         return value[:1] + "*" * (len(value) - 1)
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+    return value[:head] + "*" * (len(value) - head - tail) + (value[-tail:] if tail else "")
 
 
 def mask_phone(value: str) -> str:

@@ -15,9 +15,10 @@ from ninja.security import django_auth
 
 from yishi.cases import queries as case_queries
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.roles import has_role
 from yishi.credit import commitments, queries, services
 from yishi.credit.models import Commitment, CreditRecord, CreditRepair
-from yishi.people.models import Company
+from yishi.people.models import Company, CompanyAgent
 from yishi.people.queries import account_of, can_act_for
 
 router = Router(tags=["信用与承诺"], auth=django_auth)
@@ -114,7 +115,7 @@ def _company(request: HttpRequest, uscc: str | None) -> Company | None:
     if not uscc:
         return None
     company = Company.objects.filter(uscc=uscc).first()
-    if company is None or not can_act_for(request.user, company):
+    if company is None or not can_act_for(request.user, company, CompanyAgent.Scope.CREDIT):
         raise NotFound(f"企业 {uscc} 不存在或您不是其经办人", field="company")
     return company
 
@@ -203,7 +204,7 @@ def repair_submit(request: HttpRequest, payload: RepairIn) -> HttpResponse:
 
 @router.post("/credit/repairs/{repair_id}/decide", summary="审核信用修复（监管人员/管理员）")
 def repair_decide(request: HttpRequest, repair_id: int, payload: DecideIn) -> HttpResponse:
-    if queries.staff_role(request.user) not in queries.REPAIR_DECIDERS:
+    if not has_role(request.user, *queries.REPAIR_DECIDERS):
         raise PermissionDeniedError("只有监管人员或管理员可以审核信用修复", field="staff")
     repair = CreditRepair.objects.filter(pk=repair_id).first()
     if repair is None:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from yishi.cases import access as case_access
 from yishi.cases.models import Application, CaseMaterial
 from yishi.cases.services import (
     WINDOW_ROLES,
@@ -31,6 +32,7 @@ from yishi.catalog.models import Material, Matter
 from yishi.core.audit import audit_append
 from yishi.core.crypto import sm3_hex
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.roles import has_role
 from yishi.core.signing import sign, verify
 from yishi.core.workdays import add_working_days
 from yishi.credit import pushes
@@ -41,7 +43,7 @@ from yishi.credit.queries import (
     commitment_restriction,
     working_days_left,
 )
-from yishi.people.models import ApplicantAccount
+from yishi.people.models import ApplicantAccount, CompanyAgent
 from yishi.people.queries import can_act_for
 
 SMS_TOPIC = "sms.credit"
@@ -191,7 +193,9 @@ def commitment_text(
 def _signer_role(application: Application, signer: Any) -> str:
     uid = getattr(signer, "pk", None)
     if application.company_id:
-        if uid == application.applicant_id or can_act_for(signer, application.company):
+        if uid == application.applicant_id or can_act_for(
+            signer, application.company, CompanyAgent.Scope.CREDIT
+        ):
             return Commitment.SignerRole.AGENT
         raise PermissionDeniedError(
             "只有申请人本人或该企业授权的经办人可以签署承诺书", field="signer"
@@ -322,7 +326,7 @@ def commitment_accept(
     application is accepted and the commitment becomes active, its missing items tracked."""
     day = _today(today)
     profile = staff_profile(staff)
-    if profile is None or profile.role not in WINDOW_ROLES:
+    if profile is None or not has_role(staff, *WINDOW_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以容缺受理", field="staff")
     with transaction.atomic():
         if items is None:
@@ -417,10 +421,14 @@ def commitment_item_fulfil(
     kept (a "kept" credit record, pushed)."""
     day = _today(today)
     profile = staff_profile(actor)
-    if profile is None or profile.role not in WINDOW_ROLES:
+    if profile is None or not has_role(actor, *WINDOW_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以登记补交材料", field="actor")
     with transaction.atomic():
         commitment = Commitment.objects.select_for_update().get(pk=item.commitment_id)
+        if commitment.application_id is not None and not case_access.may_see_application(
+            actor, commitment.application
+        ):
+            raise NotFound("承诺事项不存在", field="item")
         current = CommitmentItem.objects.select_for_update().filter(pk=item.pk).first()
         if current is None:
             raise NotFound("承诺事项不存在", field="item")

@@ -10,19 +10,17 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from yishi.cases import access as case_access
 from yishi.catalog.models import StaffProfile
 from yishi.core.errors import NotFound
+from yishi.core.roles import Role, has_role
 from yishi.core.workdays import working_days_between
 from yishi.credit.models import Blacklist, Commitment, CommitmentItem, CreditRecord, CreditRepair
-from yishi.people.models import Company, Person
+from yishi.people.models import Company, CompanyAgent, Person
+from yishi.people.queries import acting_companies
 
-STAFF_ROLES = {
-    StaffProfile.Role.WINDOW,
-    StaffProfile.Role.SUPERVISOR,
-    StaffProfile.Role.ADMINISTRATOR,
-    StaffProfile.Role.REVIEWER,
-}
-REPAIR_DECIDERS = {StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMINISTRATOR}
+STAFF_ROLES = (Role.WINDOW, Role.SUPERVISOR, Role.ADMINISTRATOR, Role.REVIEWER)
+REPAIR_DECIDERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def cn_date(day: dt.date) -> str:
@@ -138,22 +136,20 @@ def _staff_profile(user: Any) -> StaffProfile | None:
     return StaffProfile.objects.filter(user_id=user.pk).select_related("department").first()
 
 
-def staff_role(user: Any) -> str:
-    profile = _staff_profile(user)
-    return profile.role if profile is not None else ""
-
-
 def commitments_visible_to(user: Any) -> QuerySet[Commitment]:
-    """Window staff, supervisors and administrators see every commitment; reviewers those on
-    their department's sub-cases; applicants those they signed or that name them."""
+    """Supervisors and administrators see every commitment (they watch the credit loop);
+    window staff and reviewers those on applications the cases policy lets them see;
+    applicants those they signed, that name them, or of companies they are verified to act
+    for in credit matters."""
     base = Commitment.objects.select_related("application", "person", "company", "signer")
-    profile = _staff_profile(user)
-    if profile is None:
+    if has_role(user, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        return base
+    if _staff_profile(user) is None:
         uid = getattr(user, "pk", None)
-        return base.filter(Q(signer_id=uid) | Q(application__applicant_id=uid)).distinct()
-    if profile.role == StaffProfile.Role.REVIEWER:
-        return base.filter(application__subcases__department_id=profile.department_id).distinct()
-    return base
+        companies = [c.pk for c in acting_companies(user, scope=CompanyAgent.Scope.CREDIT)]
+        mine = Q(signer_id=uid) | Q(application__applicant_id=uid) | Q(company_id__in=companies)
+        return base.filter(mine).distinct()
+    return base.filter(application__in=case_access.applications_visible_to(user).values("pk"))
 
 
 def commitment_for(user: Any, commitment_id: int) -> Commitment:
@@ -163,12 +159,15 @@ def commitment_for(user: Any, commitment_id: int) -> Commitment:
     return commitment
 
 
-def open_items(today: dt.date | None = None) -> list[tuple[CommitmentItem, int | None]]:
-    """Unfulfilled deferred items of active commitments, soonest due first, with the working
-    days left."""
+def open_items(
+    today: dt.date | None = None, *, user: Any = None
+) -> list[tuple[CommitmentItem, int | None]]:
+    """Unfulfilled deferred items of active commitments (those `user` may see, when given),
+    soonest due first, with the working days left."""
     day = _today(today)
     items = (
         CommitmentItem.objects.filter(
+            *(() if user is None else (Q(commitment__in=commitments_visible_to(user)),)),
             commitment__status=Commitment.Status.ACTIVE,
             kind=CommitmentItem.Kind.DEFERRED,
             fulfilled_at__isnull=True,

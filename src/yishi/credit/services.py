@@ -14,6 +14,7 @@ from yishi.cases.models import Message
 from yishi.cases.services import staff_profile
 from yishi.core.audit import audit_append
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.roles import has_role
 from yishi.credit import pushes
 from yishi.credit.models import Blacklist, CreditRecord, CreditRepair
 from yishi.credit.queries import (
@@ -22,7 +23,7 @@ from yishi.credit.queries import (
     subject_filter,
     unrepaired_broken,
 )
-from yishi.people.models import Company, Person
+from yishi.people.models import Company, CompanyAgent, Person
 from yishi.people.queries import account_of, can_act_for
 
 # Penalties and the blacklist are decided by supervisors and administrators.
@@ -35,7 +36,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 def _require_credit_staff(user: Any, what: str) -> None:
     profile = staff_profile(user)
-    if profile is None or profile.role not in CREDIT_ROLES:
+    if profile is None or not has_role(user, *CREDIT_ROLES):
         raise PermissionDeniedError(f"只有监管人员或管理员可以{what}", field="staff")
 
 
@@ -149,8 +150,8 @@ def credit_repair_submit(
     account = account_of(user)
     if account is None:
         raise PermissionDeniedError("请以申请人身份登录后申请信用修复", field="user")
-    if company is not None and not can_act_for(user, company):
-        raise PermissionDeniedError("您不是该企业授权的经办人", field="company")
+    if company is not None and not can_act_for(user, company, CompanyAgent.Scope.CREDIT):
+        raise NotFound(f"企业 {company.uscc} 不存在或您未获授权代其办理", field="company")
     subject = (
         {"person": None, "company": company}
         if company

@@ -15,27 +15,28 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yishi.cases import access as case_access
 from yishi.cases.models import Application
-from yishi.catalog.models import Material, StaffProfile
+from yishi.catalog.models import Material
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError, ValidationFailed
+from yishi.core.roles import Role, has_role
 from yishi.credit import commitments, queries, services
 from yishi.credit.models import Commitment, CommitmentItem, CreditRepair
+from yishi.people.models import CompanyAgent
 from yishi.people.queries import account_of, acting_companies
 
-R = StaffProfile.Role
+R = Role
 WINDOW = (R.WINDOW, R.ADMINISTRATOR)
 LIST_ROLES = (R.WINDOW, R.SUPERVISOR, R.ADMINISTRATOR)
 DECIDE = (R.SUPERVISOR, R.ADMINISTRATOR)
 LOGIN_URL = "/account/login/"
 STATE_LABELS = {"ok": "正常", "warning": "临近", "overdue": "逾期"}
+CREDIT = CompanyAgent.Scope.CREDIT
 
 
-def _role(request: HttpRequest) -> str:
-    role = queries.staff_role(request.user)
-    if not role and request.user.is_superuser:
-        return R.ADMINISTRATOR
-    return role
+def _may(request: HttpRequest, roles: tuple[str, ...]) -> bool:
+    return has_role(request.user, *roles)
 
 
 def _refuse(request: HttpRequest, needed: str) -> HttpResponse:
@@ -55,8 +56,7 @@ def _state(days_left: int | None) -> str:
 
 @login_required
 def commitment_list(request: HttpRequest) -> HttpResponse:
-    role = _role(request)
-    if role not in LIST_ROLES:
+    if not _may(request, LIST_ROLES):
         return _refuse(request, "窗口人员、监管人员或管理员")
     today = timezone.localdate()
     rows = [
@@ -66,18 +66,19 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
             "state": _state(left),
             "late_days": -left if left is not None and left < 0 else 0,
         }
-        for item, left in queries.open_items(today)
+        for item, left in queries.open_items(today, user=request.user)
     ]
     recent = (
-        Commitment.objects.exclude(status=Commitment.Status.ACTIVE)
+        queries.commitments_visible_to(request.user)
+        .exclude(status=Commitment.Status.ACTIVE)
         .select_related("application")
         .order_by("-id")[:20]
     )
     context = {
         "rows": rows,
         "recent": recent,
-        "can_fulfil": role in WINDOW,
-        "can_decide": role in DECIDE,
+        "can_fulfil": _may(request, WINDOW),
+        "can_decide": _may(request, DECIDE),
         "pending_repairs": CreditRepair.objects.filter(
             status=CreditRepair.Status.SUBMITTED
         ).count(),
@@ -97,17 +98,13 @@ def _commitment_page(
         "c": commitment,
         "rows": rows,
         "valid": commitments.commitment_verify(commitment),
-        "can_fulfil": _role(request) in WINDOW and commitment.status == Commitment.Status.ACTIVE,
+        "can_fulfil": _may(request, WINDOW) and commitment.status == Commitment.Status.ACTIVE,
     }
     return render(request, "credit/commitment_detail.html", context, status=status)
 
 
 def _staff_commitment(request: HttpRequest, commitment_id: int) -> Commitment:
-    commitment = (
-        Commitment.objects.select_related("application", "person", "company")
-        .filter(pk=commitment_id)
-        .first()
-    )
+    commitment = queries.commitments_visible_to(request.user).filter(pk=commitment_id).first()
     if commitment is None:
         raise Http404("承诺书不存在")
     return commitment
@@ -115,7 +112,7 @@ def _staff_commitment(request: HttpRequest, commitment_id: int) -> Commitment:
 
 @login_required
 def commitment_detail(request: HttpRequest, commitment_id: int) -> HttpResponse:
-    if _role(request) not in LIST_ROLES:
+    if not _may(request, LIST_ROLES):
         return _refuse(request, "窗口人员、监管人员或管理员")
     return _commitment_page(request, _staff_commitment(request, commitment_id))
 
@@ -123,7 +120,7 @@ def commitment_detail(request: HttpRequest, commitment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_fulfil(request: HttpRequest, commitment_id: int, item_id: int) -> HttpResponse:
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     commitment = _staff_commitment(request, commitment_id)
     item = commitment.items.filter(pk=item_id).first()
@@ -164,10 +161,11 @@ def _candidates(application: Application) -> list[dict[str, Any]]:
 def accept_form(request: HttpRequest, number: str) -> HttpResponse:
     """容缺受理 at the counter: choose the missing materials, the applicant reads and signs
     the commitment, the application is accepted."""
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     application = (
-        Application.objects.select_related("person", "company", "theme", "matter")
+        case_access.applications_visible_to(request.user)
+        .select_related("person", "company", "theme", "matter")
         .filter(number=number)
         .first()
     )
@@ -226,7 +224,7 @@ def accept_form(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def repair_list(request: HttpRequest) -> HttpResponse:
-    if _role(request) not in DECIDE:
+    if not _may(request, DECIDE):
         return _refuse(request, "监管人员或管理员")
     repairs = (
         CreditRepair.objects.select_related("person", "company", "decided_by")
@@ -239,7 +237,7 @@ def repair_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def repair_decide(request: HttpRequest, repair_id: int) -> HttpResponse:
-    if _role(request) not in DECIDE:
+    if not _may(request, DECIDE):
         return _refuse(request, "监管人员或管理员")
     repair = CreditRepair.objects.filter(pk=repair_id).first()
     if repair is None:
@@ -262,11 +260,15 @@ def repair_decide(request: HttpRequest, repair_id: int) -> HttpResponse:
 
 
 def _portal_subject(request: HttpRequest, account: Any) -> dict[str, Any]:
+    """The applicant, or the company named by `company` when they may act for it in credit
+    matters; any other company is not found (404), whether it exists or not."""
     uscc = request.GET.get("company") or request.POST.get("company") or ""
-    for company in acting_companies(request.user):
+    if not uscc:
+        return {"person": account.person}
+    for company in acting_companies(request.user, scope=CREDIT):
         if company.uscc == uscc:
             return {"company": company}
-    return {"person": account.person}
+    raise Http404("未找到该企业")
 
 
 @login_required(login_url=LOGIN_URL)
@@ -303,7 +305,7 @@ def my_credit(request: HttpRequest) -> HttpResponse:
     context = {
         "account": account,
         "subject": subject.get("company") or account.person,
-        "companies": acting_companies(request.user),
+        "companies": acting_companies(request.user, scope=CREDIT),
         "chosen_company": subject.get("company"),
         "credit": credit,
         "commitments": commitment_rows,

@@ -67,11 +67,30 @@ class WindowSessionAdmin(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ("number", "outlet", "day", "priority", "status", "window", "arrived_at")
-    list_filter = ("outlet", "day", "status", "priority")
+    list_display = (
+        "number",
+        "outlet",
+        "day",
+        "priority",
+        "claim",
+        "status",
+        "window",
+        "arrived_at",
+    )
+    list_filter = ("outlet", "day", "status", "priority", "claim")
     search_fields = ("number",)
     raw_id_fields = ("person", "application", "matter", "theme")
-    readonly_fields = ("token", "virtual_at")
+    # Priority changes only through a verified claim (services), never by editing the row.
+    readonly_fields = (
+        "token",
+        "priority",
+        "virtual_at",
+        "green_reason",
+        "claim",
+        "claim_checked_by",
+        "claim_checked_at",
+        "claim_note",
+    )
 
 
 @admin.register(AppointmentSlot)

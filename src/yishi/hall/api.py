@@ -20,6 +20,7 @@ from yishi.hall import queries, services
 from yishi.hall.models import Appointment, AppointmentSlot, Outlet, Queue, Ticket, Window
 from yishi.hall.policy import Priority
 from yishi.people.models import ApplicantAccount
+from yishi.people.queries import account_of
 from yishi.themes.models import Theme
 
 router = Router(tags=["服务大厅"])
@@ -30,7 +31,10 @@ class TakeIn(Schema):
     matter: str | None = Field(None, description="事项实施编码")
     theme: str | None = Field(None, description="一件事主题编码")
     green_reason: str = Field(
-        "", description="绿色通道适用情形（elderly/disabled/…），留空为普通号"
+        "",
+        description="绿色通道适用情形（elderly/disabled/…），留空为普通号。仅为申请："
+        "已登录申请人按本人身份证号和登记信息当即核验，其余待窗口工作人员核验，"
+        "核验通过前按普通号排队",
     )
 
 
@@ -49,6 +53,21 @@ def _outlet(code: str) -> Outlet:
     return outlet
 
 
+def claim_out(ticket: Ticket) -> dict[str, Any] | None:
+    """The green-channel claim for the ticket's holder (or staff): reason and state with
+    their Chinese labels and what it means for the holder."""
+    if not ticket.claim:
+        return None
+    return {
+        "reason": ticket.green_reason,
+        "reason_label": ticket.get_green_reason_display(),
+        "status": ticket.claim,
+        "status_label": ticket.get_claim_display(),
+        "message": ticket.claim_message,
+        "checked_at": ticket.claim_checked_at,
+    }
+
+
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
     pos = queries.ticket_position(ticket)
     return {
@@ -57,6 +76,8 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "outlet": ticket.outlet.code,
         "queue": ticket.queue.letter,
         "priority": Priority(ticket.priority).name.lower(),
+        "priority_label": ticket.get_priority_display(),
+        "green_claim": claim_out(ticket),
         "status": ticket.status,
         "status_label": ticket.get_status_display(),
         "window": ticket.window.number if ticket.window_id else None,
@@ -107,6 +128,7 @@ def take_ticket(request: HttpRequest, code: str, body: TakeIn) -> Status:
         theme = Theme.objects.filter(code=body.theme).first()
         if theme is None:
             raise ValidationFailed("theme：主题编码不存在", field="theme")
+    account = account_of(request.user)  # a signed-in applicant's claim is checked at once
     ticket = services.ticket_take(
         outlet=outlet,
         queue=queue,
@@ -114,6 +136,8 @@ def take_ticket(request: HttpRequest, code: str, body: TakeIn) -> Status:
         theme=theme,
         priority=Priority.GREEN if body.green_reason else Priority.ORDINARY,
         green_reason=body.green_reason,
+        person=account.person if account else None,
+        actor=account.user if account else "",
         channel=Ticket.Channel.API,
         client_key=services.client_key_for(f"addr:{request.META.get('REMOTE_ADDR', '')}"),
         client_limit=settings.YISHI_HALL_TICKETS_PER_API_CLIENT,

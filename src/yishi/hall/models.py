@@ -201,6 +201,17 @@ class TicketCounter(models.Model):
         return f"{self.day} {self.letter}{self.last:03d}"
 
 
+class GreenReason(models.TextChoices):
+    """Who may use the green channel (绿色通道适用情形)."""
+
+    ELDERLY = "elderly", "60周岁以上老年人"
+    DISABLED = "disabled", "残疾人"
+    PREGNANT = "pregnant", "孕妇"
+    MILITARY = "military", "军人、退役军人及其家属"
+    KEY_PROJECT = "key_project", "重点项目企业"
+    TALENT = "talent", "引进人才"
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", "等候中"
@@ -210,6 +221,13 @@ class Ticket(models.Model):
         NO_SHOW = "no_show", "过号未到"
         TRANSFERRED = "transferred", "已转窗口(等候)"
         CANCELLED = "cancelled", "已取消"
+
+    class Claim(models.TextChoices):
+        """State of a green-channel claim. Only a verified claim gives the green priority."""
+
+        PENDING = "pending", "待核验"
+        VERIFIED = "verified", "已核验"
+        REJECTED = "rejected", "未通过核验"
 
     class Channel(models.TextChoices):
         KIOSK = "kiosk", "自助取号机"
@@ -255,6 +273,25 @@ class Ticket(models.Model):
         ],
         default=Priority.ORDINARY.value,
     )
+    # A green-channel claim: the reason given when the ticket was taken and whether it was
+    # checked. `priority` is GREEN only once the claim is verified (see the constraint).
+    green_reason = models.CharField(
+        "绿色通道适用情形", max_length=12, choices=GreenReason.choices, blank=True
+    )
+    claim = models.CharField(
+        "绿色通道核验", max_length=10, choices=Claim.choices, blank=True, editable=False
+    )
+    claim_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核验人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hall_claims_checked",
+        help_text="留空而有核验时间的，为系统按登记信息自动核验",
+    )
+    claim_checked_at = models.DateTimeField("核验时间", null=True, blank=True)
+    claim_note = models.CharField("核验说明", max_length=200, blank=True)
     arrived_at = models.DateTimeField("取号时间")
     virtual_at = models.DateTimeField("排序时间", help_text="取号时间减去优先级提前量")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.WAITING)
@@ -311,7 +348,13 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["outlet", "day", "number"], name="hall_ticket_number_unique"
-            )
+            ),
+            # The calling order (virtual_at) may count the green bonus only for a verified
+            # claim: an unverified one can never be stored with the green priority.
+            models.CheckConstraint(
+                condition=~Q(priority=Priority.GREEN.value) | Q(claim="verified"),
+                name="hall_ticket_green_only_verified",
+            ),
         ]
         indexes = [
             models.Index(
@@ -326,6 +369,33 @@ class Ticket(models.Model):
     @property
     def priority_label(self) -> str:
         return self.get_priority_display()
+
+    @property
+    def claim_label(self) -> str:
+        """The claim's state for anyone to read, without the reason (which is personal):
+        "绿色通道·待核验"; empty without a claim."""
+        return f"绿色通道·{self.get_claim_display()}" if self.claim else ""
+
+    @property
+    def claim_checker_label(self) -> str:
+        """Who checked the claim: a staff member, the system (registries), or nobody yet."""
+        if self.claim_checked_by_id:
+            user = self.claim_checked_by
+            return user.get_full_name() or user.get_username()
+        return "系统按登记信息核验" if self.claim_checked_at else ""
+
+    @property
+    def claim_message(self) -> str:
+        """What the holder is told about their claim, in plain Chinese."""
+        C = Ticket.Claim
+        note = self.claim_note.rstrip("。；;，, ")
+        if self.claim == C.PENDING:
+            return f"{note}；核验前按普通号排队。" if note else "核验前按普通号排队。"
+        if self.claim == C.VERIFIED:
+            return "已核验，按绿色通道优先叫号。"
+        if self.claim == C.REJECTED:
+            return f"{note}，按普通号排队。" if note else "未通过核验，按普通号排队。"
+        return ""
 
 
 class AppointmentSlot(models.Model):
@@ -423,13 +493,7 @@ class GreenChannelRequest(models.Model):
         PRIORITY = "priority", "优先办"
         HOME = "home", "上门办"
 
-    class Reason(models.TextChoices):
-        ELDERLY = "elderly", "60周岁以上老年人"
-        DISABLED = "disabled", "残疾人"
-        PREGNANT = "pregnant", "孕妇"
-        MILITARY = "military", "军人、退役军人及其家属"
-        KEY_PROJECT = "key_project", "重点项目企业"
-        TALENT = "talent", "引进人才"
+    Reason = GreenReason
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "已申请"

@@ -104,6 +104,21 @@ def screen_calls(outlet: Outlet, *, limit: int = 12) -> list[Ticket]:
     )
 
 
+def pending_claims(outlet: Outlet, *, limit: int = 30) -> list[Ticket]:
+    """Today's open tickets of the outlet whose green-channel claim waits for a clerk, in
+    the order they were taken (for the confirm / reject buttons of the window page)."""
+    return list(
+        Ticket.objects.filter(
+            outlet=outlet,
+            day=timezone.localdate(),
+            claim=Ticket.Claim.PENDING,
+            status__in=[TS.WAITING, TS.TRANSFERRED, *ACTIVE],
+        )
+        .select_related("queue")
+        .order_by("arrived_at", "id")[:limit]
+    )
+
+
 def waiting_count(outlet: Outlet) -> int:
     return Ticket.objects.filter(
         outlet=outlet, day=timezone.localdate(), status__in=[TS.WAITING, TS.TRANSFERRED]

@@ -3,6 +3,10 @@ no-show, transfer, serve, finish; appointments (book, cancel, check in, no-shows
 green-channel requests. Each is one transaction, audited, and raises domain errors with
 Chinese messages.
 
+A green-channel claim made when taking a ticket gives no priority until it is verified:
+against the registries for an identified person, or by a clerk who saw the documents
+(`ticket_claim_confirm` / `ticket_claim_reject`). Until then the ticket is ordinary.
+
 Calling rule (yishi.hall.policy): among the waiting tickets the window has the skill for,
 the smallest `virtual_at` (arrival minus the priority bonus), then the smallest id. It is
 picked and locked in one query (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL), so two
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +28,7 @@ from django.utils import timezone
 
 from yishi.cases.models import Application
 from yishi.cases.services import staff_profile
-from yishi.catalog.models import Matter, StaffProfile
+from yishi.catalog.models import Matter
 from yishi.core.audit import audit_append, audit_batch
 from yishi.core.crypto import hmac_sm3_hex
 from yishi.core.dates import full_years
@@ -34,11 +39,13 @@ from yishi.core.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from yishi.core.roles import Role, has_role
 from yishi.hall import policy
 from yishi.hall.models import (
     Appointment,
     AppointmentSlot,
     GreenChannelRequest,
+    GreenReason,
     Outlet,
     Queue,
     Ticket,
@@ -52,7 +59,7 @@ from yishi.people.models import Company, Person
 from yishi.themes.models import Theme
 
 TS = Ticket.Status
-STAFF_ROLES = {StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR}
+STAFF_ROLES = (Role.WINDOW, Role.ADMINISTRATOR)
 ELDERLY_AGE = 60
 SLOT_MINUTES = 30
 
@@ -107,7 +114,7 @@ def require_staff(staff: Any, outlet: Outlet | None = None) -> None:
     if getattr(staff, "is_superuser", False):
         return
     profile = staff_profile(staff)  # read once per user object
-    if profile is None or profile.role not in STAFF_ROLES:
+    if profile is None or not has_role(staff, *STAFF_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以办理此操作", field="staff")
     if (
         outlet is not None
@@ -116,6 +123,14 @@ def require_staff(staff: Any, outlet: Outlet | None = None) -> None:
         and outlet.department_id != profile.service_centre_id
     ):
         raise PermissionDeniedError("您不是该网点的工作人员", field="outlet")
+
+
+def _is_staff_of(user: Any, outlet: Outlet) -> bool:
+    try:
+        require_staff(user, outlet)
+    except PermissionDeniedError:
+        return False
+    return True
 
 
 def _require_on_window(window: Window, staff: Any) -> None:
@@ -203,6 +218,47 @@ def _check_green_reason(
         )
 
 
+@dataclass(frozen=True)
+class ClaimCheck:
+    """What the registries say about a green-channel claim: a Ticket.Claim value and the
+    Chinese sentence the holder reads (never the birth date or the disability itself)."""
+
+    status: str
+    message: str
+
+
+def green_claim_check(
+    reason: str, *, person: Person | None, company: Company | None, today: dt.date
+) -> ClaimCheck:
+    """Check a claim against an identified person's ID number and the registries: verified
+    when they confirm it, rejected when they contradict it (age from the ID number), pending
+    when only documents shown at a window can tell (no person, no registry for the reason, or
+    a registry that may lag behind the certificate)."""
+    C = Ticket.Claim
+    if reason == GreenReason.ELDERLY:
+        if person is None:
+            return ClaimCheck(C.PENDING, "请到窗口出示身份证，经工作人员核验年龄后优先叫号")
+        if full_years(person.birth_date, today) >= ELDERLY_AGE:
+            return ClaimCheck(C.VERIFIED, f"已按身份证号核验：年满{ELDERLY_AGE}周岁")
+        return ClaimCheck(C.REJECTED, f"按身份证号计算未满{ELDERLY_AGE}周岁，不适用老年人绿色通道")
+    if reason == GreenReason.DISABLED:
+        if person is None:
+            return ClaimCheck(C.PENDING, "请到窗口出示残疾人证，经工作人员核验后优先叫号")
+        if person.disability_type:
+            return ClaimCheck(C.VERIFIED, "已在残疾人登记信息中核验残疾人证")
+        return ClaimCheck(
+            C.PENDING,
+            "残疾人登记信息中未查到您的残疾人证，请到窗口出示残疾人证原件，"
+            "经工作人员核验后优先叫号",
+        )
+    if reason == GreenReason.KEY_PROJECT and company is not None:
+        if company.key_project:
+            return ClaimCheck(C.VERIFIED, f"已核验：「{company.name}」列入重点项目企业名单")
+        return ClaimCheck(C.REJECTED, f"「{company.name}」未列入重点项目企业名单")
+    label = GreenReason(reason).label
+    return ClaimCheck(C.PENDING, f"“{label}”须到窗口出示相关证明，经工作人员核验后优先叫号")
+
+
 def _route_queue(
     outlet: Outlet,
     *,
@@ -251,6 +307,8 @@ def ticket_take(
     priority: Priority | int = Priority.ORDINARY,
     green_reason: str = "",
     person: Person | None = None,
+    company: Company | None = None,
+    claim_verified_by: Any = None,
     channel: str = Ticket.Channel.KIOSK,
     actor: Any = "",
     now: dt.datetime | None = None,
@@ -258,7 +316,14 @@ def ticket_take(
     client_limit: int = 0,
 ) -> Ticket:
     """Issue a numbered ticket (A001, B002 …, unique per outlet and day). With `client_key`,
-    a client already holding `client_limit` open tickets at the outlet today gets 429."""
+    a client already holding `client_limit` open tickets at the outlet today gets 429.
+
+    `priority=GREEN` with `green_reason` is a claim, never a priority by itself: the ticket
+    gets the green bonus only when the claim is verified — at once against the registries
+    when `person` is identified (a signed-in applicant, or one the green-channel desk looked
+    up), or by `claim_verified_by`, staff of the outlet who checked the documents. Otherwise
+    it is ordinary and 待核验 until a clerk confirms it (`ticket_claim_confirm`), or 未通过核验
+    when the registries contradict it."""
     if not outlet.is_active:
         raise ValidationFailed("outlet：该网点暂停服务", field="outlet")
     try:
@@ -267,10 +332,32 @@ def ticket_take(
         raise ValidationFailed("priority：优先级无效", field="priority") from exc
     now = _now(now)
     today = timezone.localdate(now)
+    claim = ClaimCheck("", "")
+    checked_by = None
     if priority is Priority.GREEN:
-        _check_green_reason(green_reason, person, None, today)
+        if green_reason not in GreenReason.values:
+            raise ValidationFailed("reason：请选择绿色通道适用情形", field="reason")
+        if green_reason == GreenReason.KEY_PROJECT and company is None:
+            raise ValidationFailed("company：重点项目企业绿色通道须指明企业", field="company")
+        claim = green_claim_check(green_reason, person=person, company=company, today=today)
+        if claim_verified_by is not None and claim.status != Ticket.Claim.REJECTED:
+            require_staff(claim_verified_by, outlet)
+            checked_by = claim_verified_by
+            if claim.status != Ticket.Claim.VERIFIED:
+                claim = ClaimCheck(Ticket.Claim.VERIFIED, "窗口工作人员已核验证明材料")
+        # Only a verified claim is honoured in the calling order.
+        if claim.status != Ticket.Claim.VERIFIED:
+            priority = Priority.ORDINARY
+    else:
+        green_reason = ""
+    # A claim still open goes to the green queue, where the green window can check it; one
+    # the registries refused is an ordinary ticket of the business chosen.
     q = _route_queue(
-        outlet, matter=matter, theme=theme, queue=queue, green=priority is Priority.GREEN
+        outlet,
+        matter=matter,
+        theme=theme,
+        queue=queue,
+        green=claim.status in (Ticket.Claim.PENDING, Ticket.Claim.VERIFIED),
     )
     if client_key and client_limit:
         held = Ticket.objects.filter(
@@ -291,6 +378,11 @@ def ticket_take(
             matter=matter,
             theme=theme,
             priority=int(priority),
+            green_reason=green_reason,
+            claim=claim.status,
+            claim_note=claim.message,
+            claim_checked_by=checked_by,
+            claim_checked_at=now if claim.status not in ("", Ticket.Claim.PENDING) else None,
             arrived_at=now,
             virtual_at=policy.virtual_arrival(now, priority),
             person=person,
@@ -304,8 +396,67 @@ def ticket_take(
             outlet=outlet.code,
             priority=int(priority),
             reason=green_reason,
+            claim=claim.status,
         )
     return ticket
+
+
+def _claim_decide(
+    ticket: Ticket, staff: Any, *, verified: bool, note: str, now: dt.datetime | None
+) -> Ticket:
+    require_staff(staff, ticket.outlet)
+    now = _now(now)
+    with transaction.atomic(), audit_batch():
+        t = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not t.claim:
+            raise Conflict(f"排队号 {t.number} 没有绿色通道申请", field="ticket")
+        if t.claim != Ticket.Claim.PENDING:
+            raise Conflict(
+                f"排队号 {t.number} 的绿色通道申请当前为“{t.get_claim_display()}”，不能再次核验",
+                field="ticket",
+            )
+        if t.status not in OPEN_TICKET_STATUSES:
+            raise Conflict(
+                f"排队号 {t.number} 当前状态为“{t.get_status_display()}”，不能核验",
+                field="ticket",
+            )
+        t.claim_checked_by = staff
+        t.claim_checked_at = now
+        fields = ["claim", "claim_checked_by", "claim_checked_at", "claim_note"]
+        if verified:
+            t.claim = Ticket.Claim.VERIFIED
+            t.claim_note = note or "窗口工作人员已核验证明材料"
+            # From now on the calling order counts the bonus, from the real arrival.
+            t.priority = int(Priority.GREEN)
+            t.virtual_at = policy.virtual_arrival(t.arrived_at, Priority.GREEN)
+            fields += ["priority", "virtual_at"]
+        else:
+            t.claim = Ticket.Claim.REJECTED
+            t.claim_note = note or "经窗口工作人员核验，不符合绿色通道条件"
+        t.save(update_fields=fields)
+        _audit(
+            "ticket.claim_confirm" if verified else "ticket.claim_reject",
+            staff,
+            t,
+            number=t.number,
+            reason=t.green_reason,
+        )
+    return t
+
+
+def ticket_claim_confirm(
+    *, ticket: Ticket, staff: Any, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """A clerk saw the documents and confirms a pending green-channel claim: the ticket gets
+    the green priority and its virtual arrival is recomputed by the calling policy."""
+    return _claim_decide(ticket, staff, verified=True, note=(note or "").strip()[:200], now=now)
+
+
+def ticket_claim_reject(
+    *, ticket: Ticket, staff: Any, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """A clerk refuses a pending green-channel claim: the ticket stays ordinary."""
+    return _claim_decide(ticket, staff, verified=False, note=(note or "").strip()[:200], now=now)
 
 
 def _skill_filter(window: Window) -> Q:
@@ -759,12 +910,16 @@ def green_request_create(
     with transaction.atomic(), audit_batch():
         ticket = None
         if issue_ticket:
+            # Staff registering at the desk have checked the documents: their ticket is
+            # verified by them; anyone else's waits for a clerk like any other claim.
             ticket = ticket_take(
                 outlet=outlet,
                 matter=matter,
                 priority=Priority.GREEN,
                 green_reason=reason,
                 person=person,
+                company=company,
+                claim_verified_by=actor if _is_staff_of(actor, outlet) else None,
                 channel=Ticket.Channel.STAFF,
                 actor=actor,
                 now=now,

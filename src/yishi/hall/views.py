@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from yishi.cases.models import Application
 from yishi.catalog.models import Matter
 from yishi.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from yishi.core.roles import Role, has_role
 from yishi.hall import queries, services
 from yishi.hall.models import (
     Appointment,
@@ -36,7 +37,7 @@ from yishi.hall.models import (
 )
 from yishi.hall.policy import Priority
 from yishi.people.models import ApplicantAccount, Person
-from yishi.people.queries import company_by_uscc
+from yishi.people.queries import account_of, company_by_uscc
 from yishi.people.services import person_lookup, person_register
 
 POLL_MS = 1500
@@ -87,6 +88,9 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
         letter = request.POST.get("queue", "")
         queue = next((q for q in queues if q.letter == letter), None)
         reason = request.POST.get("green_reason", "")
+        # A signed-in applicant's claim is checked against their own registry entry; on a
+        # kiosk (or signed out) the claim waits for a clerk to see the documents.
+        account = None if kiosk else account_of(request.user)
         try:
             if queue is None:
                 raise ValidationFailed("queue：请选择办理业务", field="queue")
@@ -95,7 +99,9 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
                 queue=queue,
                 priority=Priority.GREEN if reason else Priority.ORDINARY,
                 green_reason=reason,
+                person=account.person if account else None,
                 channel=Ticket.Channel.KIOSK if kiosk else Ticket.Channel.PHONE,
+                actor=account.user if account else "",
                 **_client(request, kiosk=kiosk),
             )
         except DomainError as exc:
@@ -109,6 +115,7 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
             "outlet": outlet,
             "queues": queues,
             "reasons": GreenChannelRequest.Reason.choices,
+            "signed_in": not kiosk and account_of(request.user) is not None,
             "error": error,
             "waiting": queries.waiting_count(outlet),
             "open_now": queries.is_open(outlet),
@@ -307,10 +314,11 @@ def _window_context(request: HttpRequest, window: Window) -> dict:
         Ticket.objects.filter(
             services._skill_filter(window), outlet=window.outlet, day=timezone.localdate()
         )
-        .select_related("queue")
+        .select_related("queue", "claim_checked_by")
         .order_by("virtual_at", "id")[:10]
     )
     return {
+        "claims": queries.pending_claims(window.outlet),
         "window": window,
         "session": session,
         "on_duty": session is not None and session.staff_id == request.user.pk,
@@ -339,14 +347,35 @@ def window_waiting(request: HttpRequest, window_id: int) -> HttpResponse:
     return render(request, "hall/_window_waiting.html", _window_context(request, window))
 
 
+def _claim_ticket(request: HttpRequest, window: Window) -> Ticket:
+    """The ticket of this window's outlet named in the form (404 for any other)."""
+    try:
+        pk = int(request.POST.get("ticket") or 0)
+    except ValueError:
+        pk = 0
+    return get_object_or_404(Ticket, pk=pk, outlet=window.outlet)
+
+
 @login_required
 @require_POST
 def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResponse:
     window = get_object_or_404(Window.objects.select_related("outlet"), pk=window_id)
+    if refused := _forbidden(request, window.outlet):
+        return refused
     user = request.user
     current = services.window_current(window)
     try:
-        if action == "sign-on":
+        if action == "claim-confirm":
+            t = services.ticket_claim_confirm(ticket=_claim_ticket(request, window), staff=user)
+            messages.success(request, f"{t.number} 绿色通道已核验，按绿色通道优先叫号")
+        elif action == "claim-reject":
+            t = services.ticket_claim_reject(
+                ticket=_claim_ticket(request, window),
+                staff=user,
+                note=request.POST.get("note", ""),
+            )
+            messages.info(request, f"{t.number} 绿色通道未通过核验，按普通号排队")
+        elif action == "sign-on":
             services.window_sign_on(window=window, staff=user)
             messages.success(request, f"已在{window.label}上岗")
         elif action == "sign-off":
@@ -442,7 +471,11 @@ def _person_for_counter(request: HttpRequest) -> Person | None:
     if not id_number:
         return None
     try:
-        return person_lookup(id_number=id_number, actor=request.user)
+        # The person stands at the counter; the read is still recorded for them to see.
+        role = Role.WINDOW if has_role(request.user, Role.WINDOW) else Role.ADMINISTRATOR
+        return person_lookup(
+            id_number=id_number, actor=request.user, purpose="绿色通道现场登记", role=role.label
+        )
     except NotFound:
         name = (request.POST.get("name") or "").strip()
         if not name:

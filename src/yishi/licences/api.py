@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from yishi.catalog.models import StaffProfile
 from yishi.core.errors import PermissionDeniedError, ValidationFailed
 from yishi.core.problem import problem_response
+from yishi.core.roles import Role, has_role
 from yishi.licences import queries, services
 from yishi.licences.models import Licence
 from yishi.licences.pdf import verify_url
@@ -21,7 +22,7 @@ from yishi.licences.verification import NOT_FOUND, licence_verify
 
 router = Router(tags=["电子证照"], auth=django_auth)
 
-IMPORT_ROLES = {StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR}
+IMPORT_ROLES = (Role.WINDOW, Role.ADMINISTRATOR)
 
 
 def _json(status: int, body: Any) -> HttpResponse:
@@ -90,7 +91,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
 @router.post("/licences/import", summary="导入外部签发的电子证照（JSON，含签章）")
 def import_licence(request: HttpRequest) -> HttpResponse:
     profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
-    if profile is None or profile.role not in IMPORT_ROLES:
+    if profile is None or not has_role(request.user, *IMPORT_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以导入电子证照")
     try:
         document = json.loads(request.body or b"null")

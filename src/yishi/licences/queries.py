@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from yishi.catalog.models import Material, Matter
 from yishi.licences.models import Licence, LicenceType
+from yishi.people.models import CompanyAgent
 from yishi.people.queries import account_of, acting_companies
 
 
@@ -84,7 +85,7 @@ def wallet(user: Any) -> QuerySet[Licence]:
     account = account_of(user)
     if account is None:
         return Licence.objects.none()
-    companies = [c.pk for c in acting_companies(user)]
+    companies = [c.pk for c in acting_companies(user, scope=CompanyAgent.Scope.LICENCES)]
     return (
         Licence.objects.select_related("type", "issuer", "person", "company")
         .filter(Q(person=account.person) | Q(company_id__in=companies))

@@ -1,8 +1,10 @@
-"""People API: register persons and companies, look a person up (staff only, audited), and
-validate ID numbers, credit codes and mobile numbers for live form checks (public)."""
+"""People API: register persons and companies, look a person up (staff with a role and a
+stated purpose; audited and shown to the person), validate ID numbers, credit codes and mobile
+numbers for live form checks (public), and the applicant's own account: who read my data."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.conf import settings
@@ -11,13 +13,22 @@ from ninja import Router, Schema, Status
 from ninja.security import SessionAuthIsStaff, django_auth
 
 from yishi.core.crypto import mask, mask_phone
-from yishi.core.errors import NotFound, PermissionDeniedError
+from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
+from yishi.core.roles import Role, has_role
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
 from yishi.people import queries, services
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
 
 router = Router(tags=["人员与企业"])
 staff = SessionAuthIsStaff()
+
+# Who may look a person up: policy officers and administrators, and window staff, who
+# identify the person standing at their counter (证件核验、代为登记). A lookup shows identity
+# basics only (name, birth date, sex, region; ID number and phone masked), never the registry's
+# sensitive facts (disability, 低保, employment), and each hit is recorded with its purpose
+# for the person to see. Reviewers see applicants through their cases, not through here.
+LOOKUP_ROLES = (Role.POLICY_OFFICER, Role.ADMINISTRATOR, Role.WINDOW)
+DATA_ACCESS_MAX = 500
 
 
 class PersonIn(Schema):
@@ -40,6 +51,7 @@ class CompanyIn(Schema):
     name: str
     uscc: str
     legal_representative: str = ""
+    legal_representative_id_number: str = ""
     address: str = ""
 
 
@@ -48,13 +60,18 @@ class CompanyOut(Schema):
     name: str
     uscc: str
     legal_representative: str
+    legal_representative_id_number: str  # masked
     region_code: str
     address: str
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDeniedError("当前账号没有此项操作权限")
+# Registering persons and companies in the registry: the counter and administrators.
+REGISTER_ROLES = (Role.WINDOW, Role.ADMINISTRATOR)
+
+
+def _require_role(request: HttpRequest, roles: tuple[Role, ...], what: str) -> None:
+    if not any(has_role(request.user, role) for role in roles):
+        raise PermissionDeniedError(f"只有窗口人员或管理员可以{what}", field="user")
 
 
 def _person_out(person: Person) -> dict[str, object]:
@@ -75,6 +92,7 @@ def _company_out(company: Company) -> dict[str, object]:
         "name": company.name,
         "uscc": company.uscc,
         "legal_representative": company.legal_representative,
+        "legal_representative_id_number": mask(company.legal_representative_id_number),
         "region_code": company.region_code,
         "address": company.address,
     }
@@ -82,27 +100,42 @@ def _company_out(company: Company) -> dict[str, object]:
 
 @router.post("/persons", response={201: PersonOut}, auth=staff, summary="登记自然人")
 def person_create(request: HttpRequest, payload: PersonIn):
-    _require(request, "people.add_person")
+    _require_role(request, REGISTER_ROLES, "登记自然人")
     person = services.person_register(
         name=payload.name, id_number=payload.id_number, phone=payload.phone, actor=request.user
     )
     return Status(201, _person_out(person))
 
 
-@router.get("/persons/lookup", response=PersonOut, auth=staff, summary="按居民身份证号查找自然人")
-def person_lookup(request: HttpRequest, id_number: str):
-    _require(request, "people.view_person")
-    person = services.person_lookup(id_number=id_number, actor=request.user)
+def _acting_role(user: object, roles: tuple[Role, ...]) -> Role | None:
+    """The first of `roles` the user holds: the role a read is allowed and recorded under."""
+    return next((role for role in roles if has_role(user, role)), None)
+
+
+@router.get(
+    "/persons/lookup",
+    response=PersonOut,
+    auth=staff,
+    summary="按居民身份证号查找自然人（窗口人员、政策专员、管理员；须说明查询用途，查询记录本人可见）",
+)
+def person_lookup(request: HttpRequest, id_number: str, purpose: str = ""):
+    role = _acting_role(request.user, LOOKUP_ROLES)
+    if role is None:
+        raise PermissionDeniedError("只有窗口人员、政策专员或管理员可以查找自然人", field="user")
+    person = services.person_lookup(
+        id_number=id_number, actor=request.user, purpose=purpose, role=role.label
+    )
     return _person_out(person)
 
 
 @router.post("/companies", response={201: CompanyOut}, auth=staff, summary="登记法人")
 def company_create(request: HttpRequest, payload: CompanyIn):
-    _require(request, "people.add_company")
+    _require_role(request, REGISTER_ROLES, "登记法人")
     company = services.company_register(
         name=payload.name,
         uscc=payload.uscc,
         legal_representative=payload.legal_representative,
+        legal_representative_id_number=payload.legal_representative_id_number,
         address=payload.address,
         actor=request.user,
     )
@@ -172,6 +205,10 @@ class AgencyOut(Schema):
     role_label: str
     authorised_until: dt.date | None
     verified: bool
+    state: str
+    state_label: str
+    verification: str
+    scopes: list[str]
 
 
 class ApplicantOut(Schema):
@@ -199,6 +236,10 @@ def _applicant_out(account: ApplicantAccount, agencies: list[CompanyAgent]) -> d
                 "role_label": a.get_role_display(),
                 "authorised_until": a.authorised_until,
                 "verified": a.verified_at is not None,
+                "state": a.state,
+                "state_label": a.state_label,
+                "verification": a.verification,
+                "scopes": a.scope_codes,
             }
             for a in agencies
         ],
@@ -237,4 +278,35 @@ def me(request: HttpRequest):
     account = queries.account_of(request.user)
     if account is None:
         raise NotFound("当前登录的不是申请人账号")
-    return _applicant_out(account, list(queries.active_agencies(request.user)))
+    # Pending claims are listed too, with their state: they grant nothing until verified.
+    return _applicant_out(account, queries.current_claims(request.user))
+
+
+class DataAccessOut(Schema):
+    at: dt.datetime  # Asia/Shanghai
+    reader: str  # masked name
+    department: str
+    role: str
+    channel: str
+    channel_label: str
+    fields: list[str]  # Chinese names
+    field_names: list[str]
+    purpose: str
+
+
+@router.get(
+    "/my/data-access",
+    response=list[DataAccessOut],
+    auth=django_auth,
+    summary="谁查看了我的信息：工作人员查看本人登记信息的记录（新的在前）",
+)
+def my_data_access(request: HttpRequest, limit: int = 100, offset: int = 0):
+    account = queries.account_of(request.user)
+    if account is None:
+        raise NotFound("当前登录的不是申请人账号")
+    if not 1 <= limit <= DATA_ACCESS_MAX:
+        raise ValidationFailed(f"limit：应在 1 至 {DATA_ACCESS_MAX} 之间", field="limit")
+    if offset < 0:
+        raise ValidationFailed("offset：不能为负数", field="offset")
+    rows = queries.registry_read_rows(account.person, limit=limit, offset=offset)
+    return [dataclasses.asdict(row) for row in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from yishi.core.fields import EncryptedTextField
 
@@ -104,6 +105,12 @@ class Company(models.Model):
     name = models.CharField("名称", max_length=150)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    # The registry's own record of who the legal representative is: a claim to be them is
+    # verified against this (ID number through its blind index), never against the name alone.
+    legal_representative_id_number = EncryptedTextField("法定代表人身份证号", blank=True)
+    legal_representative_id_number_index = models.CharField(
+        "法定代表人身份证号索引", max_length=64, blank=True, db_index=True, editable=False
+    )
     region_code = models.CharField("登记机关区划代码", max_length=12, blank=True)
     address = models.CharField("住所", max_length=200, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -250,14 +257,33 @@ class LoginFailure(models.Model):
 
 
 class CompanyAgent(models.Model):
-    """A person who may act for a company: its 法定代表人 or an authorised 经办人(代理人).
+    """A person's claim to act for a company: as its 法定代表人 or as an authorised
+    经办人(代理人), within scopes (a legal representative holds them all).
 
-    Declared by the applicant in the embedded default (unverified); in production the
-    company registry confirms it (verified_at)."""
+    A claim grants nothing until verified (verified_at): by the company registry (the
+    account's person is the registered legal representative), by window staff who saw the
+    business licence, or by the verified legal representative authorising an agent."""
 
     class Role(models.TextChoices):
         LEGAL_REPRESENTATIVE = "legal_rep", "法定代表人"
         AGENT = "agent", "经办人(代理人)"
+
+    class Scope(models.TextChoices):
+        APPLY = "apply", "办理业务"
+        BENEFITS = "benefits", "惠企政策与补贴"
+        CREDIT = "credit", "信用与承诺"
+        LICENCES = "licences", "电子证照"
+
+    class Verification(models.TextChoices):
+        REGISTRY = "registry", "登记信息比对"
+        COUNTER = "counter", "窗口核验"
+        LEGAL_REP = "legal_rep", "法定代表人授权"
+
+    class State(models.TextChoices):
+        VERIFIED = "verified", "已核验"
+        PENDING = "pending", "待窗口核验"
+        REVOKED = "revoked", "已撤销"
+        EXPIRED = "expired", "已过期"
 
     company = models.ForeignKey(
         Company, verbose_name="法人", on_delete=models.CASCADE, related_name="agents"
@@ -267,8 +293,22 @@ class CompanyAgent(models.Model):
     )
     role = models.CharField("身份", max_length=10, choices=Role.choices)
     authorised_until = models.DateField("授权截止日期", null=True, blank=True)
+    scopes = models.JSONField(
+        "授权范围", default=list, blank=True, help_text="授权范围代码列表；法定代表人拥有全部范围"
+    )
     note = models.CharField("授权说明", max_length=200, blank=True)
     verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    verification = models.CharField(
+        "核验方式", max_length=10, choices=Verification.choices, blank=True
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核验人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
@@ -285,3 +325,88 @@ class CompanyAgent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} · {self.person} · {self.get_role_display()}"
+
+    def covers(self, scope: str) -> bool:
+        return self.role == self.Role.LEGAL_REPRESENTATIVE or scope in (self.scopes or [])
+
+    @property
+    def scope_codes(self) -> list[str]:
+        return [s for s in self.Scope.values if self.covers(s)]
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [self.Scope(s).label for s in self.scope_codes]
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.authorised_until is not None and self.authorised_until < timezone.localdate():
+            return self.State.EXPIRED
+        return self.State.VERIFIED if self.verified_at is not None else self.State.PENDING
+
+    @property
+    def state_label(self) -> str:
+        return self.State(self.state).label
+
+
+class RegistryAccess(models.Model):
+    """One read of a subject's registry record by a member of staff: who read which fields
+    of whose record, why, through what and when. The person sees these rows on their account
+    (谁查看了我的信息); they are written in the transaction of the read (people/access_log.py).
+
+    The reader's name, department and role are kept as they were at the time of the read
+    (the name already masked: it is what the person is shown); `reader` says who it was."""
+
+    class Channel(models.TextChoices):
+        ELIGIBILITY = "eligibility", "资格核验"
+        LOOKUP = "lookup", "人员查询"
+        ADMIN = "admin", "管理后台"
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="查看人账号",
+        on_delete=models.PROTECT,
+        related_name="registry_reads",
+    )
+    reader_name = models.CharField("查看人(脱敏)", max_length=20)
+    reader_department = models.CharField("查看人所属部门", max_length=150, blank=True)
+    reader_role = models.CharField("查看人角色", max_length=50, blank=True)
+    person = models.ForeignKey(
+        Person,
+        verbose_name="自然人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registry_reads",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name="法人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registry_reads",
+    )
+    fields = models.JSONField("查看的字段", default=list, help_text="登记表字段名")
+    purpose = models.CharField("查询用途", max_length=200)
+    channel = models.CharField("查看途径", max_length=12, choices=Channel.choices)
+    at = models.DateTimeField("查看时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, company__isnull=True)
+                | models.Q(person__isnull=True, company__isnull=False),
+                name="people_access_one_subject",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["person", "-at"], name="people_access_person_idx"),
+            models.Index(fields=["company", "-at"], name="people_access_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader_name} · {self.get_channel_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -126,7 +126,8 @@ PERSON_COLUMNS = [
     "left_job_involuntarily", "pension_status",
 ]  # fmt: skip
 COMPANY_COLUMNS = [
-    "name", "uscc", "legal_representative", "region_code", "address", "created_at",
+    "name", "uscc", "legal_representative", "legal_representative_id_number",
+    "legal_representative_id_number_index", "region_code", "address", "created_at",
     "industry_code", "size_class", "registration_date", "employees", "paid_in_capital",
     "tax_credit_grade", "status", "key_project",
 ]  # fmt: skip
@@ -275,6 +276,9 @@ def iter_company_rows(
     town = _Picker(TOWNS, weight_at=2)
     town_names = {code: name for code, name, _ in TOWNS}
     base = (seed * 1_000_003) % 9_000_000
+    # The legal representatives' ID numbers come from a stream of their own, so that adding
+    # them leaves every other generated value as it was.
+    reps = random.Random(f"legal-reps-{seed}")
     for i in range(count):
         code = industry(rng)
         size_class = size(rng)
@@ -291,6 +295,7 @@ def iter_company_rows(
             "name": f"鄂州市梁子湖区{trade}{names[code]}有限公司{i + 1}",
             "uscc": make_uscc(DISTRICT, seq=base + i + 1),
             "legal_representative": make_name(base + i),
+            "legal_representative_id_number": _legal_rep_ric(reps, today),
             "region_code": f"{DISTRICT}{town_code}",
             "address": f"湖北省鄂州市梁子湖区{town_names[town_code]}",
             "industry_code": code,
@@ -302,6 +307,29 @@ def iter_company_rows(
             "status": status(rng),
             "key_project": rng.random() < 0.015,
         }
+
+
+def _legal_rep_ric(rng: random.Random, today: datetime.date) -> str:
+    """An adult's ID number (aged 25 to 64, born here: under the code of the day)."""
+    birth = add_years(today, -rng.randrange(25, 65)) - datetime.timedelta(days=rng.randrange(365))
+    region6 = DISTRICT
+    if birth.year < 1983:
+        region6 = ID_REGION_BEFORE_1983
+    elif birth.year < 1987:
+        region6 = ID_REGION_1983_TO_1986
+    return make_ric(region6, birth, seq=rng.randrange(1, 500), sex=rng.choice("MF"))
+
+
+def _stored_company(row: dict, now: datetime.datetime, *, encrypt: bool) -> dict:
+    """A generated company as written: the legal representative's ID number blind-indexed
+    and, with `encrypt` (COPY bypasses the model field), SM4-encrypted here."""
+    number = row["legal_representative_id_number"]
+    return {
+        **row,
+        "legal_representative_id_number": crypto.sm4_encrypt(number) if encrypt else number,
+        "legal_representative_id_number_index": blind_index(number),
+        "created_at": now,
+    }
 
 
 def _stored_person(row: dict, now: datetime.datetime, *, encrypt: bool) -> dict:
@@ -367,7 +395,8 @@ def generate_registry(
         for r in iter_person_rows(persons, seed=seed, today=today)
     )
     company_rows = (
-        {**r, "created_at": now} for r in iter_company_rows(companies, seed=seed, today=today)
+        _stored_company(r, now, encrypt=encrypt)
+        for r in iter_company_rows(companies, seed=seed, today=today)
     )
     with transaction.atomic():
         if method == "copy":

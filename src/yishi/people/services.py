@@ -28,15 +28,17 @@ from yishi.core.events import event_record
 from yishi.core.fields import blind_index
 from yishi.core.outbox import outbox_enqueue
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
+from yishi.people.access_log import purpose_clean, registry_access_record
 from yishi.people.models import (
     ApplicantAccount,
     Company,
     CompanyAgent,
     LoginFailure,
     Person,
+    RegistryAccess,
     SmsCode,
 )
-from yishi.people.queries import company_by_uscc, person_by_id_number
+from yishi.people.queries import company_by_uscc, person_by_id_number, represents
 
 logger = logging.getLogger(__name__)
 
@@ -97,19 +99,39 @@ def person_register(*, name: str, id_number: str, phone: str = "", actor: object
     return person
 
 
-def person_lookup(*, id_number: str, actor: object = "") -> Person:
+# What a lookup shows unmasked (the ID number and the phone come back masked).
+LOOKUP_FIELDS = ["name", "birth_date", "sex", "region_code"]
+
+
+def person_lookup(
+    *, id_number: str, actor: object = "", purpose: str | None = None, role: str = ""
+) -> Person:
     """Find a person by full ID number for a member of staff; every lookup, found or not, is
-    written to the audit log (with the number masked)."""
+    written to the audit log (with the number masked). Given a `purpose` (a staff account
+    `actor` acting as `role`), a hit is also recorded for the person to see (谁查看了我的信息),
+    in the same transaction."""
     ric = validate_ric(id_number, field="id_number")
+    if purpose is not None:
+        purpose = purpose_clean(purpose)
     person = person_by_id_number(ric.number)
     # Not one transaction with the NotFound below on purpose: a miss is recorded too.
-    audit_append(
-        action="person.lookup",
-        actor=actor,
-        object_type="person",
-        object_id=person.pk if person else "",
-        data={"id_number": mask(ric.number), "found": person is not None},
-    )
+    with transaction.atomic():
+        audit_append(
+            action="person.lookup",
+            actor=actor,
+            object_type="person",
+            object_id=person.pk if person else "",
+            data={"id_number": mask(ric.number), "found": person is not None},
+        )
+        if person is not None and purpose is not None:
+            registry_access_record(
+                reader=actor,
+                role=role,
+                person=person,
+                fields=LOOKUP_FIELDS,
+                purpose=purpose,
+                channel=RegistryAccess.Channel.LOOKUP,
+            )
     if person is None:
         raise NotFound("未找到该居民身份证号对应的自然人", field="id_number")
     return person
@@ -143,16 +165,23 @@ def company_register(
     name: str,
     uscc: str,
     legal_representative: str = "",
+    legal_representative_id_number: str = "",
     address: str = "",
     actor: object = "",
 ) -> Company:
     """Register a company or organisation under its 统一社会信用代码; the registration
-    region comes from the code's 3rd–8th characters."""
+    region comes from the code's 3rd–8th characters. The legal representative's ID number
+    is stored encrypted with its blind index (a claim to be them is checked against it)."""
     name = _required_text(name, field="name", label="名称", max_length=COMPANY_NAME_MAX)
     info = validate_uscc(uscc, field="uscc")
     legal_representative = _optional_text(
         legal_representative, field="legal_representative", label="法定代表人", max_length=50
     )
+    rep_id = ""
+    if (legal_representative_id_number or "").strip():
+        rep_id = validate_ric(
+            legal_representative_id_number, field="legal_representative_id_number"
+        ).number
     address = _optional_text(address, field="address", label="住所", max_length=200)
     duplicate = Conflict("该统一社会信用代码已登记", field="uscc", code="duplicate")
     with transaction.atomic():
@@ -164,6 +193,8 @@ def company_register(
                     name=name,
                     uscc=info.code,
                     legal_representative=legal_representative,
+                    legal_representative_id_number=rep_id,
+                    legal_representative_id_number_index=blind_index(rep_id) if rep_id else "",
                     region_code=info.region_code,
                     address=address,
                 )
@@ -174,7 +205,7 @@ def company_register(
             actor=actor,
             object_type="company",
             object_id=info.code,
-            data={"name": name},
+            data={"name": name, "legal_representative_id_number": mask(rep_id)},
         )
     return company
 
@@ -582,6 +613,24 @@ def applicant_phone_update(*, account: ApplicantAccount, phone: str) -> Applican
 # ---------------------------------------------------------------- company agents
 
 AGENT_NOTE_MAX = 200
+LEGAL = CompanyAgent.Role.LEGAL_REPRESENTATIVE
+Verification = CompanyAgent.Verification
+
+
+def _clean_scopes(role: str, scopes: object) -> list[str]:
+    """The scope codes of a claim, in their canonical order; a legal representative's are
+    all of them, an agent's must be named."""
+    if role == LEGAL:
+        return list(CompanyAgent.Scope.values)
+    if not isinstance(scopes, list | tuple):
+        raise ValidationFailed("授权范围必须是列表", field="scopes")
+    chosen = set(scopes)
+    if not chosen:
+        raise ValidationFailed("经办人(代理人)须选择至少一项授权范围", field="scopes")
+    if not chosen <= set(CompanyAgent.Scope.values):
+        allowed = "、".join(f"{value}（{label}）" for value, label in CompanyAgent.Scope.choices)
+        raise ValidationFailed(f"授权范围只能是{allowed}", field="scopes")
+    return [code for code in CompanyAgent.Scope.values if code in chosen]
 
 
 def agent_authorise(
@@ -589,15 +638,22 @@ def agent_authorise(
     company: Company,
     person: Person,
     role: str,
+    scopes: list[str] | tuple[str, ...] = (),
     until: dt.date | None = None,
     note: str = "",
-    verified: bool = False,
+    verification: str = "",
+    verified_by: object = None,
     actor: object = "",
 ) -> CompanyAgent:
-    """Record that `person` may act for `company`. A 经办人 needs an end date; a previous
-    authorisation of the same pair that has run out is closed and replaced."""
+    """Record that `person` claims to act for `company`: verified at once when `verification`
+    says how (registry, counter, legal_rep), else pending. A 经办人 needs scopes and an end
+    date. A previous claim of the same pair that ran out, or that was pending and is now
+    verified, is closed and replaced."""
     if role not in CompanyAgent.Role.values:
         raise ValidationFailed("身份只能是法定代表人或经办人(代理人)", field="role")
+    if verification and verification not in Verification.values:
+        raise ValidationFailed("核验方式无效", field="verification")
+    scopes = _clean_scopes(role, scopes)
     today = timezone.localdate()
     if role == CompanyAgent.Role.AGENT and until is None:
         raise ValidationFailed("经办人(代理人)须填写授权截止日期", field="authorised_until")
@@ -616,7 +672,9 @@ def agent_authorise(
             .first()
         )
         if current is not None:
-            if current.authorised_until is None or current.authorised_until >= today:
+            ran_out = current.authorised_until is not None and current.authorised_until < today
+            superseded = current.verified_at is None and bool(verification)
+            if not (ran_out or superseded):
                 raise duplicate
             current.revoked_at = now
             current.save(update_fields=["revoked_at"])
@@ -626,9 +684,12 @@ def agent_authorise(
                     company=company,
                     person=person,
                     role=role,
+                    scopes=scopes,
                     authorised_until=until,
                     note=note,
-                    verified_at=now if verified else None,
+                    verified_at=now if verification else None,
+                    verification=verification,
+                    verified_by=verified_by,
                 )
         except IntegrityError:
             raise duplicate from None
@@ -641,8 +702,9 @@ def agent_authorise(
                 "company": company.uscc,
                 "person": person.pk,
                 "role": role,
+                "scopes": scopes,
                 "until": until.isoformat() if until else None,
-                "verified": verified,
+                "verification": verification or None,
             },
         )
     return agent
@@ -666,18 +728,160 @@ def agent_revoke(*, agent: CompanyAgent, actor: object = "") -> CompanyAgent:
     return agent
 
 
+def _pending(agent: CompanyAgent) -> CompanyAgent:
+    """The claim, locked, if it is still waiting for the counter; Conflict otherwise."""
+    agent = CompanyAgent.objects.select_for_update().select_related("company").get(pk=agent.pk)
+    if agent.state != CompanyAgent.State.PENDING:
+        raise Conflict(f"该授权{agent.state_label}，不能再核验", field="agent")
+    return agent
+
+
+def agent_verify(*, agent: CompanyAgent, staff: object) -> CompanyAgent:
+    """Window staff confirm a pending claim after checking, at the counter, the business
+    licence (and for an agent the letter of authorisation). The caller checks the role."""
+    with transaction.atomic():
+        agent = _pending(agent)
+        agent.verified_at = timezone.now()
+        agent.verification = Verification.COUNTER
+        agent.verified_by = staff
+        agent.save(update_fields=["verified_at", "verification", "verified_by"])
+        audit_append(
+            action="company_agent.verify",
+            actor=staff,
+            object_type="company_agent",
+            object_id=agent.pk,
+            data={"company": agent.company.uscc, "person": agent.person_id, "role": agent.role},
+        )
+    return agent
+
+
+def agent_reject(*, agent: CompanyAgent, staff: object, reason: str = "") -> CompanyAgent:
+    """Window staff turn down a pending claim (the documents did not bear it out): it is
+    closed and grants nothing."""
+    reason = _optional_text(reason, field="reason", label="不予核验理由", max_length=200)
+    with transaction.atomic():
+        agent = _pending(agent)
+        agent.revoked_at = timezone.now()
+        agent.save(update_fields=["revoked_at"])
+        audit_append(
+            action="company_agent.reject",
+            actor=staff,
+            object_type="company_agent",
+            object_id=agent.pk,
+            data={"company": agent.company.uscc, "person": agent.person_id, "reason": reason},
+        )
+    return agent
+
+
+def _registered_person(*, name: str, id_number: str) -> Person:
+    """The registered person with this ID number and name (the agent to authorise)."""
+    name = _required_text(name, field="agent_name", label="经办人姓名", max_length=NAME_MAX)
+    ric = validate_ric(id_number, field="agent_id_number")
+    person = person_by_id_number(ric.number)
+    if person is None or person.name != name:
+        raise ValidationFailed(
+            "未找到姓名与居民身份证号一致的已登记自然人，请核对", field="agent_id_number"
+        )
+    return person
+
+
+def agent_authorise_by_legal_rep(
+    *,
+    account: ApplicantAccount,
+    company: Company,
+    name: str,
+    id_number: str,
+    scopes: list[str] | tuple[str, ...],
+    until: dt.date | None,
+    note: str = "",
+) -> CompanyAgent:
+    """The company's verified legal representative authorises a registered person as
+    经办人 from their own account; the authorisation holds at once."""
+    if not represents(account.user, company):
+        raise NotFound("未找到该企业", field="company")
+    person = _registered_person(name=name, id_number=id_number)
+    return agent_authorise(
+        company=company,
+        person=person,
+        role=CompanyAgent.Role.AGENT,
+        scopes=scopes,
+        until=until,
+        note=note,
+        verification=Verification.LEGAL_REP,
+        verified_by=account.user,
+        actor=account.user,
+    )
+
+
+def agent_authorise_at_counter(
+    *,
+    uscc: str,
+    name: str,
+    id_number: str,
+    role: str,
+    scopes: list[str] | tuple[str, ...] = (),
+    until: dt.date | None = None,
+    note: str = "",
+    staff: object,
+) -> CompanyAgent:
+    """Window staff record an authorisation after seeing the business licence (and for an
+    agent the letter of authorisation): verified at once. The caller checks the role."""
+    info = validate_uscc(uscc, field="uscc")
+    company = company_by_uscc(info.code)
+    if company is None:
+        raise NotFound("该统一社会信用代码未在法人登记信息中，请先登记企业", field="uscc")
+    person = _registered_person(name=name, id_number=id_number)
+    return agent_authorise(
+        company=company,
+        person=person,
+        role=role,
+        scopes=scopes,
+        until=until,
+        note=note,
+        verification=Verification.COUNTER,
+        verified_by=staff,
+        actor=staff,
+    )
+
+
+def applicant_agent_revoke(*, account: ApplicantAccount, agent: CompanyAgent) -> CompanyAgent:
+    """The legal representative ends one of the company's 经办人 authorisations, or the
+    holder withdraws their own claim; anyone else is told it does not exist."""
+    own = agent.person_id == account.person_id
+    if not own and not (
+        agent.role == CompanyAgent.Role.AGENT and represents(account.user, agent.company)
+    ):
+        raise NotFound("未找到该授权", field="agent")
+    return agent_revoke(agent=agent, actor=account.user)
+
+
+def registry_names_legal_rep(company: Company, account: ApplicantAccount) -> bool:
+    """Whether the company registry records the account's person as the legal representative
+    (same ID number, through the blind index, and same name) and the account's identity was
+    verified (SMS at registration, the province's identity service, or the counter)."""
+    person = account.person
+    return bool(
+        account.verified_at
+        and company.legal_representative_id_number_index
+        and company.legal_representative_id_number_index == person.id_number_index
+        and company.legal_representative.strip() == person.name.strip()
+    )
+
+
 def applicant_company_declare(
     *,
     account: ApplicantAccount,
     uscc: str,
     company_name: str,
     role: str,
+    scopes: list[str] | tuple[str, ...] = (),
     until: dt.date | None = None,
     note: str = "",
 ) -> CompanyAgent:
-    """An applicant declares they act for a company (embedded default: recorded unverified;
-    in production the registry confirms it). An unknown company is added to the registry
-    with the name the applicant gave."""
+    """An applicant declares they act for a company. A legal representative the registry
+    names is verified at once; any other claim waits for the window (待窗口核验). An unknown
+    company is added to the registry with the name the applicant gave (and no legal
+    representative's ID number, so it cannot vouch for the claim)."""
     info = validate_uscc(uscc, field="uscc")
     with transaction.atomic():
         company = company_by_uscc(info.code)
@@ -685,17 +889,17 @@ def applicant_company_declare(
             company = company_register(
                 name=company_name,
                 uscc=info.code,
-                legal_representative=(
-                    account.person.name if role == CompanyAgent.Role.LEGAL_REPRESENTATIVE else ""
-                ),
+                legal_representative=account.person.name if role == LEGAL else "",
                 actor=account.user,
             )
+        matched = role == LEGAL and registry_names_legal_rep(company, account)
         return agent_authorise(
             company=company,
             person=account.person,
             role=role,
+            scopes=scopes,
             until=until,
             note=note,
-            verified=False,
+            verification=Verification.REGISTRY if matched else "",
             actor=account.user,
         )

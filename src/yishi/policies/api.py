@@ -1,6 +1,7 @@
 """policies API (thin; rules live in services and queries): the policies in force, rule
-validation, one subject's eligibility with its explanation, runs and their lines (staff),
-and the applicant's own grants with decline/contest."""
+validation, one subject's eligibility with its explanation (the applicant's own; anyone else's
+for policy officers and administrators, with a stated purpose, recorded for the person to
+see), runs and their lines (staff), and the applicant's own grants with decline/contest."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
@@ -16,7 +18,11 @@ from ninja.security import django_auth
 
 from yishi.core.crypto import mask
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from yishi.people.models import Company, Person
+from yishi.core.fields import blind_index
+from yishi.core.roles import Role, has_role
+from yishi.core.validators import clean_identifier
+from yishi.people.access_log import purpose_clean, registry_access_record
+from yishi.people.models import Company, CompanyAgent, Person, RegistryAccess
 from yishi.people.queries import account_of, can_act_for, company_by_uscc, person_by_id_number
 from yishi.policies import queries, services
 from yishi.policies.models import Grant, Policy, Run, RunChange
@@ -32,6 +38,12 @@ class RuleIn(Schema):
 class EligibilityIn(Schema):
     identifier: str  # 居民身份证号 or 统一社会信用代码
     on: dt.date | None = None
+    purpose: str = ""  # 查询用途: required to check anyone but oneself (and recorded)
+
+
+# Another subject's eligibility shows the registry facts its rule reads (disability, 低保,
+# employment …): policy officers and administrators only, and each read is recorded.
+ELIGIBILITY_ROLES = (Role.POLICY_OFFICER, Role.ADMINISTRATOR)
 
 
 class RunIn(Schema):
@@ -163,15 +175,54 @@ def _subject(subject: str, identifier: str) -> Person | Company:
     return found
 
 
+def _own_subject(request: HttpRequest, subject: str, identifier: str) -> Person | Company | None:
+    """The caller's own person, or a company they act for, when `identifier` names it."""
+    if subject == "person":
+        account = account_of(request.user)
+        number = clean_identifier(identifier)
+        if account is None or not number:
+            return None
+        return account.person if blind_index(number) == account.person.id_number_index else None
+    company = company_by_uscc(identifier)
+    if company is None or not can_act_for(request.user, company, CompanyAgent.Scope.BENEFITS):
+        return None
+    return company
+
+
 @router.post(
     "/policies/{code}/eligibility",
-    summary="某一主体对某项政策的资格及逐条说明（工作人员；证件号放在请求体中，不进日志）",
+    summary="某一主体对某项政策的资格及逐条说明（本人或其代办企业；查他人限政策专员、管理员，"
+    "须填写查询用途 purpose，查询记录本人可见；证件号放在请求体中，不进日志）",
 )
 def eligibility(request: HttpRequest, code: str, payload: EligibilityIn) -> HttpResponse:
-    _require_staff(request)
+    from yishi.policies import rules
+
     policy = _policy(code)
+    on = payload.on or timezone.localdate()
+    own = _own_subject(request, policy.subject, payload.identifier)
+    if own is not None:  # one's own data: nothing to record
+        return _json(200, queries.explain(policy, own, on))
+    role = next((r for r in ELIGIBILITY_ROLES if has_role(request.user, r)), None)
+    if role is None:
+        if queries.is_policy_staff(request.user):
+            raise PermissionDeniedError(
+                "只有政策专员或管理员可以查看他人的资格核验结果", field="user"
+            )
+        # An applicant asking about someone else learns nothing, not even that they exist.
+        raise NotFound("未找到该主体", field="identifier")
+    purpose = purpose_clean(payload.purpose)
     subject = _subject(policy.subject, payload.identifier)
-    return _json(200, queries.explain(policy, subject, payload.on or timezone.localdate()))
+    with transaction.atomic():
+        registry_access_record(
+            reader=request.user,
+            role=role.label,
+            fields=rules.fields_read(policy.rule, policy.subject),
+            purpose=purpose,
+            channel=RegistryAccess.Channel.ELIGIBILITY,
+            **{policy.subject: subject},
+        )
+        body = queries.explain(policy, subject, on)
+    return _json(200, body)
 
 
 @router.get("/policies/{code}/runs", summary="政策的兑现批次（工作人员）")
@@ -192,11 +243,12 @@ def run_create(request: HttpRequest, code: str, payload: RunIn) -> HttpResponse:
     return _json(200 if existed else 201, run_out(run))
 
 
-@router.get("/policy-runs/{run_id}", summary="兑现批次结果：新增、继续、终止（工作人员）")
+@router.get("/policy-runs/{run_id}", summary="兑现批次结果：新增、继续、终止（政策专员、管理员）")
 def run_detail(
     request: HttpRequest, run_id: int, change: str | None = None, limit: int = 500, offset: int = 0
 ) -> HttpResponse:
-    _require_staff(request)
+    if not queries.can_see_beneficiaries(request.user):
+        raise PermissionDeniedError("只有政策专员或管理员可以查看兑现名单", field="user")
     run = Run.objects.select_related("policy", "rule_version").filter(pk=run_id).first()
     if run is None:
         raise NotFound("兑现批次不存在", field="run_id")
@@ -222,7 +274,7 @@ def my_grants(request: HttpRequest, company: str | None = None) -> HttpResponse:
     subject: Person | Company = account.person
     if company:
         firm = company_by_uscc(company)
-        if firm is None or not can_act_for(request.user, firm):
+        if firm is None or not can_act_for(request.user, firm, CompanyAgent.Scope.BENEFITS):
             raise NotFound(f"企业 {company} 不存在或您不是其经办人", field="company")
         subject = firm
     return _json(200, [grant_out(g) for g in queries.grants_of(subject)])

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from yishi.catalog.models import StaffProfile
+from yishi.core.roles import Role, has_role
 from yishi.people.models import Company, Person
 from yishi.policies.models import Grant, Notice, Objection, Policy, Run, RunChange, SubjectKind
 
@@ -144,15 +145,19 @@ def is_policy_staff(user: Any) -> bool:
     return StaffProfile.objects.filter(user_id=user.pk).exists()
 
 
+def can_see_beneficiaries(user: Any) -> bool:
+    """Runs list beneficiaries by name and ID number (the payment list in full): policy
+    officers and administrators only."""
+    return has_role(user, Role.POLICY_OFFICER, Role.ADMINISTRATOR)
+
+
 def can_run(user: Any) -> bool:
     """Running a policy pays money: administrators and superusers only."""
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return StaffProfile.objects.filter(
-        user_id=user.pk, role=StaffProfile.Role.ADMINISTRATOR
-    ).exists()
+    return has_role(user, Role.ADMINISTRATOR)
 
 
 def can_handle_objections(user: Any, policy: Policy) -> bool:
@@ -163,8 +168,7 @@ def can_handle_objections(user: Any, policy: Policy) -> bool:
         return True
     profile = StaffProfile.objects.filter(user_id=user.pk).first()
     return profile is not None and (
-        profile.role == StaffProfile.Role.ADMINISTRATOR
-        or profile.department_id == policy.department_id
+        has_role(user, Role.ADMINISTRATOR) or profile.department_id == policy.department_id
     )
 
 

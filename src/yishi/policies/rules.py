@@ -263,6 +263,42 @@ def _model(subject: str):
     return Person if subject == SUBJECT_PERSON else Company
 
 
+def fields_read(rule: dict, subject: str) -> list[str]:
+    """The registry columns evaluating a (validated) rule reads, in the model's field order:
+    computed fields name the column they come from (age → birth_date, alive → deceased_on);
+    has_licence / count name the relation ("licences", "agents"), after the columns. This is
+    what a read of one subject's eligibility is recorded as having looked at."""
+    catalogue = field_catalogue(subject)
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        for key in ("all", "any"):
+            for child in node.get(key) or ():
+                walk(child)
+        if "not" in node:
+            walk(node["not"])
+        if "has_licence" in node:
+            found.add("licences")
+        if isinstance(node.get("count"), dict):
+            found.add(str(node["count"].get("of")))
+        name = node.get("field")
+        if isinstance(name, str) and name in catalogue:
+            if name in _YEARS_SINCE:
+                found.add(_YEARS_SINCE[name])
+            elif name == "alive":
+                found.add("deceased_on")
+            elif name == "industry_section":
+                found.add("industry_code")
+            else:
+                found.add(name)
+
+    walk(rule)
+    columns = [f.name for f in _model(subject)._meta.concrete_fields if f.name in found]
+    return columns + sorted(found - set(columns))
+
+
 # --- validation -----------------------------------------------------------------------------
 
 
@@ -560,8 +596,14 @@ def _related_rows(obj, relation: str) -> list:
 
 def _count_related(obj, relation: str, on: datetime.date, type_code: str | None) -> int:
     rows = _related_rows(obj, relation)
-    if relation == "agents":
-        return sum(1 for a in rows if a.revoked_at is None)
+    if relation == "agents":  # verified authorisations in force on the day
+        return sum(
+            1
+            for a in rows
+            if a.revoked_at is None
+            and a.verified_at is not None
+            and (a.authorised_until is None or a.authorised_until >= on)
+        )
     return sum(
         1
         for lic in rows
@@ -718,7 +760,12 @@ class _Compiler:
         else:
             from yishi.people.models import CompanyAgent
 
-            rows = CompanyAgent.objects.filter(company=OuterRef("pk"), revoked_at__isnull=True)
+            rows = CompanyAgent.objects.filter(
+                Q(authorised_until__isnull=True) | Q(authorised_until__gte=self.on),
+                company=OuterRef("pk"),
+                revoked_at__isnull=True,
+                verified_at__isnull=False,
+            )
             key = "company"
         counted = rows.order_by().values(key).annotate(n=Count("pk")).values("n")
         n = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

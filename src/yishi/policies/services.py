@@ -26,7 +26,7 @@ from yishi.core.audit import audit_append, audit_batch
 from yishi.core.errors import Conflict, NotFound, ValidationFailed
 from yishi.core.outbox import outbox_enqueue
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
-from yishi.people.queries import account_of, can_act_for
+from yishi.people.queries import account_of, acting_user_ids, can_act_for
 from yishi.policies.models import (
     PERIOD_RE,
     Grant,
@@ -471,12 +471,8 @@ def _notify(
                     },
                 )
     for part in _chunks(company_ids):
-        users = (
-            CompanyAgent.objects.filter(company_id__in=part, revoked_at__isnull=True)
-            .filter(person__account__isnull=False)
-            .values_list("person__account__user_id", flat=True)
-            .distinct()
-        )
+        # Only those verified to act for the company in benefit matters hear of its grants.
+        users = acting_user_ids(part, scope=CompanyAgent.Scope.BENEFITS)
         Message.objects.bulk_create([Message(user_id=uid, text=text) for uid in users])
 
 
@@ -506,7 +502,7 @@ def _own_grant(grant: Grant, user: Any) -> Grant:
         account = account_of(user)
         if account is None or account.person_id != grant.person_id:
             raise NotFound("未找到该待遇", field="grant")
-    elif not can_act_for(user, grant.company):
+    elif not can_act_for(user, grant.company, CompanyAgent.Scope.BENEFITS):
         raise NotFound("未找到该待遇", field="grant")
     return grant
 

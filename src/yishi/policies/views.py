@@ -17,14 +17,19 @@ from django.views.decorators.http import require_POST
 from yishi.core.audit import audit_append
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError
-from yishi.people.models import Company
-from yishi.people.queries import account_of, acting_companies
+from yishi.people.models import Company, CompanyAgent
+from yishi.people.queries import account_of, acting_companies, active_agencies
 from yishi.policies import queries, services
 from yishi.policies.models import Grant, Objection, Policy, Run, RunChange
 from yishi.policies.payments import payment_xlsx
 
 LOGIN_URL = "/account/login/"
 RUN_PAGE_ROWS = 200
+BENEFITS, LICENCES, APPLY = (
+    CompanyAgent.Scope.BENEFITS,
+    CompanyAgent.Scope.LICENCES,
+    CompanyAgent.Scope.APPLY,
+)
 
 
 def _refuse(request: HttpRequest, needed: str) -> HttpResponse:
@@ -98,6 +103,7 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
                     request, f"{period} 兑现完成：新增 {run.new_count}，终止 {run.ended_count}。"
                 )
             return redirect("policies:run", run_id=run.pk)
+    can_handle = queries.can_handle_objections(request.user, policy)
     context = {
         "policy": policy,
         "description": rules.describe(policy.rule, policy.subject),
@@ -107,8 +113,9 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
         "counts": queries.grant_counts(policy),
         "can_run": queries.can_run(request.user),
         "period": period,
-        "objections": queries.open_objections(policy)[:100],
-        "can_handle": queries.can_handle_objections(request.user, policy),
+        "can_handle": can_handle,
+        # Objectors' names and reasons are for those who answer them.
+        "objections": queries.open_objections(policy)[:100] if can_handle else [],
     }
     return render(request, "policies/policy_detail.html", context, status=status)
 
@@ -141,8 +148,8 @@ def _run(run_id: int) -> Run:
 
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    if not queries.is_policy_staff(request.user):
-        return _refuse(request, "工作人员")
+    if not queries.can_see_beneficiaries(request.user):
+        return _refuse(request, "政策专员或管理员")
     run = _run(run_id)
     context = {
         "run": run,
@@ -155,8 +162,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @login_required
 def run_payments(request: HttpRequest, run_id: int) -> HttpResponse:
-    if not queries.is_policy_staff(request.user):
-        return _refuse(request, "工作人员")
+    if not queries.can_see_beneficiaries(request.user):
+        return _refuse(request, "政策专员或管理员")
     run = _run(run_id)
     # The list shows full ID numbers (payment needs them): every download is logged.
     audit_append(
@@ -222,7 +229,7 @@ def my_policies(request: HttpRequest) -> HttpResponse:
         "grants": _grant_rows(person),
         "matches": queries.matches_for(person, timezone.localdate()),
         "notices": queries.notices_of(person),
-        "companies": acting_companies(request.user),
+        "companies": acting_companies(request.user, scope=BENEFITS),
     }
     return render(request, "policies/my_policies.html", context)
 
@@ -238,20 +245,24 @@ def _chosen_company(request: HttpRequest, companies: list[Company]) -> Company |
 @login_required(login_url=LOGIN_URL)
 def company_space(request: HttpRequest) -> HttpResponse:
     account = account_of(request.user)
-    companies = acting_companies(request.user)
+    agencies = active_agencies(request.user, BENEFITS)
+    companies = [agency.company for agency in agencies]
     if account is None or not companies:
+        # Nothing to show; a claim still waiting for verification counts as none (404).
         return render(
             request,
             "policies/company_space.html",
             {"account": account, "companies": companies, "company": None},
-            status=403,
+            status=403 if account is None else 404,
         )
     company = _chosen_company(request, companies)
     if company is None:
-        raise Http404("您不是该企业的经办人")
+        raise Http404("未找到该企业")
     today = timezone.localdate()
+    # Licences and applications appear only to those whose scopes include them.
+    scopes = next(a.scope_codes for a in agencies if a.company_id == company.pk)
     matches = queries.matches_for(company, today)
-    licences = queries.company_licences(company, today)
+    licences = queries.company_licences(company, today) if LICENCES in scopes else None
     context = {
         "account": account,
         "companies": companies,
@@ -259,8 +270,10 @@ def company_space(request: HttpRequest) -> HttpResponse:
         "matches": matches,
         "grants": _grant_rows(company),
         "licences": licences,
-        "applications": queries.company_applications(company),
-        "feed": queries.reminder_feed(company, licences=licences, matches=matches, today=today),
+        "applications": queries.company_applications(company) if APPLY in scopes else None,
+        "feed": queries.reminder_feed(
+            company, licences=licences or [], matches=matches, today=today
+        ),
     }
     return render(request, "policies/company_space.html", context)
 

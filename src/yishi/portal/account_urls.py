@@ -4,7 +4,7 @@ mozilla-django-oidc are served under "account/oidc/" (callback: /account/oidc/ca
 from django.conf import settings
 from django.urls import include, path
 
-from yishi.portal import accounts
+from yishi.portal import accounts, data_access
 
 app_name = "account"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", accounts.logout_page, name="logout"),
     path("reset/", accounts.reset, name="reset"),
     path("companies/", accounts.companies, name="companies"),
+    path("data-access/", data_access.data_access, name="data_access"),
 ]
 
 if settings.YISHI_AUTH == "oidc":

@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yishi.core.crypto import mask, mask_phone
-from yishi.core.errors import DomainError
+from yishi.core.errors import DomainError, NotFound
 from yishi.core.validators import validate_mobile
 from yishi.people import queries, services
 from yishi.people.models import CompanyAgent, SmsCode
@@ -214,49 +214,133 @@ def home(request: HttpRequest) -> HttpResponse:
             "account": account,
             "masked_id_number": mask(account.person.id_number) if account else "",
             "masked_phone": mask_phone(account.phone) if account else "",
-            "agencies": list(queries.active_agencies(request.user)),
+            "agencies": queries.active_agencies(request.user),
         },
     )
 
 
-def _date_or_error(text: str, errors: dict[str, str]) -> dt.date | None:
+def _date_or_error(
+    text: str, errors: dict[str, str], field: str = "authorised_until"
+) -> dt.date | None:
     if not text:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        errors["authorised_until"] = "授权截止日期应为有效日期，格式如 2027-12-31"
+        errors[field] = "授权截止日期应为有效日期，格式如 2027-12-31"
         return None
+
+
+def _scopes(request: HttpRequest, name: str) -> list[str]:
+    return [value[:MAX_INPUT] for value in request.POST.getlist(name)[:10]]
+
+
+LEGAL = CompanyAgent.Role.LEGAL_REPRESENTATIVE
+# Fields the services name → the inputs of the agent form on the page.
+AGENT_FIELDS = {
+    "scopes": "agent_scopes",
+    "authorised_until": "agent_until",
+    "note": "agent_note",
+    "company": "agent_company",
+}
+
+
+def _declare(account, values: dict, errors: dict[str, str]) -> bool:
+    until = _date_or_error(values["authorised_until"], errors)
+    if errors:
+        return False
+    try:
+        services.applicant_company_declare(
+            account=account,
+            uscc=values["uscc"],
+            company_name=values["company_name"],
+            role=values["role"],
+            scopes=values["scopes"],
+            until=until,
+            note=values["note"],
+        )
+    except DomainError as exc:
+        field = {
+            "name": "company_name",
+            "company": "uscc",
+            "legal_representative": "role",
+        }.get(exc.field or "", exc.field or "uscc")
+        errors[field] = exc.message
+        return False
+    return True
+
+
+def _authorise(account, values: dict, errors: dict[str, str]) -> bool:
+    until = _date_or_error(values["agent_until"], errors, "agent_until")
+    company = queries.company_by_uscc(values["agent_company"])
+    if company is None:
+        errors["agent_company"] = "请选择企业"
+    if errors:
+        return False
+    try:
+        services.agent_authorise_by_legal_rep(
+            account=account,
+            company=company,
+            name=values["agent_name"],
+            id_number=values["agent_id_number"],
+            scopes=values["agent_scopes"],
+            until=until,
+            note=values["agent_note"],
+        )
+    except DomainError as exc:
+        field = exc.field or "agent_id_number"
+        errors[AGENT_FIELDS.get(field, field)] = exc.message
+        return False
+    return True
 
 
 @login_required(login_url=LOGIN_URL)
 @require_http_methods(["GET", "POST"])
 def companies(request: HttpRequest) -> HttpResponse:
+    """My claims to act for companies, each with its state; a declaration form; and, for a
+    verified legal representative, the company's agents with an authorisation form."""
     account = queries.account_of(request.user)
-    values = {"uscc": "", "company_name": "", "role": "", "authorised_until": "", "note": ""}
+    values: dict = {"uscc": "", "company_name": "", "role": "", "authorised_until": "", "note": ""}
+    values["scopes"] = []
+    agent_values: dict = dict.fromkeys(
+        ["agent_company", "agent_name", "agent_id_number", "agent_until", "agent_note"], ""
+    )
+    agent_values["agent_scopes"] = []
     errors: dict[str, str] = {}
+    agent_errors: dict[str, str] = {}
+    action = request.POST.get("action", "declare")
     if request.method == "POST" and account is not None:
-        values = _post(request, "uscc", "company_name", "role", "authorised_until", "note")
-        until = _date_or_error(values["authorised_until"], errors)
-        if not errors:
+        if action == "revoke":
+            agent = CompanyAgent.objects.filter(pk=request.POST.get("agent") or 0).first()
+            if agent is None:
+                raise Http404("未找到该授权")
             try:
-                services.applicant_company_declare(
-                    account=account,
-                    uscc=values["uscc"],
-                    company_name=values["company_name"],
-                    role=values["role"],
-                    until=until,
-                    note=values["note"],
-                )
+                services.applicant_agent_revoke(account=account, agent=agent)
+            except NotFound as exc:
+                raise Http404(exc.message) from None
             except DomainError as exc:
-                field = {
-                    "name": "company_name",
-                    "company": "uscc",
-                    "legal_representative": "role",
-                }.get(exc.field or "", exc.field or "uscc")
-                errors[field] = exc.message
+                errors["agent"] = exc.message
             else:
+                return redirect(reverse("account:companies") + "?revoked=1")
+        elif action == "authorise":
+            agent_values = {
+                **_post(request, *agent_values),
+                "agent_scopes": _scopes(request, "agent_scopes"),
+            }
+            if _authorise(account, agent_values, agent_errors):
+                return redirect(reverse("account:companies") + "?authorised=1")
+        else:
+            values = {
+                **_post(request, "uscc", "company_name", "role", "authorised_until", "note"),
+                "scopes": _scopes(request, "scopes"),
+            }
+            if _declare(account, values, errors):
                 return redirect(reverse("account:companies") + "?added=1")
+    represented = [
+        {"agency": a, "agents": queries.company_agents(a.company)}
+        for a in queries.active_agencies(request.user)
+        if a.role == LEGAL
+    ]
     return render(
         request,
         "portal/account/companies.html",
@@ -264,10 +348,16 @@ def companies(request: HttpRequest) -> HttpResponse:
             "account": account,
             "values": values,
             "errors": errors,
+            "agent_values": agent_values,
+            "agent_errors": agent_errors,
             "roles": CompanyAgent.Role.choices,
+            "scopes": CompanyAgent.Scope.choices,
             "agencies": queries.agencies_of(request.user),
+            "represented": represented,
             "today": timezone.localdate(),
             "added": request.GET.get("added") == "1",
+            "authorised": request.GET.get("authorised") == "1",
+            "revoked": request.GET.get("revoked") == "1",
         },
-        status=422 if errors else 200,
+        status=422 if errors or agent_errors else 200,
     )

@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods
 from yishi.cases import deadlines, drafts
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.queries import application_for
-from yishi.cases.services import application_supplement_provided
+from yishi.cases.services import application_supplement_provided, staff_profile
 from yishi.cases.transitions import ACTION_LABELS
+from yishi.catalog.centres import district_centre_id, service_centres
 from yishi.catalog.models import Material, Matter
 from yishi.core import ocr
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
@@ -32,7 +33,7 @@ from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
 from yishi.licences.instant import instant_shared_materials
 from yishi.licences.queries import held_licence_for_applicant, normalise_material_name
-from yishi.people.models import Company
+from yishi.people.models import Company, CompanyAgent
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
 from yishi.themes.form import applicable_fields, field_options, form_schema, prefill, validate_form
@@ -181,7 +182,7 @@ def _form_rows(draft: Application, values: dict[str, Any], errors: dict[str, str
 def _companies(request: HttpRequest, draft: Application) -> list[Company]:
     """The companies the applicant may act for, when the theme is for companies."""
     if draft.theme_id and draft.theme.audience == Theme.Audience.COMPANY:
-        return acting_companies(request.user)
+        return acting_companies(request.user, scope=CompanyAgent.Scope.APPLY)
     return []
 
 
@@ -520,6 +521,8 @@ def _review_context(draft: Application, error: str = "") -> dict[str, Any]:
         rows=_material_rows(draft, {}),
         idempotency_key=str(uuid.uuid4()),
         error=error,
+        centres=list(service_centres()),
+        default_centre=district_centre_id(),
     )
 
 
@@ -535,6 +538,7 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
                     user=request.user,
                     idempotency_key=request.POST.get("idempotency_key") or None,
                     pledged=request.POST.get("pledge") == "yes",
+                    service_centre=request.POST.get("service_centre") or None,
                 )
                 _sign_promises(request, app)
         except DomainError as exc:
@@ -608,10 +612,15 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         app = application_for(request.user, number)
     except NotFound:
         raise Http404("申请不存在") from None
-    if app.applicant_id != request.user.pk:
+    owner = app.applicant_id == request.user.pk
+    # A colleague verified to act for the company follows the company's application here
+    # (cases.access let them see it); staff use the workbench.
+    if not owner and (app.company_id is None or staff_profile(request.user) is not None):
         raise Http404("申请不存在")
     errors: dict[str, str] = {}
-    items = _supplement_items(app)
+    items = _supplement_items(app) if owner else []
+    if request.method == "POST" and not owner:
+        raise Http404("申请不存在")
     if request.method == "POST" and request.POST.get("action") == "read":
         drafts.messages_mark_read(user=request.user, application=app)
         return redirect("apply:detail", number=app.number)

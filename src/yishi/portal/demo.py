@@ -101,10 +101,14 @@ def _company(person: Person) -> None:
         name=COMPANY_NAME,
         uscc=COMPANY_USCC,
         legal_representative=person.name,
+        legal_representative_id_number=person.id_number,
         address="湖北省鄂州市梁子湖区太和镇示范路8号",
         actor="demo",
     )
     type(company).objects.filter(pk=company.pk).update(
+        legal_representative=person.name,
+        legal_representative_id_number=person.id_number,
+        legal_representative_id_number_index=person.id_number_index,
         industry_code="A0141",
         size_class="micro",
         registration_date=timezone.localdate() - dt.timedelta(days=400),
@@ -117,6 +121,6 @@ def _company(person: Person) -> None:
             company=company,
             person=person,
             role=CompanyAgent.Role.LEGAL_REPRESENTATIVE,
-            verified=True,
+            verification=CompanyAgent.Verification.REGISTRY,
             actor="demo",
         )

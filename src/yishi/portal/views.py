@@ -27,6 +27,7 @@ from yishi.catalog.notice import (
 from yishi.catalog.queries import MatterFilters, matter_detail, matter_search
 from yishi.core.errors import NotFound, ValidationFailed
 from yishi.licences.queries import held_licence_for_material
+from yishi.people.models import CompanyAgent
 from yishi.people.queries import account_of, acting_companies
 from yishi.portal import queries
 from yishi.themes.models import Theme, ThemeMatter, ThemeQuestion
@@ -480,8 +481,9 @@ def _held_by(request: HttpRequest) -> Callable[[Any], str] | None:
     account = account_of(request.user) if request.user.is_authenticated else None
     if account is None:
         return None
+    # A company's licences stand in for its documents when applying for it (scope apply).
     subjects = [{"person": account.person}] + [
-        {"company": c} for c in acting_companies(request.user)
+        {"company": c} for c in acting_companies(request.user, scope=CompanyAgent.Scope.APPLY)
     ]
 
     def held(line: Any) -> str:

@@ -19,6 +19,7 @@ from yishi.core.audit import audit_append
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.events import event_record
 from yishi.core.outbox import outbox_enqueue
+from yishi.core.roles import Role, has_role
 from yishi.core.workdays import add_working_days
 from yishi.supervision.models import SupervisionTask
 
@@ -27,7 +28,7 @@ RESULT_TOPIC = "supervision.result"
 RESULT_EVENT = "supervision.result"
 APPROVAL_SCHEMA = "yishi.supervision.approval/1"
 RESULT_SCHEMA = "yishi.supervision.result/1"
-SUPERVISE_ROLES = {StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMINISTRATOR}
+SUPERVISE_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 RESULTS = {
     SupervisionTask.Status.COMPLIANT: "合规",
     SupervisionTask.Status.NON_COMPLIANT: "不合规",
@@ -145,9 +146,12 @@ def require_supervisor(task: SupervisionTask, staff: Any) -> StaffProfile:
     """The staff member's profile when they may decide the task; NotFound (not 403) for
     another department's task, so that its existence is not revealed."""
     profile = staff_profile(staff)
-    if profile is None or profile.department_id != task.supervising_department_id:
+    if profile is None or (
+        profile.department_id != task.supervising_department_id
+        and not has_role(staff, Role.ADMINISTRATOR)
+    ):
         raise NotFound("监管任务不存在", field="task")
-    if profile.role not in SUPERVISE_ROLES:
+    if not has_role(staff, *SUPERVISE_ROLES):
         raise PermissionDeniedError("只有监管部门的监管人员或管理员可以登记核查结果", field="staff")
     return profile
 

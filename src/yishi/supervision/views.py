@@ -13,14 +13,14 @@ from django.views.decorators.http import require_POST
 
 from yishi.cases.services import staff_profile
 from yishi.cases.transitions import ACTION_LABELS
-from yishi.catalog.models import StaffProfile
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError, NotFound
+from yishi.core.roles import Role, has_role
 from yishi.supervision import queries, services
 from yishi.supervision.models import SupervisionTask
 
-SUPERVISE = (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMINISTRATOR)
-REVIEW = (StaffProfile.Role.REVIEWER, StaffProfile.Role.ADMINISTRATOR)
+SUPERVISE = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+REVIEW = (Role.REVIEWER, Role.ADMINISTRATOR)
 EVENT_LABELS = {"supervision_task": "推送事中事后核查", "supervision_result": "监管核查结果"}
 STATUS_CHOICES = [("", "全部")] + list(SupervisionTask.Status.choices)
 
@@ -44,16 +44,21 @@ def _status_filter(request: HttpRequest, tasks):
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     profile = staff_profile(request.user)
-    if profile is not None and profile.role == StaffProfile.Role.REVIEWER:
+    if (
+        profile is not None
+        and has_role(request.user, Role.REVIEWER)
+        and not has_role(request.user, *SUPERVISE)
+    ):
         # The workbench's one 审管衔接 link: reviewers read the results of their approvals.
         return redirect("supervision:feedback")
-    if profile is None or profile.role not in SUPERVISE:
+    if profile is None or not has_role(request.user, *SUPERVISE):
         return _refuse(request, "监管人员或管理员")
     tasks = queries.tasks_visible_to(request.user, side=queries.SUPERVISING)
     tasks, status = _status_filter(request, tasks)
     rows = _rows(tasks.order_by("due_on", "id")[:500])
     context = {
         "profile": profile,
+        "is_admin": has_role(request.user, Role.ADMINISTRATOR),
         "rows": rows,
         "status": status,
         "statuses": STATUS_CHOICES,
@@ -66,7 +71,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 def feedback_list(request: HttpRequest) -> HttpResponse:
     """监管反馈: supervision of the approvals this department issued, with the results."""
     profile = staff_profile(request.user)
-    if profile is None or profile.role not in REVIEW:
+    if profile is None or not has_role(request.user, *REVIEW):
         return _refuse(request, "审批人员或管理员")
     tasks = queries.tasks_visible_to(request.user, side=queries.APPROVING)
     tasks, status = _status_filter(request, tasks)
@@ -89,7 +94,7 @@ def _task_page(
     can_decide = (
         task.is_open
         and profile is not None
-        and profile.role in SUPERVISE
+        and has_role(request.user, *SUPERVISE)
         and profile.department_id == task.supervising_department_id
     )
     application = task.application
@@ -115,7 +120,7 @@ def _task_page(
 @login_required
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     profile = staff_profile(request.user)
-    if profile is None or profile.role not in SUPERVISE + REVIEW:
+    if profile is None or not has_role(request.user, *SUPERVISE, *REVIEW):
         return _refuse(request, "监管人员、审批人员或管理员")
     return _task_page(request, _task(request, task_id))
 
@@ -126,7 +131,7 @@ def task_result(request: HttpRequest, task_id: int) -> HttpResponse:
     """One POST records the result; a domain error comes back on the same page with its
     status (409, 422 …) and the typed findings kept."""
     profile = staff_profile(request.user)
-    if profile is None or profile.role not in SUPERVISE:
+    if profile is None or not has_role(request.user, *SUPERVISE):
         return _refuse(request, "监管人员或管理员")
     task = _task(request, task_id)
     posted = {

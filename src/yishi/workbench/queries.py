@@ -14,11 +14,12 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from yishi.cases import deadlines
+from yishi.cases import access, deadlines
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.services import staff_profile
 from yishi.catalog.models import Department, StaffProfile
 from yishi.catalog.notice import is_exempt
+from yishi.core.roles import Role, has_role, holders_q
 from yishi.themes.form import applicable_fields, field_options
 from yishi.themes.materials import material_set
 
@@ -27,10 +28,12 @@ RUNNING = (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)
 EXEMPT_SOURCES = (CaseMaterial.Source.LICENCE, CaseMaterial.Source.SHARED)
 
 
-def window_queue() -> QuerySet[Application]:
-    """Submitted applications and those waiting for 补正, newest first."""
+def window_queue(user: Any) -> QuerySet[Application]:
+    """Submitted applications the user may see (their centre's, for a window clerk) and
+    those waiting for 补正, newest first."""
     return (
-        Application.objects.filter(status__in=WINDOW_QUEUE)
+        access.applications_visible_to(user)
+        .filter(status__in=WINDOW_QUEUE)
         .select_related("theme", "matter", "person", "company", "first_owner")
         .order_by("-submitted_at", "-id")
     )
@@ -143,9 +146,8 @@ def checklist(application: Application) -> list[CheckLine]:
 def window_colleagues(exclude_user_id: int | None) -> QuerySet[StaffProfile]:
     """Window staff and administrators a 首问 can be handed over to."""
     return (
-        StaffProfile.objects.filter(
-            role__in=(StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR)
-        )
+        StaffProfile.objects.filter(holders_q(Role.WINDOW, Role.ADMINISTRATOR, prefix="user__"))
+        .distinct()
         .exclude(user_id=exclude_user_id)
         .select_related("user", "department")
         .order_by("user__username")
@@ -215,22 +217,20 @@ def departments_with_subcases() -> QuerySet[Department]:
 def home_counts(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
     """The counters on the landing page, by role."""
     profile = staff_profile(user)
-    role = (
-        profile.role if profile else (StaffProfile.Role.ADMINISTRATOR if user.is_superuser else "")
-    )
     counts: dict[str, int] = {}
-    if role in (StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR):
-        counts["queue"] = window_queue().filter(status=Application.Status.SUBMITTED).count()
-    if profile is not None and role in (
-        StaffProfile.Role.REVIEWER,
-        StaffProfile.Role.ADMINISTRATOR,
-    ):
+    if has_role(user, Role.WINDOW, Role.ADMINISTRATOR):
+        counts["queue"] = window_queue(user).filter(status=Application.Status.SUBMITTED).count()
+    if profile is not None and has_role(user, Role.REVIEWER, Role.ADMINISTRATOR):
         counts["department"] = SubCase.objects.filter(
             department_id=profile.department_id, status__in=RUNNING
         ).count()
-    if role:
-        scope = profile.department_id if role == StaffProfile.Role.REVIEWER else None
-        rows = deadline_rows(department_id=scope, today=today)
-        counts["warning"] = sum(r.state == deadlines.WARNING for r in rows)
-        counts["overdue"] = sum(r.state == deadlines.OVERDUE for r in rows)
+    if has_role(user, Role.WINDOW, Role.SUPERVISOR, Role.ADMINISTRATOR):
+        scope = None
+    elif profile is not None and has_role(user, Role.REVIEWER):
+        scope = profile.department_id
+    else:
+        return counts
+    rows = deadline_rows(department_id=scope, today=today)
+    counts["warning"] = sum(r.state == deadlines.WARNING for r in rows)
+    counts["overdue"] = sum(r.state == deadlines.OVERDUE for r in rows)
     return counts

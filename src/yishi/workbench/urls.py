@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yishi.workbench import views
+from yishi.workbench import claims, views
 
 app_name = "workbench"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     path("subcases/<int:subcase_id>/<slug:action>/", views.subcase_action, name="subcase_action"),
     path("files/<int:material_id>/", views.material_file, name="material_file"),
     path("deadlines/", views.deadline_list, name="deadlines"),
+    # 企业授权核验 at the counter
+    path("company-claims/", claims.claim_list, name="company_claims"),
+    path("company-claims/new/", claims.claim_new, name="company_claim_new"),
+    path(
+        "company-claims/<int:agent_id>/<slug:action>/",
+        claims.claim_action,
+        name="company_claim_action",
+    ),
 ]

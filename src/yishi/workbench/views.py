@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yishi.cases import access as case_access
 from yishi.cases import deadlines
 from yishi.cases import queries as case_queries
 from yishi.cases import services as cases
@@ -23,7 +24,9 @@ from yishi.catalog.models import StaffProfile
 from yishi.core import ocr
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
+from yishi.core.roles import Role, has_role, role_labels, roles_of
 from yishi.people.services import applicant_account_at_counter
+from yishi.supervision import queries as supervision_queries
 from yishi.themes.form import applicable_fields, field_options
 from yishi.themes.models import Theme
 from yishi.themes.queries import published_themes
@@ -61,22 +64,18 @@ def home(request: HttpRequest) -> HttpResponse:
         .filter(user=request.user)
         .first()
     )
-    if profile is not None:
-        role = profile.get_role_display()
-    elif request.user.is_superuser:
-        role = StaffProfile.Role.ADMINISTRATOR.label
-    else:
-        role = ""
-    status = 200 if role else 403
+    held = roles_of(request.user)
+    labels = role_labels(request.user)
+    status = 200 if labels else 403
     return render(
         request,
         "workbench/home.html",
         {
             "profile": profile,
-            "role": role,
-            "role_code": profile.role if profile else ("administrator" if role else ""),
-            "tools": _tools() if role else [],
-            "counts": queries.home_counts(request.user) if role else {},
+            "role": "、".join(labels),
+            "roles": held,
+            "tools": _tools() if labels else [],
+            "counts": queries.home_counts(request.user) if labels else {},
         },
         status=status,
     )
@@ -85,20 +84,17 @@ def home(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- shared
 
 
-WINDOW = (StaffProfile.Role.WINDOW, StaffProfile.Role.ADMINISTRATOR)
-REVIEW = (StaffProfile.Role.REVIEWER, StaffProfile.Role.ADMINISTRATOR)
-SUPERVISE = (StaffProfile.Role.SUPERVISOR, StaffProfile.Role.ADMINISTRATOR)
+WINDOW = (Role.WINDOW, Role.ADMINISTRATOR)
+REVIEW = (Role.REVIEWER, Role.ADMINISTRATOR)
+SUPERVISE = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def _profile(request: HttpRequest) -> StaffProfile | None:
     return staff_profile(request.user)
 
 
-def _role(request: HttpRequest) -> str:
-    profile = _profile(request)
-    if profile is not None:
-        return profile.role
-    return StaffProfile.Role.ADMINISTRATOR if request.user.is_superuser else ""
+def _may(request: HttpRequest, roles: tuple[str, ...]) -> bool:
+    return has_role(request.user, *roles)
 
 
 def _refuse(request: HttpRequest, needed: str) -> HttpResponse:
@@ -114,9 +110,12 @@ def _fail(request: HttpRequest, error: DomainError) -> None:
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
-    rows = [{"app": app, "id_masked": mask(app.person.id_number)} for app in queries.window_queue()]
+    rows = [
+        {"app": app, "id_masked": mask(app.person.id_number)}
+        for app in queries.window_queue(request.user)
+    ]
     return render(request, "workbench/application_list.html", {"rows": rows})
 
 
@@ -148,7 +147,8 @@ def _application_page(
 
 def _window_application(request: HttpRequest, number: str) -> Application:
     application = (
-        Application.objects.select_related("theme", "matter", "person", "company", "first_owner")
+        case_access.applications_visible_to(request.user)
+        .select_related("theme", "matter", "person", "company", "first_owner")
         .filter(number=number)
         .first()
     )
@@ -159,7 +159,7 @@ def _window_application(request: HttpRequest, number: str) -> Application:
 
 @login_required
 def application_detail(request: HttpRequest, number: str) -> HttpResponse:
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     return _application_page(request, _window_application(request, number))
 
@@ -169,7 +169,7 @@ def application_detail(request: HttpRequest, number: str) -> HttpResponse:
 def application_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """One POST per window decision; a domain error comes back on the same page with its
     status (409, 422 …) instead of a redirect."""
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     application = _window_application(request, number)
     supplement = None
@@ -242,7 +242,7 @@ def _field_rows(theme: Theme, posted: dict) -> list[dict]:
 def walk_in(request: HttpRequest) -> HttpResponse:
     """窗口代办: the staff member enters the applicant's ID and the form and submits at the
     counter; the person is found by ID number or registered on the spot."""
-    if _role(request) not in WINDOW:
+    if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     themes = published_themes("person")
     data = request.POST if request.method == "POST" else request.GET
@@ -326,7 +326,7 @@ BADGE_LABELS = {deadlines.OK: "正常", deadlines.WARNING: "临近", deadlines.O
 @login_required
 def subcase_list(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
-    if profile is None or profile.role not in REVIEW:
+    if profile is None or not _may(request, REVIEW):
         return _refuse(request, "审批人员或管理员")
     rows = [
         {"s": s, "badge": _badge(s.promised_due, s.status)}
@@ -362,7 +362,7 @@ def _review_subcase(request: HttpRequest, subcase_id: int) -> SubCase:
 @login_required
 def subcase_detail(request: HttpRequest, subcase_id: int) -> HttpResponse:
     profile = _profile(request)
-    if profile is None or profile.role not in REVIEW:
+    if profile is None or not _may(request, REVIEW):
         return _refuse(request, "审批人员或管理员")
     return _subcase_page(request, _review_subcase(request, subcase_id))
 
@@ -371,7 +371,7 @@ def subcase_detail(request: HttpRequest, subcase_id: int) -> HttpResponse:
 @require_POST
 def subcase_action(request: HttpRequest, subcase_id: int, action: str) -> HttpResponse:
     profile = _profile(request)
-    if profile is None or profile.role not in REVIEW:
+    if profile is None or not _may(request, REVIEW):
         return _refuse(request, "审批人员或管理员")
     subcase = _review_subcase(request, subcase_id)
     try:
@@ -410,7 +410,7 @@ def subcase_action(request: HttpRequest, subcase_id: int, action: str) -> HttpRe
 
 @login_required
 def deadline_list(request: HttpRequest) -> HttpResponse:
-    if _role(request) not in SUPERVISE:
+    if not _may(request, SUPERVISE):
         return _refuse(request, "监管人员或管理员")
     departments = queries.departments_with_subcases()
     chosen = request.GET.get("department") or ""
@@ -432,21 +432,30 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def material_file(request: HttpRequest, material_id: int) -> HttpResponse:
-    """A stored material file, for staff only: window staff see every application's files,
-    reviewers only those of applications with a sub-case of their department."""
-    profile = _profile(request)
-    role = _role(request)
-    materials = CaseMaterial.objects.select_related("stored_file").filter(
-        pk=material_id, stored_file__isnull=False
+    """A stored material file: it follows the rule of its application (cases.access), and a
+    supervisor reaches it through a supervision task (supervision.queries); a draft's files
+    are its owner's alone. Applicants download their files from their own pages."""
+    if _profile(request) is None and not _may(request, (Role.ADMINISTRATOR,)):
+        raise Http404("文件不存在")
+    material = (
+        case_access.materials_visible_to(request.user)
+        .select_related("stored_file")
+        .filter(pk=material_id)
+        .first()
     )
-    if role not in WINDOW:
-        if profile is None or profile.role not in REVIEW + SUPERVISE:
-            raise Http404("文件不存在")
-        if profile.role == StaffProfile.Role.REVIEWER:
-            materials = materials.filter(
-                application__subcases__department_id=profile.department_id
-            ).distinct()
-    material = materials.first()
+    if material is None and _profile(request) is not None:
+        material = (
+            CaseMaterial.objects.select_related("stored_file")
+            .filter(
+                pk=material_id,
+                stored_file__isnull=False,
+                application__in=supervision_queries.tasks_visible_to(
+                    request.user, side=supervision_queries.SUPERVISING
+                ).values("application_id"),
+            )
+            .exclude(application__status=Application.Status.DRAFT)
+            .first()
+        )
     if material is None:
         raise Http404("文件不存在")
     stored = material.stored_file

@@ -26,6 +26,7 @@ from django.db import transaction
 from yishi.catalog.models import Department, Matter, Region, StaffProfile, Topic
 from yishi.catalog.services import matter_upsert
 from yishi.core.errors import ValidationFailed
+from yishi.core.roles import Role, grant_roles
 
 DEMO_DIR = Path(__file__).resolve().parent
 PASSWORD_ENV = "YISHI_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a secret
@@ -34,17 +35,18 @@ PASSWORD_ENV = "YISHI_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a 
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
-    role: str  # StaffProfile.Role value, or "superuser"
+    role: str  # Role value, or "superuser"
     department: str
     service_centre: str | None = None
 
 
 DEMO_ACCOUNTS = [
     DemoAccount("admin", "superuser", "LZH-SJJ"),
-    DemoAccount("window1", StaffProfile.Role.WINDOW, "LZH-ZWZX", service_centre="LZH-ZWZX"),
-    DemoAccount("reviewer_scjg", StaffProfile.Role.REVIEWER, "LZH-SCJG"),
-    DemoAccount("reviewer_ga", StaffProfile.Role.REVIEWER, "LZH-GA"),
-    DemoAccount("supervisor1", StaffProfile.Role.SUPERVISOR, "LZH-SCJG"),
+    DemoAccount("window1", Role.WINDOW, "LZH-ZWZX", service_centre="LZH-ZWZX"),
+    DemoAccount("reviewer_scjg", Role.REVIEWER, "LZH-SCJG"),
+    DemoAccount("reviewer_ga", Role.REVIEWER, "LZH-GA"),
+    DemoAccount("supervisor1", Role.SUPERVISOR, "LZH-SCJG"),
+    DemoAccount("policy1", Role.POLICY_OFFICER, "LZH-MZ"),
 ]
 
 
@@ -255,7 +257,7 @@ def load_accounts(result: DemoResult) -> None:
             user = user_model.objects.create_superuser(
                 username=account.username, email="", password=password
             )
-            role = StaffProfile.Role.ADMINISTRATOR
+            role = Role.ADMINISTRATOR
         else:
             user = user_model.objects.create_user(
                 username=account.username, password=password, is_staff=True
@@ -264,9 +266,9 @@ def load_accounts(result: DemoResult) -> None:
             if view_perms is None:
                 view_perms = _catalog_view_permissions()
             user.user_permissions.set(view_perms)
+        grant_roles(user, role)
         StaffProfile.objects.create(
             user=user,
-            role=role,
             department=department,
             service_centre=(
                 Department.objects.get(code=account.service_centre)
@@ -274,7 +276,7 @@ def load_accounts(result: DemoResult) -> None:
                 else None
             ),
         )
-        label = StaffProfile.Role(role).label
+        label = Role(role).label
         if account.role == "superuser":
             label = f"{label}（超级用户）"
         result.new_accounts.append((account.username, label, None if fixed_password else password))
