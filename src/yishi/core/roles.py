@@ -17,6 +17,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from yishi.core import rows
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", "管理员"
@@ -37,6 +39,17 @@ PERMISSIONS = [(f"{PREFIX}{role.value}", f"角色：{role.label}") for role in R
 CODENAMES = {f"{PREFIX}{role.value}": role.value for role in Role}
 
 _CACHE = "_yishi_roles"
+# One fixed statement (prepared on PostgreSQL; every staff request reads it once): the role
+# permissions held through the user's groups or directly.
+_ROLES_SQL = (
+    "SELECT p.codename FROM auth_permission p"
+    " JOIN auth_group_permissions gp ON gp.permission_id = p.id"
+    " JOIN auth_user_groups ug ON ug.group_id = gp.group_id"
+    " WHERE ug.user_id = %s AND p.codename LIKE 'role%%'"
+    " UNION SELECT p.codename FROM auth_permission p"
+    " JOIN auth_user_user_permissions up ON up.permission_id = p.id"
+    " WHERE up.user_id = %s AND p.codename LIKE 'role%%'"
+)
 
 
 def roles_of(user: Any) -> frozenset[str]:
@@ -48,14 +61,8 @@ def roles_of(user: Any) -> frozenset[str]:
     cached = getattr(user, _CACHE, None)
     if cached is not None and cached[0] == user.pk:
         return cached[1]
-    held = {
-        CODENAMES[codename]
-        for codename in Permission.objects.filter(
-            Q(user__pk=user.pk) | Q(group__user__pk=user.pk), codename__in=CODENAMES
-        )
-        .values_list("codename", flat=True)
-        .distinct()
-    }
+    found = rows.fetch_all(_ROLES_SQL, [user.pk, user.pk])
+    held = {CODENAMES[row[0]] for row in found if row[0] in CODENAMES}
     if getattr(user, "is_superuser", False):
         held.add(Role.ADMINISTRATOR.value)
     roles = frozenset(held)

@@ -429,6 +429,11 @@ def first(model: type[M], **equals: Any) -> M | None:
     return select_one(model, _equals_sql(model, connection.vendor, names), params)
 
 
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Every row of `sql` (a fixed statement, so PostgreSQL prepares it)."""
+    return list(_run(sql, list(params), "all"))
+
+
 def scalar(sql: str, params: Sequence[Any] = ()) -> Any:
     """The first column of the first row of `sql`, or None."""
     row = _run(sql, list(params), "one")
