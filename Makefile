@@ -12,6 +12,9 @@ PORT ?= 8000
 
 .PHONY: run setup venv chromium migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
 
+# Demo mode: plain HTTP on loopback, demo accounts without a second factor, SMS codes in the
+# console log (README, Configuration). `YISHI_DEMO=false make run` runs without it.
+run: export YISHI_DEMO ?= true
 run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
 	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \

@@ -13,12 +13,14 @@ The run creates its own database on the server BENCH_DATABASE_URL names (default
 postgres://postgres@127.0.0.1:5432/test; that database itself is not touched), migrates it,
 loads the demo data and N applicant accounts in a subprocess, starts gunicorn (sync workers,
 YISHI_DEBUG=false, the default django-tasks database backend) on a free loopback port, logs
-every client in over real HTTP (the portal login form for applicants, the admin login for
-the demo window account, CSRF included), warms up, then times the cycles. While it runs, an
-ANALYZE every 5 s stands in for autovacuum, which is off on these machines (see Analyser). gunicorn is
-stopped and the database dropped at the end, even on failure. Human lines first, then ONE
-JSON object as the last line; the exit status is non-zero when a request failed, the
-server or PostgreSQL could not be reached, or the target was missed.
+every client in over real HTTP (the portal login form for applicants; for staff, the admin
+login and then a TOTP code at /workbench/security/verify/, each client its own window clerk
+made like the demo's window1 with a TOTP device; CSRF included), warms up, then times the
+cycles. While it runs, an ANALYZE every 5 s stands in for autovacuum, which is off on these
+machines (see Analyser). gunicorn is stopped and the database dropped at the end, even on
+failure. Human lines first, then ONE JSON object as the last line; the exit status is
+non-zero when a request failed, the server or PostgreSQL could not be reached, or the target
+was missed.
 """
 
 from __future__ import annotations
@@ -98,11 +100,57 @@ def main_setup(n_applicants: int) -> int:
             applicants.append(
                 {"phone": person.phone, "name": person.name, "id_number": person.id_number}
             )
+    staff = staff_with_second_factor(n_applicants, hashed)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done on a live database
     print(f"created {len(applicants)} applicant accounts")
-    print(json.dumps({"applicants": applicants}, ensure_ascii=False))
+    print(f"created {len(staff)} window-staff accounts with a TOTP device (as {STAFF_USERNAME})")
+    print(json.dumps({"applicants": applicants, "staff": staff}, ensure_ascii=False))
     return 0
+
+
+def staff_with_second_factor(n: int, hashed: str) -> list[dict]:
+    """`n` window clerks like the demo's window1 (same centre, department and roles), each
+    with a confirmed TOTP device: every client signs in with password and code, as staff do
+    in production (one account per person: a TOTP code is accepted once per device)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from yishi.catalog.models import StaffProfile
+
+    user_model = get_user_model()
+    model = user_model.objects.get(username=STAFF_USERNAME)
+    profile = StaffProfile.objects.get(user=model)
+    groups = list(model.groups.all())
+    staff = []
+    with transaction.atomic():
+        for i in range(n):
+            user = user_model.objects.create(
+                username=f"bench-{STAFF_USERNAME}-{i}", password=hashed, is_staff=True
+            )
+            user.groups.set(groups)
+            clone = StaffProfile.objects.get(pk=profile.pk)
+            clone.pk = None
+            clone.user = user
+            clone.save()
+            key = secrets.token_hex(20)
+            TOTPDevice.objects.create(user=user, name="bench", key=key, confirmed=True)
+            staff.append({"username": user.username, "key": key})
+    return staff
+
+
+def totp_now(key_hex: str, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 (HMAC-SHA1), what an authenticator app shows now."""
+    import hashlib
+    import hmac
+
+    digest = hmac.new(
+        bytes.fromhex(key_hex), (int(time.time()) // step).to_bytes(8, "big"), hashlib.sha1
+    ).digest()
+    offset = digest[-1] & 0x0F
+    value = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
 
 
 # --- the load generator: plain http.client, one connection per client ---------------------
@@ -288,7 +336,7 @@ LOGGED_IN: dict[tuple[str, int], Client] = {}
 ADMIN = None  # the autocommit connection to the PostgreSQL server (CPU of its backends)
 
 
-def login_all(port: int, applicants: list[dict], clients: int) -> None:
+def login_all(port: int, applicants: list[dict], staff_accounts: list[dict], clients: int) -> None:
     def login(i: int) -> None:
         applicant = Client(port)
         applicant.form_login(
@@ -297,8 +345,13 @@ def login_all(port: int, applicants: list[dict], clients: int) -> None:
              "action": "password"},
         )  # fmt: skip
         staff = Client(port)
+        account = staff_accounts[i % len(staff_accounts)]
         staff.form_login(
-            "/admin/login/?next=/admin/", {"username": STAFF_USERNAME, "password": PASSWORD}
+            "/admin/login/?next=/admin/", {"username": account["username"], "password": PASSWORD}
+        )
+        # The second factor, as staff pass it after the password (/workbench/security/verify/).
+        staff.form_login(
+            "/workbench/security/verify/?next=/workbench/", {"token": totp_now(account["key"])}
         )
         LOGGED_IN[("a", i)] = applicant
         LOGGED_IN[("s", i)] = staff
@@ -414,9 +467,10 @@ def server_env(database_url: str, var_dir: str) -> dict[str, str]:
         "YISHI_FIELD_KEYS": f"k1:{secrets.token_hex(16)}",
         "YISHI_INDEX_KEY": secrets.token_hex(32),
         "YISHI_ALLOWED_HOSTS": "127.0.0.1",
-        # Plain HTTP on loopback: the cookies must not be `Secure`, or no client sends them
-        # back (behind TLS in production they are).
-        "YISHI_SECURE_COOKIES": "false",
+        # Demo mode: plain HTTP on loopback (no HTTPS redirect, cookies not `Secure`, or no
+        # client would send them back), staff sign in without a second factor, SMS to the log.
+        # Everything measured is as in production.
+        "YISHI_DEMO": "true",
         "YISHI_VAR_DIR": var_dir,
         "YISHI_LOG_LEVEL": "WARNING",
         "YISHI_DEMO_PASSWORD": PASSWORD,
@@ -443,7 +497,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             print(f"[setup] {line}")
         if setup.returncode != 0:
             raise RuntimeError(f"setup failed: {setup.stderr.strip()[-1500:]}")
-        applicants = json.loads(lines[-1])["applicants"]
+        accounts = json.loads(lines[-1])
+        applicants = accounts["applicants"]
         port = free_port()
         cmd = [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -466,9 +521,10 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                 f"{clients} clients"
             )
             started = time.perf_counter()
-            login_all(port, applicants, clients)
+            login_all(port, applicants, accounts["staff"], clients)
             print(
-                f"logged in {clients} applicants and {clients} window-staff sessions over HTTP "
+                f"logged in {clients} applicants and {clients} window-staff sessions (password "
+                f"and TOTP code) over HTTP "
                 f"in {time.perf_counter() - started:.1f} s"
             )
             analyser = Analyser(database_url)

@@ -265,6 +265,13 @@ PROBES: list[Probe] = [
         "workbench:material_file", "/workbench/files/{draft_material_id}/", NOBODY, variant="draft"
     ),
     page("workbench:deadlines", "/workbench/deadlines/", SUPERVISOR_ANY),
+    # My second factor: every staff account's own (no device in the world: enrolment shows;
+    # the probe's posts carry no valid code and change nothing).
+    page("workbench:security", "/workbench/security/", STAFF),
+    post("workbench:security_enrol", "/workbench/security/enrol/", STAFF, {"token": "000000"}),
+    post("workbench:security_recovery", "/workbench/security/recovery-codes/", STAFF),
+    post("workbench:security_remove", "/workbench/security/remove/", STAFF, {"token": "000000"}),
+    page("workbench:security_verify", "/workbench/security/verify/", STAFF),
     page("workbench:company_claims", "/workbench/company-claims/", WINDOW_ANY),
     post("workbench:company_claim_new", "/workbench/company-claims/new/", WINDOW_ANY),
     post(
@@ -424,15 +431,15 @@ PROBES: list[Probe] = [
     # Registering persons and companies: the counter (any centre) and administrators.
     op("POST", "/persons", WINDOW_ANY, body={"name": "李四", "id_number": "{new_id_number}"}),
     op(
-        "GET",
+        "POST",
         "/persons/lookup",
         {"clerk_here", "clerk_there", "policy_officer", "admin"},
-        query="id_number={stranger_id_number}&purpose=核验身份",
+        body={"id_number": "{stranger_id_number}", "purpose": "核验身份"},
     ),
     op("POST", "/companies", WINDOW_ANY, body={"name": "鄂州测试有限公司", "uscc": "{new_uscc}"}),
-    op("GET", "/validate/id-number", PUBLIC, query="value={new_id_number}"),
-    op("GET", "/validate/credit-code", PUBLIC, query="value={new_uscc}"),
-    op("GET", "/validate/mobile", PUBLIC, query="value=13800138000"),
+    op("POST", "/validate/id-number", PUBLIC, body={"value": "{new_id_number}"}),
+    op("POST", "/validate/credit-code", PUBLIC, body={"value": "{new_uscc}"}),
+    op("POST", "/validate/mobile", PUBLIC, body={"value": "13800138000"}),
     op("POST", "/sms-codes", PUBLIC, body={"phone": "13800138000", "purpose": "register"}),
     op("POST", "/applicants", PUBLIC),
     op("GET", "/me", APPLICANTS),

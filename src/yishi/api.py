@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -9,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from yishi.core.errors import DomainError
+from yishi.core.hostile import INT64_MAX, INT64_MIN
 from yishi.core.problem import problem_from_ninja_validation, problem_response
 
 api = NinjaAPI(
@@ -106,4 +111,27 @@ def _register_routers() -> None:
     api.add_router("/v1/", hall_router)
 
 
+def _int64_guarded(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse an integer parameter (query or path) the database cannot hold: SQLite raises
+    OverflowError past 64 bits (e.g. `offset=2**70` in a slice), PostgreSQL a DataError."""
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            out_of_range = isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
+            if out_of_range and not isinstance(value, bool):
+                raise DomainError(f"{name}：数值超出允许范围", field=name, code="out_of_range")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _guard_operations() -> None:
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                operation.view_func = _int64_guarded(operation.view_func)
+
+
 _register_routers()
+_guard_operations()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -13,6 +14,14 @@ PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(env_str("YISHI_VAR_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = env_bool("YISHI_DEBUG", True)
+# Demo mode (`make run`): plain HTTP on the loopback address, the demo accounts sign in
+# without a second factor, SMS messages (codes included) go to the console log. Nothing else
+# differs from production; it never serves another address (see ALLOWED_HOSTS below).
+DEMO = env_bool("YISHI_DEMO", False)
+# Production is neither: HTTPS only, second factor for staff, an SMS gateway.
+PRODUCTION = not DEBUG and not DEMO
+# Read by the staff sign-in (django-otp): demo accounts have no enrolled device.
+STAFF_SECOND_FACTOR_REQUIRED = not DEMO and not DEBUG
 
 # Development keys are fixed and public on purpose: production must set its own.
 _DEV = "insecure-development-only"
@@ -21,11 +30,25 @@ SECRET_KEY = env_secret(
 )
 # SM4 key (32 hex chars = 128 bits) for personal fields at rest, and the HMAC-SM3 key for
 # their search index. Rotation: add the new key first in YISHI_FIELD_KEYS (id:hex,...).
-FIELD_KEYS = env_list("YISHI_FIELD_KEYS", ["k1:00112233445566778899aabbccddeeff"] if DEBUG else [])
+FIELD_KEYS = [
+    key.strip()
+    for key in env_secret(
+        "YISHI_FIELD_KEYS", "k1:00112233445566778899aabbccddeeff" if DEBUG else ""
+    ).split(",")
+    if key.strip()
+]
 INDEX_KEY = env_secret("YISHI_INDEX_KEY", "dev-index-key-0123456789abcdef" if DEBUG else None)
 
 ALLOWED_HOSTS = env_list("YISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("YISHI_CSRF_TRUSTED_ORIGINS", [])
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
+if DEMO and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS:
+    from yishi.env import ConfigError
+
+    raise ConfigError(
+        "YISHI_DEMO=true serves the loopback address only (no second factor, SMS codes in "
+        f"the log); YISHI_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)!r} names another host"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,20 +73,32 @@ INSTALLED_APPS = [
     "yishi.hall",
     "yishi.portal",
     "yishi.workbench",
+    # Staff second factor: TOTP and single-use recovery codes (yishi.workbench.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yishi.core.hostile.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after the user is known: an ended session is signed out before anything else.
+    "yishi.core.session_limits.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "yishi.workbench.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yishi.core.middleware.ApiProblemMiddleware",
     "yishi.core.middleware.CalendarScopeMiddleware",
+    # Last, as axes requires: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yishi.urls"
@@ -136,6 +171,15 @@ WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/admin/login/"
 # Django's database sessions, read with a precompiled statement (yishi.core.sessions).
 SESSION_ENGINE = "yishi.core.sessions"
+# Staff sessions end after this many idle minutes, every session this many hours after
+# sign-in (yishi.core.session_limits); the cookie and the row live no longer than that.
+SESSION_IDLE_MINUTES = env_int("YISHI_SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("YISHI_SESSION_MAX_HOURS", 12)
+if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
+    from yishi.env import ConfigError
+
+    raise ConfigError("YISHI_SESSION_IDLE_MINUTES and YISHI_SESSION_MAX_HOURS must be >= 1")
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
 # Background work: django-tasks with the database backend by default. Set
 # YISHI_TASK_BACKEND=immediate to run tasks inline (tests), or a Celery backend at scale.
@@ -180,23 +224,77 @@ MAP_TILE_URL = env_str("YISHI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}
 # the noto-cjk-sans-otc package so no system font is needed.
 PDF_FONT_PATH = env_str("YISHI_PDF_FONT", "")
 
+# Every handler carries the personal-data mask (yishi.core.logmask): ID and mobile numbers reach
+# the log as 4207**********1234 / 139****0000, in messages, arguments, request paths and
+# tracebacks. Django's own defaults are replaced, not extended: its "django" and "django.server"
+# handlers (unmasked console, runserver access lines, mail_admins — ADMINS is unset) would
+# otherwise keep writing beside these. No logger is exempt: the development SMS sink
+# (YISHI_SMS_DESTINATION=log) writes through yishi.people.services and the outbox's log
+# adapter, which print the code in full and the phone already masked, and the mask leaves a
+# 6-digit code alone. A WSGI server's own access log (gunicorn --access-logfile) is configured
+# outside Django and is not covered here.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_personal_data": {"()": "yishi.core.logmask.PersonalDataMaskFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_personal_data"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("YISHI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # No handlers of their own: they propagate to the root's masked console.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("YISHI_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production is HTTPS only (`check --deploy` passes: tests/core/test_deploy_settings.py).
+# Demo and development serve plain HTTP on loopback, where Secure cookies would never come back.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# Only when the TLS-terminating proxy sets X-Forwarded-Proto on every request (and drops a
+# client's own): otherwise a client could claim HTTPS.
+if env_bool("YISHI_PROXY_SETS_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- uploads and idempotency ---
 # Largest accepted material upload (scans, photos), in bytes; also set the web server's body
 # limit (e.g. nginx client_max_body_size) a little above it.
 UPLOAD_MAX_BYTES = env_int("YISHI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Largest request body other than a file upload (JSON, form posts): larger ones get 413.
+YISHI_MAX_BODY_BYTES = env_int("YISHI_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = YISHI_MAX_BODY_BYTES
+# Largest multipart body: the materials page posts one file per material line at once.
+YISHI_MAX_MULTIPART_BYTES = env_int("YISHI_MAX_MULTIPART_BYTES", 8 * UPLOAD_MAX_BYTES + 1024 * 1024)
+# Largest image, in pixels, the platform accepts as a material or decodes for recognition
+# (a 60000×60000 PNG is a few hundred KB on disk and 10 GB decoded).
+YISHI_MAX_IMAGE_PIXELS = env_int("YISHI_MAX_IMAGE_PIXELS", 40_000_000)
 # How long a stored Idempotency-Key outcome is replayed before `purge_idempotency` drops it.
 IDEMPOTENCY_TTL_HOURS = env_int("YISHI_IDEMPOTENCY_TTL_HOURS", 24)
 
@@ -205,6 +303,14 @@ IDEMPOTENCY_TTL_HOURS = env_int("YISHI_IDEMPOTENCY_TTL_HOURS", 24)
 # login to the province's unified identity (OpenID Connect) and turns the local backends off.
 # Staff keep Django's ModelBackend either way (the back-office login).
 SMS_DESTINATION = env_str("YISHI_SMS_DESTINATION", "log")  # outbox destination of SMS codes
+if PRODUCTION and not SMS_DESTINATION.startswith("http:"):
+    from yishi.env import ConfigError
+
+    # The console is for development and demo: in production codes would end up in a log.
+    raise ConfigError(
+        f"YISHI_SMS_DESTINATION={SMS_DESTINATION!r}: production (YISHI_DEBUG=false, "
+        "YISHI_DEMO=false) needs an SMS gateway, 'http:<name>' in YISHI_OUTBOX_ENDPOINTS"
+    )
 # Outbox destination of 免申即享 payment lists (the paying system).
 YISHI_PAYMENT_PUSH_DESTINATION = env_str("YISHI_PAYMENT_PUSH_DESTINATION", "log")
 
@@ -223,6 +329,9 @@ YISHI_HALL_TICKETS_PER_API_CLIENT = env_int("YISHI_HALL_TICKETS_PER_API_CLIENT",
 SMS_CODE_TTL_SECONDS = env_int("YISHI_SMS_CODE_TTL_SECONDS", 300)
 SMS_RESEND_SECONDS = env_int("YISHI_SMS_RESEND_SECONDS", 60)
 SMS_MAX_ATTEMPTS = env_int("YISHI_SMS_MAX_ATTEMPTS", 5)
+# Codes (sent or not: an unknown phone gets a pretend send) per phone / per client address an hour.
+SMS_MAX_PER_PHONE_HOUR = env_int("YISHI_SMS_MAX_PER_PHONE_HOUR", 5)
+SMS_MAX_PER_ADDRESS_HOUR = env_int("YISHI_SMS_MAX_PER_ADDRESS_HOUR", 20)
 LOGIN_MAX_FAILURES = env_int("YISHI_LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("YISHI_LOGIN_FAILURE_WINDOW_SECONDS", 900)
 
@@ -232,7 +341,22 @@ if YISHI_AUTH not in {"local", "oidc"}:
 
     raise ConfigError(f"YISHI_AUTH={YISHI_AUTH!r} must be 'local' or 'oidc'")
 
-AUTHENTICATION_BACKENDS = ["yishi.core.auth.ModelBackend"]
+# First: axes refuses a locked-out staff sign-in before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "yishi.core.lockout.SignInLockoutBackend",
+    "yishi.core.auth.ModelBackend",
+]
+# Staff sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords lock the username
+# from that address, and the address itself, for AXES_COOLOFF_TIME. Applicants (phone) are
+# not counted here: yishi.core.lockout.not_a_staff_sign_in, and LOGIN_MAX_FAILURES per phone.
+AXES_FAILURE_LIMIT = env_int("YISHI_STAFF_LOGIN_MAX_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YISHI_STAFF_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_WHITELIST_CALLABLE = "yishi.core.lockout.not_a_staff_sign_in"
+AXES_LOCKOUT_CALLABLE = "yishi.core.lockout.lockout_response"
+# Successful sign-ins are not logged by axes (a row per sign-in; the audit log keeps what
+# matters); failures are, in AccessAttempt, for the lockout.
+AXES_DISABLE_ACCESS_LOG = True
 # Claim names of the province IdP's userinfo (configurable: IdPs differ).
 OIDC_CLAIM_ID_NUMBER = env_str("YISHI_OIDC_CLAIM_ID_NUMBER", "id_card_number")
 OIDC_CLAIM_NAME = env_str("YISHI_OIDC_CLAIM_NAME", "name")
@@ -260,3 +384,8 @@ else:
         "yishi.people.auth.PhonePasswordBackend",
         "yishi.people.auth.SmsCodeBackend",
     ]
+
+# --- staff second factor (django-otp; yishi.workbench.second_factor) ---
+# The name authenticator apps show beside the account; STAFF_SECOND_FACTOR_REQUIRED (above)
+# decides whether staff must enrol.
+OTP_TOTP_ISSUER = SITE_NAME

@@ -30,8 +30,12 @@ def _problem(response, status: int) -> dict:
     return body
 
 
+def _post(client, path: str, body: dict):
+    return client.post(path, body, content_type="application/json")
+
+
 def test_id_number_with_bad_check_digit_is_a_422_problem(client):
-    body = _problem(client.get("/api/v1/validate/id-number", {"value": BAD_CHECK_RIC}), 422)
+    body = _problem(_post(client, "/api/v1/validate/id-number", {"value": BAD_CHECK_RIC}), 422)
     assert body["type"] == "https://yishi.example/problems/validation"
     assert body["title"] == "输入校验失败"
     assert body["detail"] == "居民身份证号校验位错误"
@@ -40,18 +44,18 @@ def test_id_number_with_bad_check_digit_is_a_422_problem(client):
 
 def test_invalid_credit_code_is_a_422_problem(client):
     code = make_uscc(seq=9)[:-1] + "O"
-    body = _problem(client.get("/api/v1/validate/credit-code", {"value": code}), 422)
+    body = _problem(_post(client, "/api/v1/validate/credit-code", {"value": code}), 422)
     assert body["detail"] == "统一社会信用代码不能包含字母I、O、Z、S、V，第18位“O”不允许"
     assert body["field"] == "value"
 
 
 def test_invalid_mobile_is_a_422_problem(client):
-    body = _problem(client.get("/api/v1/validate/mobile", {"value": "1234567"}), 422)
+    body = _problem(_post(client, "/api/v1/validate/mobile", {"value": "1234567"}), 422)
     assert (body["detail"], body["field"]) == ("手机号码应为11位，实际为7位", "value")
 
 
 def test_missing_parameter_is_a_422_problem_naming_it(client):
-    body = _problem(client.get("/api/v1/validate/id-number"), 422)
+    body = _problem(_post(client, "/api/v1/validate/id-number", {}), 422)
     assert body["field"] == "value"
     assert body["detail"] == "value：必须填写"
     assert body["title"] == "输入校验失败"
@@ -60,8 +64,10 @@ def test_missing_parameter_is_a_422_problem_naming_it(client):
 def test_unknown_person_is_a_404_problem(admin_client):
     unknown = make_ric(seq=400, sex="M")
     body = _problem(
-        admin_client.get(
-            "/api/v1/persons/lookup", {"id_number": unknown, "purpose": "窗口核验身份"}
+        _post(
+            admin_client,
+            "/api/v1/persons/lookup",
+            {"id_number": unknown, "purpose": "窗口核验身份"},
         ),
         404,
     )
@@ -90,7 +96,7 @@ def test_registering_twice_is_a_409_problem(admin_client):
 
 
 def test_lookup_without_login_is_a_401_problem(client):
-    body = _problem(client.get("/api/v1/persons/lookup", {"id_number": VALID_RIC}), 401)
+    body = _problem(_post(client, "/api/v1/persons/lookup", {"id_number": VALID_RIC}), 401)
     assert body["title"] == "未登录"
 
 
@@ -120,8 +126,8 @@ def test_blind_index_finds_the_person():
 
 def test_lookup_is_audited_without_the_plain_number(admin_client):
     person = person_register(name="孙八", id_number=VALID_RIC)
-    response = admin_client.get(
-        "/api/v1/persons/lookup", {"id_number": VALID_RIC, "purpose": "窗口核验身份"}
+    response = _post(
+        admin_client, "/api/v1/persons/lookup", {"id_number": VALID_RIC, "purpose": "窗口核验身份"}
     )
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="person.lookup")
@@ -175,15 +181,13 @@ def test_a_post_without_the_csrf_token_answers_403_problem_json_in_chinese():
 
 
 def test_a_nul_character_in_the_input_is_a_4xx_problem_not_a_500(client):
-    """PostgreSQL text cannot hold NUL: the database refuses it and the API says so (400).
-    SQLite holds it: not found (404), unknown theme (422)."""
+    """The input guard (yishi.core.hostile) refuses NUL in the path and in a JSON body before
+    any view runs, on every database."""
     from tests.cases.factories import ApplicantFactory, StaffFactory
 
-    pg = connection.vendor == "postgresql"
     client.force_login(StaffFactory().user)
-    body = _problem(client.get("/api/v1/applications/A%00B"), 400 if pg else 404)
-    if pg:
-        assert body["detail"].startswith("请求中含有无法处理的数据")
+    body = _problem(client.get("/api/v1/applications/A%00B"), 400)
+    assert body["detail"] == "path：含有空字符（\\0），请删除后重试"
     client.force_login(ApplicantFactory().user)
     response = client.post(
         "/api/v1/applications",
@@ -191,4 +195,4 @@ def test_a_nul_character_in_the_input_is_a_4xx_problem_not_a_500(client):
         "application/json",
         HTTP_IDEMPOTENCY_KEY="nul-1",
     )
-    _problem(response, 400 if pg else 422)
+    assert _problem(response, 400)["field"] == "theme"

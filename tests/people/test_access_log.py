@@ -35,6 +35,10 @@ def _staff(*roles: str, department: str = "梁子湖区政务服务中心", **na
     return staff.user
 
 
+def _lookup(client, body: dict):
+    return client.post(LOOKUP, body, content_type="application/json")
+
+
 # ---------------------------------------------------------------- the service
 
 
@@ -77,7 +81,7 @@ def test_a_lookup_with_a_purpose_is_recorded_with_the_fields_it_returns(client):
     reader = _staff(last_name="李", first_name="娜")
     client.force_login(reader)
 
-    response = client.get(LOOKUP, {"id_number": person.id_number, "purpose": PURPOSE})
+    response = _lookup(client, {"id_number": person.id_number, "purpose": PURPOSE})
 
     assert response.status_code == 200
     access = RegistryAccess.objects.get()
@@ -91,7 +95,7 @@ def test_a_lookup_without_a_purpose_is_a_400_naming_it_and_reads_nothing(client)
     person = PersonFactory()
     client.force_login(_staff())
 
-    response = client.get(LOOKUP, {"id_number": person.id_number})
+    response = _lookup(client, {"id_number": person.id_number})
 
     assert response.status_code == 400
     body = response.json()
@@ -116,7 +120,7 @@ def test_who_may_look_a_person_up(client, role, status):
     person = PersonFactory()
     client.force_login(_staff(role))
 
-    response = client.get(LOOKUP, {"id_number": person.id_number, "purpose": PURPOSE})
+    response = _lookup(client, {"id_number": person.id_number, "purpose": PURPOSE})
 
     assert response.status_code == status
     assert RegistryAccess.objects.count() == (1 if status == 200 else 0)

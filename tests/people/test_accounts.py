@@ -102,19 +102,85 @@ def test_a_name_that_does_not_match_the_registry_is_refused():
         )
     assert (exc.value.message, exc.value.field) == ("姓名与该居民身份证号登记的姓名不一致", "name")
     assert ApplicantAccount.objects.count() == 0
+    # The answer cost the code: each guess at a name needs a new code to the asker's phone.
+    assert SmsCode.objects.get().used_at is not None
 
 
-def test_a_registered_phone_is_a_conflict():
+def test_a_registered_phone_is_a_conflict_once_the_code_is_verified():
     ApplicantAccountFactory(person__phone=PHONE)
+    sms_code_send(phone=PHONE, purpose="register")
     with pytest.raises(Conflict) as exc:
         applicant_register(
             name="胡敏",
             id_number=make_ric(seq=23),
             phone=PHONE,
             password=NEW_PASSWORD,
-            sms_code="123456",
+            sms_code=last_code(PHONE),
         )
     assert (exc.value.message, exc.value.field) == ("该手机号码已注册账号", "phone")
+
+
+def _wrong_code_answer(**overrides) -> tuple[str, str | None, str]:
+    """What registration answers with a wrong code, as (kind, field, message)."""
+    sms_code_send(phone=overrides.get("phone", PHONE), purpose="register")
+    code = last_code(overrides.get("phone", PHONE))
+    body = {
+        "name": "胡敏",
+        "id_number": make_ric(seq=29),
+        "phone": PHONE,
+        "password": NEW_PASSWORD,
+        "sms_code": "000000" if code != "000000" else "111111",
+    } | overrides
+    with pytest.raises(ValidationFailed) as exc:
+        applicant_register(**body)
+    return (type(exc.value).__name__, exc.value.field, exc.value.message)
+
+
+def test_before_the_code_a_wrong_name_for_a_known_id_number_gets_the_right_names_answer():
+    person = PersonFactory(name="罗娟")
+    right = _wrong_code_answer(name="罗娟", id_number=person.id_number)
+    SmsCode.objects.all().delete()
+    wrong = _wrong_code_answer(name="罗静", id_number=person.id_number)
+    SmsCode.objects.all().delete()
+    unknown = _wrong_code_answer(name="罗静", id_number=make_ric(seq=30))
+    assert (
+        right
+        == wrong
+        == unknown
+        == ("ValidationFailed", "sms_code", "短信验证码不正确，还可再试4次")
+    )
+    assert ApplicantAccount.objects.count() == 0
+
+
+def test_before_the_code_an_id_number_with_an_account_gets_the_answer_a_free_one_gets():
+    other = ApplicantAccountFactory()
+    taken = _wrong_code_answer(name=other.person.name, id_number=other.person.id_number)
+    SmsCode.objects.all().delete()
+    free = _wrong_code_answer(name="胡敏", id_number=make_ric(seq=31))
+    assert taken == free == ("ValidationFailed", "sms_code", "短信验证码不正确，还可再试4次")
+    assert ApplicantAccount.objects.count() == 1
+
+
+def test_without_a_code_a_registered_phone_gets_the_answer_a_free_one_gets():
+    ApplicantAccountFactory(person__phone=PHONE)
+    with pytest.raises(ValidationFailed) as taken:
+        applicant_register(
+            name="胡敏",
+            id_number=make_ric(seq=32),
+            phone=PHONE,
+            password=NEW_PASSWORD,
+            sms_code="123456",
+        )
+    with pytest.raises(ValidationFailed) as free:
+        applicant_register(
+            name="胡敏",
+            id_number=make_ric(seq=32),
+            phone="13907110009",
+            password=NEW_PASSWORD,
+            sms_code="123456",
+        )
+    assert (taken.value.field, taken.value.message) == (free.value.field, free.value.message)
+    assert (free.value.field, free.value.message) == ("sms_code", "短信验证码无效，请先获取验证码")
 
 
 def test_a_registered_id_number_is_a_conflict():
@@ -213,19 +279,9 @@ def test_api_registration_answers_201_with_masked_values(client):
     assert number not in response.content.decode() and PHONE not in response.content.decode()
 
 
-def test_api_duplicate_phone_is_409_problem(client):
+def test_api_duplicate_phone_is_409_problem_once_the_code_is_verified(client):
     ApplicantAccountFactory(person__phone=PHONE)
-    response = client.post(
-        "/api/v1/applicants",
-        {
-            "name": "胡敏",
-            "id_number": make_ric(seq=28),
-            "phone": PHONE,
-            "password": NEW_PASSWORD,
-            "sms_code": "123456",
-        },
-        content_type="application/json",
-    )
+    response = _api_register(client, id_number=make_ric(seq=28))
     assert response.status_code == 409
     assert response["Content-Type"].startswith("application/problem+json")
     body = response.json()
@@ -310,7 +366,7 @@ def test_after_five_failures_in_15_minutes_even_the_right_password_is_refused():
     with pytest.raises(TooManyRequests) as exc:
         applicant_login(request=None, phone=PHONE, password=PASSWORD)
     assert (exc.value.message, exc.value.field) == (
-        "该手机号码登录失败已达5次，请15分钟后再试",
+        "该手机号码密码登录失败已达5次，请15分钟后再试，或使用短信验证码登录",
         "phone",
     )
     assert exc.value.status == 429
@@ -318,6 +374,53 @@ def test_after_five_failures_in_15_minutes_even_the_right_password_is_refused():
     LoginFailure.objects.update(at=timezone.now() - datetime.timedelta(minutes=15, seconds=1))
     assert applicant_login(request=None, phone=PHONE, password=PASSWORD) == account.user
     assert LoginFailure.objects.count() == 0
+
+
+def test_a_locked_password_does_not_lock_the_holder_out_of_sms_login():
+    account = ApplicantAccountFactory(person__phone=PHONE)
+    for _ in range(5):
+        with pytest.raises(ValidationFailed):
+            applicant_login(request=None, phone=PHONE, password="nope-nope")
+    with pytest.raises(TooManyRequests):
+        applicant_login(request=None, phone=PHONE, password=PASSWORD)
+    sms_code_send(phone=PHONE, purpose="login")
+    assert applicant_login(request=None, phone=PHONE, sms_code=last_code(PHONE)) == account.user
+    # The holder got in: the phone's failed passwords are forgotten.
+    assert LoginFailure.objects.count() == 0
+    assert applicant_login(request=None, phone=PHONE, password=PASSWORD) == account.user
+
+
+def test_a_wrong_login_code_does_not_count_against_the_password():
+    ApplicantAccountFactory(person__phone=PHONE)
+    sms_code_send(phone=PHONE, purpose="login")
+    wrong = "000000" if last_code(PHONE) != "000000" else "111111"
+    with pytest.raises(ValidationFailed) as exc:
+        applicant_login(request=None, phone=PHONE, sms_code=wrong)
+    assert (exc.value.field, exc.value.message) == ("sms_code", "短信验证码不正确，还可再试4次")
+    assert LoginFailure.objects.count() == 0
+
+
+def test_sms_login_answers_an_unknown_phone_as_it_answers_a_registered_one():
+    ApplicantAccountFactory(person__phone=PHONE)
+    unknown = "13907110009"
+    answers = []
+    for phone in (PHONE, unknown):
+        sms_code_send(phone=phone, purpose="login")
+        with pytest.raises(ValidationFailed) as exc:
+            applicant_login(request=None, phone=phone, sms_code="000000")
+        answers.append((exc.value.field, exc.value.message))
+    if last_code(PHONE) != "000000":
+        assert answers[0] == answers[1] == ("sms_code", "短信验证码不正确，还可再试4次")
+
+
+def test_password_failures_of_an_unknown_phone_lock_it_like_a_registered_one():
+    unknown = "13907110009"
+    for _ in range(5):
+        with pytest.raises(ValidationFailed) as exc:
+            applicant_login(request=None, phone=unknown, password="nope-nope")
+        assert (exc.value.field, exc.value.message) == ("password", "手机号码或密码不正确")
+    with pytest.raises(TooManyRequests):
+        applicant_login(request=None, phone=unknown, password="nope-nope")
 
 
 def test_failures_of_one_phone_do_not_lock_another():
@@ -343,6 +446,19 @@ def test_a_reset_code_sets_a_new_password_and_clears_the_lock():
     assert AuditEntry.objects.get(action="applicant.password_reset").data == {
         "phone": "139****0002"
     }
+
+
+def test_a_reset_for_an_unknown_phone_gets_the_answer_a_registered_one_gets():
+    ApplicantAccountFactory(person__phone=PHONE)
+    unknown = "13907110009"
+    answers = []
+    for phone in (PHONE, unknown):
+        sms_code_send(phone=phone, purpose="reset")
+        with pytest.raises(ValidationFailed) as exc:
+            applicant_password_reset(phone=phone, sms_code="000000", password=NEW_PASSWORD)
+        answers.append((exc.value.field, exc.value.message))
+    if last_code(PHONE) != "000000":
+        assert answers[0] == answers[1] == ("sms_code", "短信验证码不正确，还可再试4次")
 
 
 def test_a_login_code_does_not_reset_the_password():

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 PURPOSE = "窗口核验办事人身份"
 
 
+def _post(client, path: str, body: dict):
+    return client.post(path, body, content_type="application/json")
+
+
 def test_post_person_answers_201_with_masked_values(admin_client):
     number = make_ric(seq=5, sex="M")
     response = admin_client.post(
@@ -53,8 +57,8 @@ def test_post_company_answers_201(admin_client):
 
 def test_lookup_returns_the_person_masked(admin_client):
     person = PersonFactory(name="郭静", phone="13907110009")
-    response = admin_client.get(
-        "/api/v1/persons/lookup", {"id_number": person.id_number, "purpose": PURPOSE}
+    response = _post(
+        admin_client, "/api/v1/persons/lookup", {"id_number": person.id_number, "purpose": PURPOSE}
     )
     assert response.status_code == 200
     body = response.json()
@@ -64,8 +68,8 @@ def test_lookup_returns_the_person_masked(admin_client):
 
 def test_failed_lookup_is_audited_too(admin_client):
     unknown = make_ric(seq=300)
-    response = admin_client.get(
-        "/api/v1/persons/lookup", {"id_number": unknown, "purpose": PURPOSE}
+    response = _post(
+        admin_client, "/api/v1/persons/lookup", {"id_number": unknown, "purpose": PURPOSE}
     )
     assert response.status_code == 404
     entry = AuditEntry.objects.get(action="person.lookup")
@@ -81,12 +85,12 @@ def test_staff_without_a_role_that_may_look_up_is_refused(client, django_user_mo
     clerk.user_permissions.add(Permission.objects.get(codename="view_person"))
     client.force_login(clerk)
     query = {"id_number": make_ric(), "purpose": PURPOSE}
-    response = client.get("/api/v1/persons/lookup", query)
+    response = _post(client, "/api/v1/persons/lookup", query)
     assert response.status_code == 403  # a model permission is no role
     assert response.json()["detail"] == "只有窗口人员、政策专员或管理员可以查找自然人"
 
     grant_roles(clerk, Role.WINDOW)
-    assert client.get("/api/v1/persons/lookup", query).status_code == 404
+    assert _post(client, "/api/v1/persons/lookup", query).status_code == 404
 
 
 def test_non_staff_user_is_unauthenticated_for_the_registry(client, django_user_model):
@@ -100,7 +104,7 @@ def test_non_staff_user_is_unauthenticated_for_the_registry(client, django_user_
 
 def test_validate_id_number_returns_what_it_encodes(client):
     number = make_ric(seq=8, sex="F")
-    response = client.get("/api/v1/validate/id-number", {"value": number.lower()})
+    response = _post(client, "/api/v1/validate/id-number", {"value": number.lower()})
     assert response.status_code == 200
     assert response.json() == {
         "valid": True,
@@ -114,7 +118,7 @@ def test_validate_id_number_returns_what_it_encodes(client):
 
 def test_validate_credit_code_returns_its_parts(client):
     code = make_uscc(seq=12)
-    response = client.get("/api/v1/validate/credit-code", {"value": code})
+    response = _post(client, "/api/v1/validate/credit-code", {"value": code})
     assert response.json() == {
         "valid": True,
         "code": code,
@@ -126,5 +130,5 @@ def test_validate_credit_code_returns_its_parts(client):
 
 
 def test_validate_mobile_normalises(client):
-    response = client.get("/api/v1/validate/mobile", {"value": "+86 139-0711-0000"})
+    response = _post(client, "/api/v1/validate/mobile", {"value": "+86 139-0711-0000"})
     assert response.json() == {"valid": True, "number": "13907110000"}

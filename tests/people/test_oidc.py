@@ -255,6 +255,7 @@ def test_by_default_applicants_log_in_locally(tmp_path):
         "auth": "local",
         "apps": False,
         "backends": [
+            "yishi.core.lockout.SignInLockoutBackend",  # axes, first
             "yishi.core.auth.ModelBackend",
             "yishi.people.auth.PhonePasswordBackend",
             "yishi.people.auth.SmsCodeBackend",
@@ -287,6 +288,7 @@ def test_yishi_auth_oidc_switches_to_the_province_single_sign_on(tmp_path):
         "auth": "oidc",
         "apps": True,
         "backends": [
+            "yishi.core.lockout.SignInLockoutBackend",  # axes, first
             "yishi.core.auth.ModelBackend",
             "yishi.people.oidc.ProvinceOIDCBackend",
         ],

@@ -157,8 +157,23 @@ def test_a_wrong_password_is_shown_beside_the_password_and_five_lock_the_phone(c
     response = client.post(
         "/account/login/", {"phone": PHONE, "password": PASSWORD, "action": "password"}
     )
-    assert _msg(response.content.decode(), "phone") == "该手机号码登录失败已达5次，请15分钟后再试"
+    assert _msg(response.content.decode(), "phone") == (
+        "该手机号码密码登录失败已达5次，请15分钟后再试，或使用短信验证码登录"
+    )
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_with_the_password_locked_the_holder_still_logs_in_by_sms_code(client):
+    account = ApplicantAccountFactory(person__phone=PHONE)
+    for _ in range(6):
+        client.post("/account/login/", {"phone": PHONE, "password": "wrong", "action": "password"})
+    client.post("/account/login/", {"phone": PHONE, "action": "send_code"})
+    response = client.post(
+        "/account/login/", {"phone": PHONE, "sms_code": last_code(PHONE), "action": "sms"}
+    )
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == account.user.pk
 
 
 @pytest.mark.django_db
@@ -312,6 +327,25 @@ def test_a_forgotten_password_is_reset_through_the_page(client):
 
 
 @pytest.mark.django_db
-def test_a_reset_for_an_unknown_phone_says_so_beside_the_phone(client):
-    response = client.post("/account/reset/", {"phone": PHONE, "action": "send_code"})
-    assert _msg(response.content.decode(), "phone") == "该手机号码尚未注册账号，请先注册"
+@pytest.mark.parametrize("page", ["register", "login", "reset"])
+def test_the_code_pages_answer_alike_for_a_registered_and_an_unknown_phone(client, page):
+    ApplicantAccountFactory(person__phone=PHONE)
+    other = "13907110029"
+    answers = []
+    for phone in (PHONE, other):
+        response = client.post(f"/account/{page}/", {"phone": phone, "action": "send_code"})
+        html = response.content.decode()
+        answers.append((response.status_code, _msg(html, "phone"), _msg(html, "sms_code")))
+    assert answers[0] == (200, "", "验证码已发送至 139****0021，5分钟内有效。")
+    assert answers[1] == (200, "", "验证码已发送至 139****0029，5分钟内有效。")
+
+
+@pytest.mark.django_db
+def test_the_per_address_limit_is_shown_beside_the_phone(client, settings):
+    settings.SMS_MAX_PER_ADDRESS_HOUR = 2
+    for phone in ("13907110031", "13907110032"):
+        client.post("/account/register/", {"phone": phone, "action": "send_code"})
+    response = client.post("/account/register/", {"phone": "13907110033", "action": "send_code"})
+    assert _msg(response.content.decode(), "phone") == (
+        "当前网络1小时内获取验证码已达2次，请稍后再试"
+    )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from yishi.catalog.models import Department, Matter, MatterVersion
+from yishi.core.fields import EncryptedJSONField
 from yishi.core.models import StoredFile
 from yishi.people.models import Company, Person
 from yishi.themes.models import Theme, ThemeMatter
@@ -73,7 +74,7 @@ class Application(models.Model):
         limit_choices_to={"kind": "centre"},
     )
     answers = models.JSONField("情形答案", default=dict, blank=True)
-    form_data = models.JSONField("申请表数据", default=dict, blank=True)
+    form_data = EncryptedJSONField("申请表数据", default=dict, blank=True)
     status = models.CharField(
         "状态", max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

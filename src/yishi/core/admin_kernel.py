@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from yishi.core.errors import DomainError
 from yishi.core.models import AuditEntry, IdempotencyRecord, OutboxMessage, StoredFile
-from yishi.core.outbox import outbox_replay
+from yishi.core.outbox import masked_for_log, outbox_replay
 
 
 def _pretty_json(value: object) -> str:
@@ -89,6 +89,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "last_error",
         "pretty_payload",
+        "payload_sm3",
         "created_at",
         "delivered_at",
     ]
@@ -96,7 +97,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="内容")
     def pretty_payload(self, obj: OutboxMessage) -> str:
-        return _pretty_json(obj.payload)
+        # Masked as in logs, and an SMS code never shown; a delivered message holds none.
+        payload = masked_for_log(obj.payload or {})
+        if "code" in payload:
+            payload["code"] = "******"
+        return _pretty_json(payload)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

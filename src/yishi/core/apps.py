@@ -3,9 +3,18 @@ from django_tasks_db.apps import TasksAppConfig
 
 
 class CoreConfig(AppConfig):
+    default = True  # apps.py holds two configs: "yishi.core" in INSTALLED_APPS means this one
     name = "yishi.core"
     label = "core"
     verbose_name = "基础平台"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from yishi.core.session_limits import stamp_at_sign_in
+
+        # Session bookkeeping, not business flow: the sign-in saves the session anyway.
+        user_logged_in.connect(stamp_at_sign_in, dispatch_uid="yishi.session_limits")
 
 
 class TasksDbConfig(TasksAppConfig):

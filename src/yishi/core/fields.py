@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django import forms
 from django.db import models
 
 from yishi.core import crypto
@@ -23,6 +27,72 @@ class EncryptedTextField(models.TextField):
         return crypto.sm4_encrypt(str(value))
 
 
+class EncryptedJSONField(models.TextField):
+    """A JSON value stored as sm4_encrypt(JSON text) in a text column; Python code sees the
+    decoded value (dict, list, …), as with a JSONField. Nothing in it can be queried in SQL
+    (`form_data__name` is a FieldError): filter in Python, or keep a blind index beside it.
+    Strings read back never hold an unpaired surrogate (see `ScrubbedJSONField`)."""
+
+    empty_strings_allowed = False
+
+    def __init__(self, *args: Any, encoder: type[json.JSONEncoder] | None = None, **kwargs: Any):
+        self.encoder = encoder
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.encoder is not None:
+            kwargs["encoder"] = self.encoder
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        from yishi.core.hostile import scrub
+
+        return scrub(json.loads(crypto.sm4_decrypt(value)))
+
+    def to_python(self, value):
+        # The Python value is the JSON value itself; TextField's would turn a dict into str.
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        text = json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return crypto.sm4_encrypt(text)
+        except UnicodeEncodeError:  # an unpaired surrogate: stored escaped, scrubbed on read
+            return crypto.sm4_encrypt(json.dumps(value, cls=self.encoder, separators=(",", ":")))
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        # No str() of the value as TextField would; `prepared` values are already ciphertext.
+        return value if prepared else self.get_prep_value(value)
+
+    def value_to_string(self, obj):
+        return self.value_from_object(obj)
+
+    def formfield(self, **kwargs):
+        return super(models.TextField, self).formfield(
+            **{"form_class": forms.JSONField, "encoder": self.encoder, **kwargs}
+        )
+
+
 def blind_index(value: str) -> str:
     """The keyed hash under which an encrypted value is looked up (exact match only)."""
     return crypto.hmac_sm3_hex(value.strip().upper())
+
+
+class ScrubbedJSONField(models.JSONField):
+    """A JSONField whose strings never hold an unpaired surrogate when read: such a value (sent
+    as the JSON escape "\\ud800" before the input guard refused it) cannot be encoded, and a
+    page showing it would fail on every view. Migrations see a plain JSONField."""
+
+    def from_db_value(self, value, expression, connection):
+        from yishi.core.hostile import scrub
+
+        return scrub(super().from_db_value(value, expression, connection))
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from yishi.core.fields import EncryptedJSONField
+
 
 class AuditEntry(models.Model):
     """One state change, appended to a hash chain: hash = SM3(prev_hash + canonical row)."""
@@ -41,7 +43,14 @@ class OutboxMessage(models.Model):
     delivery_id = models.UUIDField("投递标识", default=uuid.uuid4, unique=True, editable=False)
     topic = models.CharField("主题", max_length=100, db_index=True)
     destination = models.CharField("目标通道", max_length=100)
-    payload = models.JSONField("内容")
+    # Encrypted at rest; once delivered it is emptied ({}) and only `payload_sm3` remains.
+    payload = EncryptedJSONField("内容")
+    payload_sm3 = models.CharField(
+        "已发送内容 SM3 摘要",
+        max_length=64,
+        blank=True,
+        help_text="投递成功时所发送内容的 SM3 摘要",
+    )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField("已尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间", db_index=True)

@@ -208,7 +208,14 @@ def load_image(image: bytes | BinaryIO, *, field_name: str = "image") -> Any:
             picture = ImageOps.exif_transpose(probe).convert("RGB")
     except ValidationFailed:
         raise
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # check_upload refused large PNG/JPEG from their headers already; this is the backstop.
+        raise ValidationFailed(
+            "图片尺寸过大，请上传不超过4000万像素的照片或扫描件",
+            field=field_name,
+            code="image_too_large",
+        ) from None
+    except (OSError, ValueError):
         raise ValidationFailed(
             "图片无法解码，请重新拍照或扫描后上传", field=field_name, code="image_damaged"
         ) from None

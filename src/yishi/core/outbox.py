@@ -15,6 +15,11 @@ on PostgreSQL, the IMMEDIATE write lock on SQLite) by pushing their ``next_attem
 into the future, delivers them outside any transaction (no database lock is held during a
 network call), then records each outcome. A worker that dies mid-delivery leaves the lease to
 expire and the message is tried again.
+
+Payloads hold personal data (ID numbers on payment lists, phones, SMS codes): the column is
+SM4-encrypted, and a delivered message keeps only its metadata and `payload_sm3`, the SM3 of
+the canonical JSON it sent; its payload becomes {}. Dead letters keep theirs (encrypted) for a
+replay.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from django.utils import timezone
 
 from yishi.core import rows
 from yishi.core.audit import audit_append
-from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
+from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone, sm3_hex
 from yishi.core.errors import Conflict
 from yishi.core.models import OutboxMessage
 
@@ -66,10 +71,23 @@ def _split_destination(destination: str) -> tuple[str, str]:
     )
 
 
-def _body(message: OutboxMessage) -> bytes:
-    return json.dumps(
-        message.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    ).encode("utf-8")
+def _body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+SMS_CODE_TEMPLATE = "sms_code"
+CODE_PLACEHOLDER = "{code}"
+
+
+def rendered(payload: dict[str, Any]) -> dict[str, Any]:
+    """What is sent for a stored payload. An SMS code's text is stored with the placeholder
+    `{code}` and the code beside it (both encrypted): the text with the code in it exists only
+    while it is sent, and once delivered the row keeps neither (see `_record_success`)."""
+    if payload.get("template") == SMS_CODE_TEMPLATE and isinstance(payload.get("text"), str):
+        return {**payload, "text": payload["text"].replace(CODE_PLACEHOLDER, str(payload["code"]))}
+    return payload
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -81,7 +99,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def _deliver_http(message: OutboxMessage, name: str) -> None:
+def _deliver_http(message: OutboxMessage, payload: dict[str, Any], name: str) -> None:
     endpoints: dict[str, dict[str, Any]] = getattr(settings, "OUTBOX_ENDPOINTS", {}) or {}
     endpoint = endpoints.get(name)
     if not endpoint or not endpoint.get("url"):
@@ -89,7 +107,7 @@ def _deliver_http(message: OutboxMessage, name: str) -> None:
     url = str(endpoint["url"])
     if not url.startswith(("http://", "https://")):
         raise DeliveryError(f"外发通道 http:{name} 的地址必须以 http:// 或 https:// 开头")
-    body = _body(message)
+    body = _body(payload)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "yishi-outbox/1",
@@ -116,14 +134,14 @@ def outbox_file_path(name: str) -> Path:
     return Path(settings.VAR_DIR) / "outbox" / f"{name}.jsonl"
 
 
-def _deliver_file(message: OutboxMessage, name: str) -> None:
+def _deliver_file(message: OutboxMessage, payload: dict[str, Any], name: str) -> None:
     path = outbox_file_path(name)
     line = json.dumps(
         {
             "delivery_id": str(message.delivery_id),
             "topic": message.topic,
             "created_at": message.created_at.astimezone(datetime.UTC).isoformat(),
-            "payload": message.payload,
+            "payload": payload,
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -157,27 +175,30 @@ def masked_for_log(value: Any) -> Any:
     return value
 
 
-def _deliver_log(message: OutboxMessage) -> None:
+def _deliver_log(message: OutboxMessage, payload: dict[str, Any]) -> None:
     logger.info(
         "outbox delivery %s topic=%s payload=%s",
         message.delivery_id,
         message.topic,
-        json.dumps(masked_for_log(message.payload), ensure_ascii=False, sort_keys=True),
+        json.dumps(masked_for_log(payload), ensure_ascii=False, sort_keys=True),
     )
 
 
-def deliver(message: OutboxMessage) -> None:
-    """One delivery attempt through the message's adapter; raises DeliveryError on failure."""
+def deliver(message: OutboxMessage) -> str:
+    """One delivery attempt through the message's adapter; raises DeliveryError on failure.
+    Returns the SM3 hex of what was sent (the canonical JSON of the rendered payload)."""
     try:
         kind, name = _split_destination(message.destination)
     except ValueError as exc:
         raise DeliveryError(str(exc)) from exc
+    payload = rendered(message.payload or {})
     if kind == "http":
-        _deliver_http(message, name)
+        _deliver_http(message, payload, name)
     elif kind == "file":
-        _deliver_file(message, name)
+        _deliver_file(message, payload, name)
     else:
-        _deliver_log(message)
+        _deliver_log(message, payload)
+    return sm3_hex(_body(payload))
 
 
 # ---------------------------------------------------------------- use cases
@@ -250,12 +271,16 @@ def _claim_due(now: datetime.datetime, limit: int) -> list[OutboxMessage]:
     return messages
 
 
-def _record_success(message: OutboxMessage, now: datetime.datetime) -> None:
+def _record_success(message: OutboxMessage, now: datetime.datetime, digest: str) -> None:
+    """A delivered message keeps its metadata and the SM3 of what was sent, not the payload
+    (personal data, an SMS code): the receiver holds it now."""
     OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.PENDING).update(
         status=OutboxMessage.Status.DELIVERED,
         attempts=message.attempts + 1,
         delivered_at=now,
         last_error="",
+        payload={},
+        payload_sm3=digest,
     )
 
 
@@ -279,7 +304,7 @@ def outbox_deliver_due(now: datetime.datetime | None = None, limit: int = 100) -
     report = DeliveryReport()
     for message in _claim_due(now, limit):
         try:
-            deliver(message)
+            digest = deliver(message)
         except DeliveryError as exc:
             if _record_failure(message, now, str(exc)):
                 report.dead += 1
@@ -298,7 +323,7 @@ def outbox_deliver_due(now: datetime.datetime | None = None, limit: int = 100) -
             else:
                 report.retrying += 1
         else:
-            _record_success(message, now)
+            _record_success(message, now, digest)
             report.delivered += 1
     return report
 

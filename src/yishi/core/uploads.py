@@ -137,6 +137,31 @@ def _is_jpeg(data: bytes) -> bool:
 
 _CHECKS = ((PDF, _is_pdf), (PNG, _is_png), (JPEG, _is_jpeg))
 
+# Markup a browser would run if it ever took the file for a page: a "PDF" that starts with a
+# PDF header and carries HTML (a polyglot) is refused.
+_MARKUP_RE = re.compile(rb"<\s*(?:!doctype|html|head|body|script|iframe|svg|meta)\b", re.I)
+
+
+def image_size(data: bytes, content_type: str) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR or a JPEG's frame header, without decoding pixels."""
+    if content_type == PNG and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if content_type == JPEG:
+        pos, end = 2, len(data)
+        while pos + 9 <= end and data[pos] == 0xFF:
+            while pos < end and data[pos] == 0xFF:
+                pos += 1
+            marker = data[pos]
+            (length,) = struct.unpack(">H", data[pos + 1 : pos + 3])
+            if marker in _SOF:
+                height, width = struct.unpack(">HH", data[pos + 4 : pos + 8])
+                return width, height
+            if marker == 0xDA:
+                return None
+            pos += 1 + length
+    return None
+
 
 def sniff(data: bytes) -> str | None:
     """The content type of `data` judged by its magic bytes and structure, or None."""
@@ -282,6 +307,20 @@ def check_upload(
             )
         raise ValidationFailed(
             f"文件内容不是 {_labels(allowed)}，请上传扫描件或照片", field=field, code="file_type"
+        )
+    if kind == PDF and _MARKUP_RE.search(content[:4096]):
+        raise ValidationFailed(
+            "文件内容不是有效的 PDF（含有网页代码），请上传扫描件或照片",
+            field=field,
+            code="file_type",
+        )
+    size = image_size(content, kind)
+    if size is not None and size[0] * size[1] > settings.YISHI_MAX_IMAGE_PIXELS:
+        megapixels = settings.YISHI_MAX_IMAGE_PIXELS // 10_000
+        raise ValidationFailed(
+            f"图片尺寸过大（{size[0]}×{size[1]}），请上传不超过{megapixels}万像素的照片或扫描件",
+            field=field,
+            code="image_too_large",
         )
     if extension and claimed is None:
         accepted = "、".join(f".{ext}" for ext, t in _CLAIMS.items() if t in allowed)

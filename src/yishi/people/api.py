@@ -112,18 +112,25 @@ def _acting_role(user: object, roles: tuple[Role, ...]) -> Role | None:
     return next((role for role in roles if has_role(user, role)), None)
 
 
-@router.get(
+class PersonLookupIn(Schema):
+    id_number: str
+    purpose: str = ""  # required in substance: services.person_lookup answers 400 without one
+
+
+# POST, not GET: an ID number in a query string would land in access logs, proxies and
+# browser history (personal data never travels in URLs).
+@router.post(
     "/persons/lookup",
     response=PersonOut,
     auth=staff,
     summary="按居民身份证号查找自然人（窗口人员、政策专员、管理员；须说明查询用途，查询记录本人可见）",
 )
-def person_lookup(request: HttpRequest, id_number: str, purpose: str = ""):
+def person_lookup(request: HttpRequest, payload: PersonLookupIn):
     role = _acting_role(request.user, LOOKUP_ROLES)
     if role is None:
         raise PermissionDeniedError("只有窗口人员、政策专员或管理员可以查找自然人", field="user")
     person = services.person_lookup(
-        id_number=id_number, actor=request.user, purpose=purpose, role=role.label
+        id_number=payload.id_number, actor=request.user, purpose=payload.purpose, role=role.label
     )
     return _person_out(person)
 
@@ -142,9 +149,16 @@ def company_create(request: HttpRequest, payload: CompanyIn):
     return Status(201, _company_out(company))
 
 
-@router.get("/validate/id-number", summary="校验居民身份证号")
-def validate_id_number(request: HttpRequest, value: str) -> dict[str, object]:
-    info = validate_ric(value, field="value")
+class ValueIn(Schema):
+    value: str
+
+
+# The validators take their value in a POST body for the same reason as the lookup: ID and
+# mobile numbers are personal data and stay out of URLs; the credit code takes the same shape
+# so that a form's live checks all work alike.
+@router.post("/validate/id-number", summary="校验居民身份证号")
+def validate_id_number(request: HttpRequest, payload: ValueIn) -> dict[str, object]:
+    info = validate_ric(payload.value, field="value")
     return {
         "valid": True,
         "number": info.number,
@@ -155,9 +169,9 @@ def validate_id_number(request: HttpRequest, value: str) -> dict[str, object]:
     }
 
 
-@router.get("/validate/credit-code", summary="校验统一社会信用代码")
-def validate_credit_code(request: HttpRequest, value: str) -> dict[str, object]:
-    info = validate_uscc(value, field="value")
+@router.post("/validate/credit-code", summary="校验统一社会信用代码")
+def validate_credit_code(request: HttpRequest, payload: ValueIn) -> dict[str, object]:
+    info = validate_uscc(payload.value, field="value")
     return {
         "valid": True,
         "code": info.code,
@@ -168,9 +182,9 @@ def validate_credit_code(request: HttpRequest, value: str) -> dict[str, object]:
     }
 
 
-@router.get("/validate/mobile", summary="校验手机号码")
-def validate_mobile_number(request: HttpRequest, value: str) -> dict[str, object]:
-    info = validate_mobile(value, field="value")
+@router.post("/validate/mobile", summary="校验手机号码")
+def validate_mobile_number(request: HttpRequest, payload: ValueIn) -> dict[str, object]:
+    info = validate_mobile(payload.value, field="value")
     return {"valid": True, "number": info.number}
 
 
@@ -248,7 +262,12 @@ def _applicant_out(account: ApplicantAccount, agencies: list[CompanyAgent]) -> d
 
 @router.post("/sms-codes", response={202: SmsCodeOut}, summary="发送短信验证码")
 def sms_code_create(request: HttpRequest, payload: SmsCodeIn):
-    services.sms_code_send(phone=payload.phone, purpose=payload.purpose)
+    # The same answer whether or not the phone has an account (see sms_code_send).
+    services.sms_code_send(
+        phone=payload.phone,
+        purpose=payload.purpose,
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
     number = validate_mobile(payload.phone, field="phone").number
     return Status(
         202,

@@ -228,12 +228,19 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField("失效时间")
     attempts = models.PositiveSmallIntegerField("错误次数", default=0)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    # Keyed hash of the requesting client's address, for the per-address hourly limit.
+    address_index = models.CharField(
+        "请求地址索引", max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = "短信验证码"
         verbose_name_plural = "短信验证码"
         indexes = [
-            models.Index(fields=["phone_index", "purpose", "-created_at"], name="people_sms_lookup")
+            models.Index(
+                fields=["phone_index", "purpose", "-created_at"], name="people_sms_lookup"
+            ),
+            models.Index(fields=["address_index", "created_at"], name="people_sms_address"),
         ]
 
     def __str__(self) -> str:
@@ -254,6 +261,22 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ThrottleKey(models.Model):
+    """A row to lock (select_for_update) while a per-phone or per-address limit is counted
+    and the new attempt recorded, so that parallel requests are counted one after another:
+    the rows they count may not exist yet and cannot be locked themselves. `key` is a prefix
+    and a keyed hash, never a phone number or an address."""
+
+    key = models.CharField("键", max_length=80, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "限流锁"
+        verbose_name_plural = "限流锁"
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class CompanyAgent(models.Model):

@@ -23,10 +23,16 @@ from django.utils import timezone, translation
 
 from yishi.core.audit import audit_append
 from yishi.core.crypto import hmac_sm3_hex, mask, mask_phone
-from yishi.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from yishi.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from yishi.core.events import event_record
 from yishi.core.fields import blind_index
-from yishi.core.outbox import outbox_enqueue
+from yishi.core.outbox import CODE_PLACEHOLDER, SMS_CODE_TEMPLATE, outbox_enqueue
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
 from yishi.people.access_log import purpose_clean, registry_access_record
 from yishi.people.models import (
@@ -37,6 +43,7 @@ from yishi.people.models import (
     Person,
     RegistryAccess,
     SmsCode,
+    ThrottleKey,
 )
 from yishi.people.queries import company_by_uscc, person_by_id_number, represents
 
@@ -229,34 +236,76 @@ def _sms_code_hash(*, phone_index: str, purpose: str, code: str) -> str:
     return hmac_sm3_hex(f"sms:{purpose}:{phone_index}:{code}")
 
 
-def sms_code_send(*, phone: str, purpose: str) -> SmsCode:
+def _throttle_lock(*keys: str) -> None:
+    """Lock one row per key, inside the caller's transaction, so that requests counting the
+    same key's attempts run one after another (created on first use; locked in key order, so
+    two requests locking the same keys cannot deadlock)."""
+    ThrottleKey.objects.bulk_create([ThrottleKey(key=k) for k in keys], ignore_conflicts=True)
+    list(ThrottleKey.objects.select_for_update().filter(key__in=keys).order_by("key"))
+
+
+def sms_address_index(address: str) -> str:
+    """The keyed hash of a client address the per-address SMS limit counts by ("" for none)."""
+    return hmac_sm3_hex(f"sms-address:{address}") if address else ""
+
+
+def _sms_limits(*, index: str, address_index: str, purpose: str, now: dt.datetime) -> None:
+    """Refuse a code within SMS_RESEND_SECONDS of the last one for the phone and purpose, or
+    over the hourly limits per phone and per client address. Runs under `_throttle_lock`."""
+    resend = int(settings.SMS_RESEND_SECONDS)
+    last = (
+        SmsCode.objects.filter(phone_index=index, purpose=purpose)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is not None and (now - last.created_at).total_seconds() < resend:
+        wait = resend - int((now - last.created_at).total_seconds())
+        raise TooManyRequests(
+            f"验证码发送过于频繁，请{max(wait, 1)}秒后再获取", field="phone", code="sms_resend"
+        )
+    hour_ago = now - dt.timedelta(hours=1)
+    per_phone = int(settings.SMS_MAX_PER_PHONE_HOUR)
+    if SmsCode.objects.filter(phone_index=index, created_at__gt=hour_ago).count() >= per_phone:
+        raise TooManyRequests(
+            f"该手机号码1小时内已获取{per_phone}次验证码，请稍后再试",
+            field="phone",
+            code="sms_phone_limit",
+        )
+    per_address = int(settings.SMS_MAX_PER_ADDRESS_HOUR)
+    if (
+        address_index
+        and SmsCode.objects.filter(address_index=address_index, created_at__gt=hour_ago).count()
+        >= per_address
+    ):
+        raise TooManyRequests(
+            f"当前网络1小时内获取验证码已达{per_address}次，请稍后再试",
+            field="phone",
+            code="sms_address_limit",
+        )
+
+
+def sms_code_send(*, phone: str, purpose: str, address: str = "") -> SmsCode:
     """Send a one-time code by SMS through the outbox; at most one per phone and purpose
-    every SMS_RESEND_SECONDS. Registration refuses a phone that already has an account,
-    login and reset a phone that has none."""
+    every SMS_RESEND_SECONDS, SMS_MAX_PER_PHONE_HOUR per phone and SMS_MAX_PER_ADDRESS_HOUR
+    per client `address` an hour. The answer never tells whether the phone has an account:
+    a login or reset code for a phone without one is recorded but not sent (nobody there can
+    use it), and a registration code goes out either way (only the phone's holder reads it;
+    registration refuses a taken phone once the code is verified)."""
     number = validate_mobile(phone, field="phone").number
     purpose = _sms_purpose(purpose)
     index = blind_index(number)
-    registered = ApplicantAccount.objects.filter(phone_index=index).exists()
-    if purpose == SmsCode.Purpose.REGISTER and registered:
-        raise Conflict("该手机号码已注册账号，请直接登录", field="phone", code="duplicate")
-    if purpose != SmsCode.Purpose.REGISTER and not registered:
-        raise NotFound("该手机号码尚未注册账号，请先注册", field="phone")
-    now = timezone.now()
-    resend = int(settings.SMS_RESEND_SECONDS)
+    address_index = sms_address_index(address)
     code = "".join(secrets.choice("0123456789") for _ in range(SMS_CODE_DIGITS))
     ttl = int(settings.SMS_CODE_TTL_SECONDS)
+    destination = settings.SMS_DESTINATION
     with transaction.atomic():
-        last = (
-            SmsCode.objects.select_for_update()
-            .filter(phone_index=index, purpose=purpose)
-            .order_by("-created_at", "-id")
-            .first()
+        _throttle_lock(f"sms:{index}", *([f"sms-addr:{address_index}"] if address_index else []))
+        now = timezone.now()  # after the wait for the lock: the rows it counts are older
+        _sms_limits(index=index, address_index=address_index, purpose=purpose, now=now)
+        deliver = (
+            purpose == SmsCode.Purpose.REGISTER
+            or ApplicantAccount.objects.filter(phone_index=index).exists()
         )
-        if last is not None and (now - last.created_at).total_seconds() < resend:
-            wait = resend - int((now - last.created_at).total_seconds())
-            raise TooManyRequests(
-                f"验证码发送过于频繁，请{max(wait, 1)}秒后再获取", field="phone", code="sms_resend"
-            )
         # A new code replaces the earlier ones.
         SmsCode.objects.filter(phone_index=index, purpose=purpose, used_at__isnull=True).update(
             expires_at=now
@@ -266,24 +315,27 @@ def sms_code_send(*, phone: str, purpose: str) -> SmsCode:
             purpose=purpose,
             code_hash=_sms_code_hash(phone_index=index, purpose=purpose, code=code),
             expires_at=now + dt.timedelta(seconds=ttl),
+            address_index=address_index,
         )
-        destination = settings.SMS_DESTINATION
-        outbox_enqueue(
-            topic=SMS_TOPIC,
-            destination=destination,
-            payload={
-                "phone": number,
-                "template": "sms_code",
-                "purpose": purpose,
-                "code": code,
-                "text": (
-                    f"【{settings.SITE_NAME}】您的{_PURPOSE_TEXT[purpose]}验证码为{code}，"
-                    f"{ttl // 60}分钟内有效。请勿泄露给他人。"
-                ),
-            },
-        )
-    if settings.DEBUG and destination == "log":
-        # Development: no SMS gateway, so the code goes to the console at once.
+        if deliver:
+            outbox_enqueue(
+                topic=SMS_TOPIC,
+                destination=destination,
+                # Encrypted at rest; the outbox puts the code into the text as it sends it
+                # and keeps neither once delivered (`outbox.rendered`).
+                payload={
+                    "phone": number,
+                    "template": SMS_CODE_TEMPLATE,
+                    "purpose": purpose,
+                    "code": code,
+                    "text": (
+                        f"【{settings.SITE_NAME}】您的{_PURPOSE_TEXT[purpose]}验证码为"
+                        f"{CODE_PLACEHOLDER}，{ttl // 60}分钟内有效。请勿泄露给他人。"
+                    ),
+                },
+            )
+    if deliver and (settings.DEBUG or settings.DEMO) and destination == "log":
+        # Development and demo: no SMS gateway, so the code goes to the console at once.
         logger.warning("开发环境短信验证码 %s（%s）：%s", mask_phone(number), purpose, code)
     return sms
 
@@ -387,8 +439,12 @@ def _validate_password(password: str) -> str:
 def applicant_register(
     *, name: str, id_number: str, phone: str, password: str, sms_code: str
 ) -> ApplicantAccount:
-    """Register an applicant: validate everything, check the SMS code, then create (or link)
-    the Person, the User and the ApplicantAccount in one transaction."""
+    """Register an applicant: validate the input's form, check the SMS code, and only then
+    look at the registries (phone or ID number taken, name not matching the ID number), so
+    that nobody learns about others' data without a code sent to their own phone. A code
+    that got that far is used up even when the registration is refused: each such answer
+    costs the asker a new code. Creates (or links) the Person, the User and the
+    ApplicantAccount in one transaction."""
     name = _required_text(name, field="name", label="姓名", max_length=NAME_MAX)
     ric = validate_ric(id_number, field="id_number")
     number = validate_mobile(phone, field="phone").number
@@ -396,15 +452,19 @@ def applicant_register(
     phone_index = blind_index(number)
     phone_taken = Conflict("该手机号码已注册账号", field="phone", code="duplicate")
     id_taken = Conflict("该居民身份证号已注册账号", field="id_number", code="duplicate")
-    if ApplicantAccount.objects.filter(phone_index=phone_index).exists():
-        raise phone_taken
-    person = person_by_id_number(ric.number)
-    if person is not None:
-        if ApplicantAccount.objects.filter(person=person).exists():
-            raise id_taken
-        if person.name != name:
-            raise ValidationFailed("姓名与该居民身份证号登记的姓名不一致", field="name")
     sms = _sms_code_match(phone=number, purpose=SmsCode.Purpose.REGISTER, code=sms_code)
+    refusal: DomainError | None = None
+    person = person_by_id_number(ric.number)
+    if ApplicantAccount.objects.filter(phone_index=phone_index).exists():
+        refusal = phone_taken
+    elif person is not None and ApplicantAccount.objects.filter(person=person).exists():
+        refusal = id_taken
+    elif person is not None and person.name != name:
+        refusal = ValidationFailed("姓名与该居民身份证号登记的姓名不一致", field="name")
+    if refusal is not None:
+        with transaction.atomic():
+            _sms_code_consume(sms)
+        raise refusal
     try:
         with transaction.atomic():
             if person is None:
@@ -442,40 +502,59 @@ def applicant_register(
     return account
 
 
-def _login_failures(index: str) -> int:
+def _login_attempt_claim(index: str) -> bool:
+    """Claim one of the phone's LOGIN_MAX_FAILURES password attempts in the window: a
+    LoginFailure row written, and committed, before the password is checked (the caller
+    clears it when the password was right). Counted under the phone's lock, so parallel
+    guesses are counted one after another and at most the limit get checked. False when the
+    attempts are used up."""
     since = timezone.now() - dt.timedelta(seconds=int(settings.LOGIN_FAILURE_WINDOW_SECONDS))
-    LoginFailure.objects.filter(phone_index=index, at__lt=since).delete()  # no longer counted
-    return LoginFailure.objects.filter(phone_index=index, at__gte=since).count()
+    with transaction.atomic():
+        _throttle_lock(f"login:{index}")
+        LoginFailure.objects.filter(phone_index=index, at__lt=since).delete()  # no longer counted
+        if LoginFailure.objects.filter(phone_index=index).count() >= int(
+            settings.LOGIN_MAX_FAILURES
+        ):
+            return False
+        LoginFailure.objects.create(phone_index=index)
+    return True
 
 
 def applicant_login(
     *, request: HttpRequest | None, phone: str, password: str = "", sms_code: str = ""
 ) -> AbstractBaseUser:
     """Authenticate an applicant by phone and password, or phone and SMS code, through the
-    auth backends. After LOGIN_MAX_FAILURES failures for a phone within the window the
-    login is refused without checking the credentials."""
+    auth backends. After LOGIN_MAX_FAILURES wrong passwords for a phone within the window,
+    passwords are refused without being checked; a login code still works (its own tries
+    are limited), so a stranger's guessing does not lock the phone's holder out. The answers
+    are the same whether or not the phone has an account."""
     number = validate_mobile(phone, field="phone").number
     index = blind_index(number)
-    limit = int(settings.LOGIN_MAX_FAILURES)
-    minutes = int(settings.LOGIN_FAILURE_WINDOW_SECONDS) // 60
-    if _login_failures(index) >= limit:
-        raise TooManyRequests(
-            f"该手机号码登录失败已达{limit}次，请{minutes}分钟后再试", field="phone"
-        )
     if sms_code:
         failure = ValidationFailed("手机号码或短信验证码不正确", field="sms_code")
         try:
             # SmsCodeBackend raises the code's precise fault (wrong, expired, used up).
             user = authenticate(request, phone=number, sms_code=sms_code)
+            if user is None:
+                # No account: check the code anyway (a pretend send recorded one), so the
+                # answer is the one a registered phone would get.
+                _sms_code_match(phone=number, purpose=SmsCode.Purpose.LOGIN, code=sms_code)
         except ValidationFailed as exc:
             user, failure = None, exc
     else:
         if not password:
             raise ValidationFailed("密码不能为空", field="password")
+        if not _login_attempt_claim(index):
+            limit = int(settings.LOGIN_MAX_FAILURES)
+            minutes = int(settings.LOGIN_FAILURE_WINDOW_SECONDS) // 60
+            raise TooManyRequests(
+                f"该手机号码密码登录失败已达{limit}次，请{minutes}分钟后再试，或使用短信验证码登录",
+                field="phone",
+                code="login_locked",
+            )
         user = authenticate(request, phone=number, password=password)
         failure = ValidationFailed("手机号码或密码不正确", field="password")
     if user is None:
-        LoginFailure.objects.create(phone_index=index)
         logger.info("applicant login failed for %s", mask_phone(number))
         raise failure
     LoginFailure.objects.filter(phone_index=index).delete()
@@ -488,10 +567,12 @@ def applicant_password_reset(*, phone: str, sms_code: str, password: str) -> App
     number = validate_mobile(phone, field="phone").number
     _validate_password(password)
     index = blind_index(number)
+    # The code first: before it, a phone with no account gets the answers one with an
+    # account gets (its reset code was recorded, not sent).
+    sms = _sms_code_match(phone=number, purpose=SmsCode.Purpose.RESET, code=sms_code)
     account = ApplicantAccount.objects.select_related("user").filter(phone_index=index).first()
     if account is None:
-        raise NotFound("该手机号码尚未注册账号，请先注册", field="phone")
-    sms = _sms_code_match(phone=number, purpose=SmsCode.Purpose.RESET, code=sms_code)
+        raise ValidationFailed("短信验证码不正确，请重新获取", field="sms_code")
     with transaction.atomic():
         _sms_code_consume(sms)
         account.user.set_password(password)

@@ -58,10 +58,19 @@ def _code_sent_note(phone: str) -> str:
     return f"验证码已发送至 {mask_phone(phone)}，{minutes}分钟内有效。"
 
 
-def _send_code(phone: str, purpose: str, errors: dict[str, str], notes: dict[str, str]) -> None:
-    """The "获取验证码" button: send a code, or put the reason beside the phone field."""
+def _send_code(
+    request: HttpRequest,
+    phone: str,
+    purpose: str,
+    errors: dict[str, str],
+    notes: dict[str, str],
+) -> None:
+    """The "获取验证码" button: send a code, or put the reason beside the phone field. The
+    note is the same whether or not the phone has an account."""
     try:
-        services.sms_code_send(phone=phone, purpose=purpose)
+        services.sms_code_send(
+            phone=phone, purpose=purpose, address=request.META.get("REMOTE_ADDR", "")
+        )
     except DomainError as exc:
         _error_into(errors, exc, "phone")
     else:
@@ -85,7 +94,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "name", "id_number", "phone", "sms_code")
         if request.POST.get("action") == "send_code":
-            _send_code(values["phone"], SmsCode.Purpose.REGISTER, errors, notes)
+            _send_code(request, values["phone"], SmsCode.Purpose.REGISTER, errors, notes)
         else:
             password = _matching_passwords(request, errors)
             if password is not None:
@@ -126,7 +135,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "phone", "sms_code")
         if action == "send_code":
-            _send_code(values["phone"], SmsCode.Purpose.LOGIN, errors, notes)
+            _send_code(request, values["phone"], SmsCode.Purpose.LOGIN, errors, notes)
         else:
             try:
                 user = services.applicant_login(
@@ -172,7 +181,7 @@ def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _sso():
         values = _post(request, "phone", "sms_code")
         if request.POST.get("action") == "send_code":
-            _send_code(values["phone"], SmsCode.Purpose.RESET, errors, notes)
+            _send_code(request, values["phone"], SmsCode.Purpose.RESET, errors, notes)
         else:
             password = _matching_passwords(request, errors)
             if password is not None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yishi.workbench import claims, views
+from yishi.workbench import claims, security, views
 
 app_name = "workbench"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("subcases/<int:subcase_id>/<slug:action>/", views.subcase_action, name="subcase_action"),
     path("files/<int:material_id>/", views.material_file, name="material_file"),
     path("deadlines/", views.deadline_list, name="deadlines"),
+    # second factor (TOTP + recovery codes)
+    path("security/", security.security, name="security"),
+    path("security/enrol/", security.security_enrol, name="security_enrol"),
+    path("security/recovery-codes/", security.security_recovery, name="security_recovery"),
+    path("security/remove/", security.security_remove, name="security_remove"),
+    path("security/verify/", security.security_verify, name="security_verify"),
     # 企业授权核验 at the counter
     path("company-claims/", claims.claim_list, name="company_claims"),
     path("company-claims/new/", claims.claim_new, name="company_claim_new"),

@@ -39,6 +39,7 @@ TOOLS = [
     ("admin:catalog_matter_changelist", None, "事项目录管理", "政务服务事项、申请材料与版本"),
     ("admin:core_calendarday_changelist", None, "工作日历管理", "法定节假日与调休，计算办结时限"),
     (None, "/api/docs", "接口文档", "OpenAPI 接口说明与在线调试"),
+    ("workbench:security", None, "第二重身份验证", "绑定身份验证器（动态口令），管理恢复码"),
 ]
 
 
