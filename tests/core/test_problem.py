@@ -196,3 +196,12 @@ def test_a_nul_character_in_the_input_is_a_4xx_problem_not_a_500(client):
         HTTP_IDEMPOTENCY_KEY="nul-1",
     )
     assert _problem(response, 400)["field"] == "theme"
+
+
+@pytest.mark.django_db
+def test_a_problem_names_the_path_without_its_query_string(client):
+    response = client.get("/api/v1/persons/lookup?id_number=420702199001010033")
+    assert response.status_code in (401, 405)
+    body = response.json()
+    assert body["instance"] == "/api/v1/persons/lookup"
+    assert "420702199001010033" not in response.content.decode()

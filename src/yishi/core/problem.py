@@ -54,7 +54,9 @@ def problem_response(
         "detail": detail,
     }
     if request is not None:
-        body["instance"] = request.get_full_path()
+        # The path only: a query string may carry what the caller should not see echoed back
+        # (and a proxy may log response bodies).
+        body["instance"] = request.path
     if field:
         body["field"] = field
     if errors:
