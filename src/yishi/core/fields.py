@@ -31,7 +31,7 @@ class EncryptedJSONField(models.TextField):
     """A JSON value stored as sm4_encrypt(JSON text) in a text column; Python code sees the
     decoded value (dict, list, …), as with a JSONField. Nothing in it can be queried in SQL
     (`form_data__name` is a FieldError): filter in Python, or keep a blind index beside it.
-    Strings read back never hold an unpaired surrogate (see `ScrubbedJSONField`)."""
+    Strings read back never hold an unpaired surrogate (an unpaired surrogate, sent as the JSON escape before the input guard refused it, cannot be encoded and would break every page showing it)."""
 
     empty_strings_allowed = False
 
@@ -81,18 +81,3 @@ class EncryptedJSONField(models.TextField):
 def blind_index(value: str) -> str:
     """The keyed hash under which an encrypted value is looked up (exact match only)."""
     return crypto.hmac_sm3_hex(value.strip().upper())
-
-
-class ScrubbedJSONField(models.JSONField):
-    """A JSONField whose strings never hold an unpaired surrogate when read: such a value (sent
-    as the JSON escape "\\ud800" before the input guard refused it) cannot be encoded, and a
-    page showing it would fail on every view. Migrations see a plain JSONField."""
-
-    def from_db_value(self, value, expression, connection):
-        from yishi.core.hostile import scrub
-
-        return scrub(super().from_db_value(value, expression, connection))
-
-    def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.JSONField", args, kwargs

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.utils import timezone
 
 from yishi.core.errors import ValidationFailed
@@ -32,7 +33,6 @@ from yishi.core.validators import USCC_ALPHABET, validate_ric, validate_uscc
 ID_CARD = "id_card"
 BUSINESS_LICENCE = "business_licence"
 
-MAX_PIXELS = 40_000_000  # a 40-megapixel photo is bigger than any phone takes
 MAX_SIDE = 2000  # larger images are scaled down before recognition: no gain, much more time
 LOW_CONFIDENCE = 0.5
 # Detection works on the image scaled to this long side. A licence's lines are long and
@@ -199,9 +199,10 @@ def load_image(image: bytes | BinaryIO, *, field_name: str = "image") -> Any:
     try:
         with Image.open(io.BytesIO(checked.content)) as probe:
             width, height = probe.size
-            if width * height > MAX_PIXELS:
+            limit = settings.YISHI_MAX_IMAGE_PIXELS
+            if width * height > limit:
                 raise ValidationFailed(
-                    f"图片尺寸过大（{width}×{height}），请上传不超过4000万像素的照片或扫描件",
+                    f"图片尺寸过大（{width}×{height}），请上传不超过{limit // 10000}万像素的照片或扫描件",
                     field=field_name,
                     code="image_too_large",
                 )
@@ -211,7 +212,7 @@ def load_image(image: bytes | BinaryIO, *, field_name: str = "image") -> Any:
     except Image.DecompressionBombError:
         # check_upload refused large PNG/JPEG from their headers already; this is the backstop.
         raise ValidationFailed(
-            "图片尺寸过大，请上传不超过4000万像素的照片或扫描件",
+            f"图片尺寸过大，请上传不超过{settings.YISHI_MAX_IMAGE_PIXELS // 10000}万像素的照片或扫描件",
             field=field_name,
             code="image_too_large",
         ) from None

@@ -107,9 +107,10 @@ def grant_roles(user: Any, *roles: str) -> None:
     forget_roles(user)
 
 
-def revoke_roles(user: Any, *roles: str) -> None:
-    user.groups.remove(*Group.objects.filter(name__in=[Role(r).label for r in roles]))
-    forget_roles(user)
+def first_role(user: Any, *roles: str) -> Role | None:
+    """The first of `roles` the user holds: the role an action is allowed and recorded under."""
+    held = roles_of(user)
+    return next((Role(r) for r in roles if str(r) in held), None)
 
 
 def role_labels(user: Any) -> list[str]:

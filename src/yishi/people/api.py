@@ -14,7 +14,7 @@ from ninja.security import SessionAuthIsStaff, django_auth
 
 from yishi.core.crypto import mask, mask_phone
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
-from yishi.core.roles import Role, has_role
+from yishi.core.roles import Role, first_role, has_role
 from yishi.core.validators import validate_mobile, validate_ric, validate_uscc
 from yishi.people import queries, services
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
@@ -107,11 +107,6 @@ def person_create(request: HttpRequest, payload: PersonIn):
     return Status(201, _person_out(person))
 
 
-def _acting_role(user: object, roles: tuple[Role, ...]) -> Role | None:
-    """The first of `roles` the user holds: the role a read is allowed and recorded under."""
-    return next((role for role in roles if has_role(user, role)), None)
-
-
 class PersonLookupIn(Schema):
     id_number: str
     purpose: str = ""  # required in substance: services.person_lookup answers 400 without one
@@ -126,7 +121,7 @@ class PersonLookupIn(Schema):
     summary="按居民身份证号查找自然人（窗口人员、政策专员、管理员；须说明查询用途，查询记录本人可见）",
 )
 def person_lookup(request: HttpRequest, payload: PersonLookupIn):
-    role = _acting_role(request.user, LOOKUP_ROLES)
+    role = first_role(request.user, *LOOKUP_ROLES)
     if role is None:
         raise PermissionDeniedError("只有窗口人员、政策专员或管理员可以查找自然人", field="user")
     person = services.person_lookup(

@@ -19,7 +19,7 @@ from ninja.security import django_auth
 from yishi.core.crypto import mask
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.fields import blind_index
-from yishi.core.roles import Role, has_role
+from yishi.core.roles import Role, first_role
 from yishi.core.validators import clean_identifier
 from yishi.people.access_log import purpose_clean, registry_access_record
 from yishi.people.models import Company, CompanyAgent, Person, RegistryAccess
@@ -202,7 +202,7 @@ def eligibility(request: HttpRequest, code: str, payload: EligibilityIn) -> Http
     own = _own_subject(request, policy.subject, payload.identifier)
     if own is not None:  # one's own data: nothing to record
         return _json(200, queries.explain(policy, own, on))
-    role = next((r for r in ELIGIBILITY_ROLES if has_role(request.user, r)), None)
+    role = first_role(request.user, *ELIGIBILITY_ROLES)
     if role is None:
         if queries.is_policy_staff(request.user):
             raise PermissionDeniedError(
