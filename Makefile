@@ -10,12 +10,28 @@ export DJANGO_SETTINGS_MODULE := yishi.settings
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup venv chromium migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
+.PHONY: run dev keys static setup venv node chromium migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
 
-# Demo mode: plain HTTP on loopback, demo accounts without a second factor, SMS codes in the
-# console log (README, Configuration). `YISHI_DEMO=false make run` runs without it.
+# `make run` serves the demo as production would: DEBUG off, one ASGI server process (uvicorn),
+# static files collected and served by whitenoise, Chinese error pages, keys generated on the
+# first run into var/keys/ (YISHI_KEY_DIR). In demo mode: plain HTTP on loopback, demo accounts
+# without a second factor, SMS codes in the console log (README, Configuration).
+# `make dev` is the debugging server: DEBUG on, runserver reloading on every change.
 run: export YISHI_DEMO ?= true
-run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
+run: export YISHI_DEBUG ?= false
+# Every target that touches the demo database uses the keys the first `make run` made, DEBUG
+# on or off, so `make run`, `make dev` and `make demo` share one database.
+run dev keys static migrate demo worker: export YISHI_KEY_DIR ?= $(or $(YISHI_VAR_DIR),$(CURDIR)/var)/keys
+run: setup keys migrate static demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
+	$(call serve_with_loops,$(VENV)/bin/uvicorn yishi.asgi:application --host $(HOST) --port $(PORT) --workers 1 --no-proxy-headers --no-server-header)
+
+dev: export YISHI_DEMO ?= true
+dev: export YISHI_DEBUG ?= true
+dev: setup keys migrate demo ## the debugging server (DEBUG on, reloads on change)
+	$(call serve_with_loops,$(PY) -m yishi runserver $(HOST):$(PORT))
+
+# The background loops beside the web server ($(1)), stopped with it.
+define serve_with_loops
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
 	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
@@ -24,11 +40,34 @@ run: setup migrate demo ## set up, load 梁子湖区 demo data and serve on http
 	  (while true; do $(PY) -m yishi policies_run --match; sleep 86400; done) >var/policies.log 2>&1 & policies=$$!; \
 	  (while true; do $(PY) -m yishi mark_no_shows; sleep 1800; done) >var/hall.log 2>&1 & hall=$$!; \
 	  trap 'kill $$worker $$outbox $$events $$credit $$policies $$hall 2>/dev/null' EXIT INT TERM; \
-	  $(PY) -m yishi runserver $(HOST):$(PORT) --noreload
+	  $(1)
+endef
 
-setup: venv
+# Secrets and SM4/HMAC keys, generated once into the key folder (src/yishi/keys.py); existing
+# key files are never touched. A var/yishi.sqlite3 from before the key folder was written
+# under the public development keys: it is moved aside, and the demo is loaded afresh.
+keys: venv
+	@if [ -z "$${DATABASE_URL:-}$${YISHI_VAR_DIR:-}" ] && [ -e var/yishi.sqlite3 ] \
+	  && [ ! -e "$$YISHI_KEY_DIR/YISHI_FIELD_KEYS" ]; then \
+	  mkdir -p var/before-keys && mv var/yishi.sqlite3* var/before-keys/ && \
+	  echo "旧数据库使用公开的开发密钥加密，已移至 var/before-keys/，将以新生成的密钥重新载入演示数据"; \
+	fi
+	$(PY) -m yishi.keys
+
+static: venv node keys
+	$(PY) -m yishi collectstatic --noinput -v 0
+
+setup: venv node
 
 venv: $(VENV)/.installed
+
+# Browser libraries (htmx) from npm, pinned by package-lock.json; served as static files.
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js 与 npm（用于安装 htmx）"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON))"; exit 1; }
@@ -46,14 +85,14 @@ chromium:
 	  else echo "Chromium missing: run 'sudo apt-get install -y chromium'"; fi; \
 	fi
 
-migrate: venv
+migrate: venv keys
 	mkdir -p var
 	$(PY) -m yishi migrate --noinput -v 0
 
-demo: venv
+demo: venv keys
 	$(PY) -m yishi load_demo
 
-worker: venv
+worker: venv keys
 	$(PY) -m yishi db_worker --queue-name '*' --no-reload
 
 lint: venv
@@ -72,7 +111,7 @@ format: venv
 # would also remove the rows migrations seed for the tests still to come. Either run finding
 # no test fails (pytest's exit 5).
 TEST_WORKERS ?= 2
-test: venv chromium lint
+test: venv node chromium lint
 	$(PY) -m yishi makemigrations --check --dry-run -v 0
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then only=""; else only="not postgres and "; fi; \
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "$${only}not transactional" $(PYTEST_ARGS) \

@@ -24,6 +24,7 @@ import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
+from django.test import Client
 from django.utils import timezone
 
 from tests.cases.factories import ApplicantFactory, StaffFactory
@@ -38,6 +39,7 @@ from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.services import application_submit, subcase_approve
 from yishi.catalog.models import Department
 from yishi.core.events import events_dispatch
+from yishi.core.models import StaffSession
 from yishi.core.synthetic import make_ric, make_uscc
 from yishi.core.uploads import store_upload
 from yishi.credit.commitments import commitment_accept
@@ -233,6 +235,10 @@ def build_world() -> SimpleNamespace:
         actor=w.clerk_here.user,
     )
 
+    # Another signed-in session of clerk_here's (a second browser), which only they may end.
+    Client().force_login(w.clerk_here.user)
+    w.staff_session = StaffSession.objects.filter(user=w.clerk_here.user).latest("pk")
+
     w.users = {
         "anon": None,
         "applicant": w.owner.user,
@@ -295,4 +301,5 @@ def describe(w: Any) -> dict[str, Any]:
         "stranger_id_number": w.stranger.id_number,
         "new_id_number": make_ric("420702", dt.date(1985, 5, 5), seq=977),
         "new_uscc": make_uscc("420702", seq=977),
+        "staff_session_id": w.staff_session.pk,
     }

@@ -272,6 +272,17 @@ PROBES: list[Probe] = [
     post("workbench:security_recovery", "/workbench/security/recovery-codes/", STAFF),
     post("workbench:security_remove", "/workbench/security/remove/", STAFF, {"token": "000000"}),
     page("workbench:security_verify", "/workbench/security/verify/", STAFF),
+    # One's own sessions: the list is every staff member's; a session is ended only by its
+    # owner (the world's other session of clerk_here; 404 to every other staff member).
+    page("workbench:security_sessions", "/workbench/security/sessions/", STAFF),
+    post(
+        "workbench:security_session_end",
+        "/workbench/security/sessions/{staff_session_id}/end/",
+        {"clerk_here"},
+    ),
+    post(
+        "workbench:security_sessions_end_others", "/workbench/security/sessions/end-others/", STAFF
+    ),
     page("workbench:company_claims", "/workbench/company-claims/", WINDOW_ANY),
     post("workbench:company_claim_new", "/workbench/company-claims/new/", WINDOW_ANY),
     post(
@@ -354,6 +365,10 @@ PROBES: list[Probe] = [
     page("api:openapi-json", "/api/openapi.json", PUBLIC),
     page("api:openapi-view", "/api/docs", PUBLIC),
     page("api:api-root", "/api/", NOBODY),  # django-ninja's root: nothing there, 404 to all
+    # ------------------------------------------------------------ browser reports
+    # Content-Security-Policy violations: any browser posts them, signed in or not (a form
+    # body is no report: 400 to everyone).
+    post("csp_report", "/csp-report/", PUBLIC),
     # ------------------------------------------------------------ API: cases
     op(
         "POST",

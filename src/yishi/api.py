@@ -11,12 +11,148 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from yishi.core.errors import DomainError
 from yishi.core.hostile import INT64_MAX, INT64_MIN
 from yishi.core.problem import problem_from_ninja_validation, problem_response
 
-api = NinjaAPI(
+# Which operations may answer 409 (a state machine or a uniqueness rule says no, or an
+# Idempotency-Key reused) and 429 (a rate limit), by operation id. Every other problem status an
+# operation may answer follows from its shape (see document_problems); tests/test_api_fuzz.py
+# fuzzes the API and fails on any status an operation answers without documenting it.
+CONFLICTS = frozenset(
+    {
+        "yishi_cases_api_submit",
+        "yishi_cases_api_accept",
+        "yishi_cases_api_supplement",
+        "yishi_cases_api_supplement_provided",
+        "yishi_cases_api_refuse",
+        "yishi_cases_api_approve",
+        "yishi_cases_api_refuse_subcase",
+        "yishi_cases_api_supplement_subcase",
+        "yishi_credit_api_sign",
+        "yishi_credit_api_fulfil",
+        "yishi_credit_api_repair_submit",
+        "yishi_credit_api_repair_decide",
+        "yishi_people_api_person_create",
+        "yishi_people_api_company_create",
+        "yishi_people_api_applicant_create",
+        "yishi_policies_api_run_create",
+        "yishi_policies_api_grant_decline",
+        "yishi_policies_api_grant_contest",
+        "yishi_hall_api_rate",
+        "yishi_hall_api_call_next",
+        "yishi_hall_api_book",
+        "yishi_hall_api_cancel",
+        "yishi_hall_api_check_in",
+        "yishi_licences_api_import_licence",
+        "yishi_supervision_api_record_result",
+    }
+)
+THROTTLED = frozenset({"yishi_people_api_sms_code_create", "yishi_hall_api_take_ticket"})
+# Operations without a path parameter that still answer 404 for a record they name elsewhere
+# (a company in the query or body, the caller's own applicant account).
+NOT_FOUND_WITHOUT_PATH = frozenset(
+    {
+        "yishi_people_api_me",
+        "yishi_people_api_my_data_access",
+        "yishi_credit_api_credit_me",
+        "yishi_credit_api_repair_submit",
+        "yishi_policies_api_my_grants",
+    }
+)
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 问题详情（application/problem+json）。",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "问题类型 URI，末段为错误代码"},
+        "title": {"type": "string", "description": "问题类型的简短说明"},
+        "status": {"type": "integer", "description": "HTTP 状态码"},
+        "detail": {"type": "string", "description": "本次错误的具体说明（中文）"},
+        "instance": {"type": "string", "description": "出错的请求路径（不含查询字符串）"},
+        "field": {"type": "string", "description": "出错的字段"},
+        "errors": {
+            "type": "array",
+            "description": "输入校验失败时，逐个字段的问题",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "label": {"type": "string", "description": "字段的中文名称"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+PROBLEM_STATUSES = {
+    400: "请求无效：含有无法接受的内容（空字符、不成对的代理项、超出 64 位的整数、非对象的 JSON 请求体等）或违反业务规则",
+    401: "未登录",
+    403: "无权操作：访问策略不允许，或 CSRF 校验失败（须携带 X-CSRFToken 请求头）",
+    404: "未找到：资源不存在或不在您的可见范围内",
+    409: "状态冲突：当前状态不允许此操作、记录已存在或 Idempotency-Key 已用于另一请求",
+    413: "请求内容过大",
+    422: "输入校验失败：errors 列出每个字段的问题",
+    429: "请求过于频繁，请稍后再试",
+}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    """The problem statuses one operation of the OpenAPI document may answer: 400 and 422
+    everywhere (the hostile-input guard, domain rules, validation); 401 and 403 where a session
+    is needed (sign-in, then the access policy and, on writes, CSRF); 404 where a path names a
+    record; 413 where a body is sent; 409 and 429 where the tables above say so."""
+    op_id = operation.get("operationId", "")
+    statuses = {400, 422}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    has_path_parameter = any(p.get("in") == "path" for p in operation.get("parameters", ()))
+    if has_path_parameter or op_id in NOT_FOUND_WITHOUT_PATH:
+        statuses.add(404)
+    if method in _UNSAFE or "requestBody" in operation:
+        statuses.add(413)
+    if op_id in CONFLICTS:
+        statuses.add(409)
+    if op_id in THROTTLED:
+        statuses.add(429)
+    return sorted(statuses)
+
+
+def document_problems(schema: dict[str, Any]) -> None:
+    """Add to every operation of `schema` the problem+json answers it may give (one shared
+    Problem component), keeping any response an operation documents itself."""
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for methods in schema.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for status in problem_statuses(method, operation):
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {
+                        "description": PROBLEM_STATUSES[status],
+                        "content": problem,
+                    }
+
+
+class YishiAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists every operation's problem+json answers."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_problems(schema)
+        return schema
+
+
+api = YishiAPI(
     title="一事 yishi API",
     version="1",
     description="梁子湖区“高效办成一件事”政务服务平台接口。错误按 RFC 9457 以 application/problem+json 返回。",

@@ -49,12 +49,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_secret(name: str, default: str | None = None) -> str:
-    """A secret from NAME, or from the file named by NAME_FILE."""
+def env_secret(name: str, default: str | None = None, key_dir: Path | None = None) -> str:
+    """A secret from the file named by NAME_FILE, from NAME, or from the file NAME in the key
+    folder (yishi.keys), in that order; else the default."""
     path = os.environ.get(f"{name}_FILE")
     if path:
         return Path(path).read_text(encoding="utf-8").strip()
-    return env_str(name, default)
+    value = os.environ.get(name)
+    if value:
+        return value
+    if key_dir is not None and (key_dir / name).exists():
+        value = (key_dir / name).read_text(encoding="utf-8").strip()
+        if not value:
+            raise ConfigError(f"key file {key_dir / name} is empty")
+        return value
+    if default is None:
+        if key_dir is None:
+            raise ConfigError(f"environment variable {name} is required")
+        raise ConfigError(
+            f"environment variable {name} is required, or the key file {key_dir / name}: "
+            "`python -m yishi.keys` generates the missing key files"
+        )
+    return default
 
 
 def env_json_file(name: str, default: dict) -> dict:

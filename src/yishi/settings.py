@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 from yishi.env import env_bool, env_int, env_json_file, env_list, env_secret, env_str
 
@@ -23,21 +25,34 @@ PRODUCTION = not DEBUG and not DEMO
 # Read by the staff sign-in (django-otp): demo accounts have no enrolled device.
 STAFF_SECOND_FACTOR_REQUIRED = not DEMO and not DEBUG
 
-# Development keys are fixed and public on purpose: production must set its own.
+# Keys come from the environment (X or X_FILE), else from the key folder: one file per key,
+# named after its variable, that `python -m yishi.keys` generates on the first `make run`
+# (yishi/keys.py). The folder lives apart from the database and is backed up apart from it.
+# With DEBUG off it is always read (default var/keys/); with DEBUG on only when YISHI_KEY_DIR
+# is set (`make dev`), so tests keep the fixed development keys and never depend on it.
+# Development keys are fixed and public on purpose: with DEBUG off a missing key stops start-up.
+KEY_DIR = Path(env_str("YISHI_KEY_DIR", str(VAR_DIR / "keys"))).resolve()
+_KEYS_FROM = KEY_DIR if not DEBUG or env_str("YISHI_KEY_DIR", "") else None
 _DEV = "insecure-development-only"
 SECRET_KEY = env_secret(
-    "YISHI_SECRET_KEY", _DEV + "-django-secret-key-0123456789abcdef" if DEBUG else None
+    "YISHI_SECRET_KEY",
+    _DEV + "-django-secret-key-0123456789abcdef" if DEBUG else None,
+    key_dir=_KEYS_FROM,
 )
 # SM4 key (32 hex chars = 128 bits) for personal fields at rest, and the HMAC-SM3 key for
 # their search index. Rotation: add the new key first in YISHI_FIELD_KEYS (id:hex,...).
 FIELD_KEYS = [
     key.strip()
     for key in env_secret(
-        "YISHI_FIELD_KEYS", "k1:00112233445566778899aabbccddeeff" if DEBUG else ""
+        "YISHI_FIELD_KEYS",
+        "k1:00112233445566778899aabbccddeeff" if DEBUG else None,
+        key_dir=_KEYS_FROM,
     ).split(",")
     if key.strip()
 ]
-INDEX_KEY = env_secret("YISHI_INDEX_KEY", "dev-index-key-0123456789abcdef" if DEBUG else None)
+INDEX_KEY = env_secret(
+    "YISHI_INDEX_KEY", "dev-index-key-0123456789abcdef" if DEBUG else None, key_dir=_KEYS_FROM
+)
 
 ALLOWED_HOSTS = env_list("YISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("YISHI_CSRF_TRUSTED_ORIGINS", [])
@@ -74,6 +89,7 @@ INSTALLED_APPS = [
     "yishi.portal",
     "yishi.workbench",
     # Staff second factor: TOTP and single-use recovery codes (yishi.workbench.second_factor).
+    "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -83,7 +99,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response from here on (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "yishi.core.hostile.HostileInputMiddleware",
+    # request.htmx; a redirect answering an htmx poll (an ended session) loads as a page.
+    "django_htmx.middleware.HtmxMiddleware",
+    "yishi.core.htmx.HtmxRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,7 +112,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after the user is known: an ended session is signed out before anything else.
     "yishi.core.session_limits.SessionLimitsMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "yishi.workbench.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,6 +162,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("YISHI_TEST_SQLITE", "") or None}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A copy of the database's folder must not carry the keys that decrypt it.
+    _DB_DIR = Path(DATABASES["default"]["NAME"]).resolve().parent
+    if _KEYS_FROM is not None and (_DB_DIR == KEY_DIR or KEY_DIR in _DB_DIR.parents):
+        from yishi.env import ConfigError
+
+        raise ConfigError(
+            f"YISHI_KEY_DIR={str(KEY_DIR)!r} holds the database {DATABASE_URL!r}: keep the "
+            "keys in a folder of their own, backed up apart from the database"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,21 +181,31 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Our translations of the admin strings Django leaves untranslated (src/yishi/locale).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries come from npm (package.json, `npm ci` in `make setup`) and are served as
+# static files: htmx as {% static 'vendor/htmx/htmx.min.js' %}.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `collectstatic` also writes gzip copies, which whitenoise serves to browsers that take them.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# With DEBUG off (`make run`, production) whitenoise serves what `collectstatic` put under
+# STATIC_ROOT, as a production server would; with DEBUG on, straight from the app folders.
+WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/admin/login/"
 # Django's database sessions, read with a precompiled statement (yishi.core.sessions).
@@ -207,8 +246,9 @@ YISHI_CREDIT_PUSH_DESTINATION = env_str("YISHI_CREDIT_PUSH_DESTINATION", "log")
 YISHI_COMMITMENT_REMIND_DAYS = env_int("YISHI_COMMITMENT_REMIND_DAYS", 3)
 # Supervision (审管衔接): where approvals and results go ("http:supervision" in production).
 YISHI_SUPERVISION_PUSH_DESTINATION = env_str("YISHI_SUPERVISION_PUSH_DESTINATION", "log")
-# E-licences: the public address printed in QR codes, and where issued/revoked licences go.
-YISHI_PUBLIC_URL = env_str("YISHI_PUBLIC_URL", "http://127.0.0.1:8000")
+# E-licences: the public address printed in QR codes (unset: the address each request came
+# to), and where issued/revoked licences go.
+YISHI_PUBLIC_URL = env_str("YISHI_PUBLIC_URL", "")
 YISHI_LICENCE_PUSH_DESTINATION = env_str("YISHI_LICENCE_PUSH_DESTINATION", "log")
 # Smart recognition (OCR): onnxruntime threads per recognition (one keeps a busy host usable).
 OCR_THREADS = env_int("YISHI_OCR_THREADS", 1)
@@ -232,7 +272,7 @@ PDF_FONT_PATH = env_str("YISHI_PDF_FONT", "")
 # (YISHI_SMS_DESTINATION=log) writes through yishi.people.services and the outbox's log
 # adapter, which print the code in full and the phone already masked, and the mask leaves a
 # 6-digit code alone. A WSGI server's own access log (gunicorn --access-logfile) is configured
-# outside Django and is not covered here.
+# outside Django and is not covered here; uvicorn's (`make run`) is: its loggers are below.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -263,6 +303,10 @@ LOGGING = {
         "django": {"level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # uvicorn's own handlers are replaced: its access lines carry paths and query strings.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
@@ -278,6 +322,25 @@ if PRODUCTION:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts, styles, images, fonts and
+# fetches from this origin only; no inline script or <style>, no style="" attribute, no eval
+# (htmx runs with allowEval off and no indicator styles: hall/_poll.html). Browsers post what
+# they block to /csp-report/, which logs it at WARNING (yishi.core.csp_report).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "connect-src": [CSP_SELF],
+        "font-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "report-uri": ["/csp-report/"],
+    },
+}
 # Only when the TLS-terminating proxy sets X-Forwarded-Proto on every request (and drops a
 # client's own): otherwise a client could claim HTTPS.
 if env_bool("YISHI_PROXY_SETS_X_FORWARDED_PROTO", False):
@@ -347,11 +410,15 @@ AUTHENTICATION_BACKENDS = [
     "yishi.core.auth.ModelBackend",
 ]
 # Staff sign-in lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords lock the username
-# from that address, and the address itself, for AXES_COOLOFF_TIME. Applicants (phone) are
-# not counted here: yishi.core.lockout.not_a_staff_sign_in, and LOGIN_MAX_FAILURES per phone.
+# (from any address), STAFF_ADDRESS_MAX_FAILURES wrong passwords for any usernames lock the
+# address, for AXES_COOLOFF_TIME (yishi.core.lockout.SignInLockoutHandler: the address rule is
+# looser, an office shares one NAT address). Applicants (phone) are not counted here:
+# yishi.core.lockout.not_a_staff_sign_in, and LOGIN_MAX_FAILURES per phone.
 AXES_FAILURE_LIMIT = env_int("YISHI_STAFF_LOGIN_MAX_FAILURES", 5)
+STAFF_ADDRESS_MAX_FAILURES = env_int("YISHI_STAFF_ADDRESS_MAX_FAILURES", 30)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YISHI_STAFF_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "yishi.core.lockout.SignInLockoutHandler"
 AXES_WHITELIST_CALLABLE = "yishi.core.lockout.not_a_staff_sign_in"
 AXES_LOCKOUT_CALLABLE = "yishi.core.lockout.lockout_response"
 # Successful sign-ins are not logged by axes (a row per sign-in; the audit log keeps what

@@ -1,15 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.static import serve
 
 from yishi.api import api, api_not_found
+from yishi.core.csp_report import csp_report
+from yishi.core.staff_login import StaffLoginForm
 
 admin.site.site_header = "一事 · 梁子湖区政务服务管理后台"
 admin.site.site_title = "一事管理后台"
 admin.site.index_title = "后台管理"
+# Says in Chinese why a staff sign-in was refused (yishi/core/staff_login.py).
+admin.site.login_form = StaffLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers post Content-Security-Policy violations here (settings.CONTENT_SECURITY_POLICY).
+    path("csp-report/", csp_report, name="csp_report"),
     path("api/", api.urls),
     re_path(r"^api/", api_not_found),
     path("workbench/credit/", include("yishi.credit.urls")),
@@ -26,7 +33,18 @@ urlpatterns = [
     path("", include("yishi.portal.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+# Public files under MEDIA_ROOT (the admin's blank forms and samples of a matter, a hall's
+# photos), with DEBUG off as well. Never the rest: material uploads (uploads/) are personal
+# data and reach their owners only through the file routes that ask the access policy.
+_PUBLIC_MEDIA = "catalog/forms|catalog/samples|hall/photos"
+urlpatterns += [
+    re_path(
+        rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?:{_PUBLIC_MEDIA})/.+)$",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    )
+]
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A crash: problem+json under /api/, the Chinese 500 page elsewhere. 400, 403 (CSRF failures
+# too: 403_csrf.html) and 404 are Django's own handlers with our templates.
+handler500 = "yishi.core.error_pages.server_error"

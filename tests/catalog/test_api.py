@@ -143,7 +143,7 @@ def test_unpublished_matter_detail_is_not_found(client):
         ({"audience": "robot"}, "audience", "服务对象 audience 只能是 person 或 company"),
         ({"limit": 101}, "limit", "每页条数 limit 必须在 1 到 100 之间"),
         ({"offset": -1}, "offset", "偏移量 offset 不能小于 0"),
-        ({"level": "abc"}, "level", "level：必须是整数"),
+        ({"level": "abc"}, "level", "层级：必须是整数"),
     ],
 )
 def test_bad_list_parameters_get_422_problem_naming_the_field(client, params, field, detail):

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/core/calendarday/"
 # Next year (2027 when this was written) is never in chinese-calendar 1.11.0, which stops at 2026.
 NEXT = timezone.localdate().year + 1
-WARNING_NEXT = f"{NEXT}年尚无官方节假日安排：期限计算按周末推算，请录入{NEXT}年节假日与调休"
+WARNING_NEXT = (
+    f"{NEXT}年尚无官方节假日安排：期限已按法定节假日推算，调休和补假未计入，"
+    f"请录入{NEXT}年节假日与调休"
+)
 
 
 def _texts(response) -> list[str]:

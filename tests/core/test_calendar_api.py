@@ -14,7 +14,10 @@ ADD = "/api/v1/calendar/add-working-days"
 COUNT = "/api/v1/calendar/working-days"
 DAYS = "/api/v1/calendar/days"
 PROBLEM = "application/problem+json; charset=utf-8"
-WARNING_2027 = "2027年尚无官方节假日安排，已按周末推算，请管理员录入2027年节假日与调休"
+WARNING_2027 = (
+    "2027年国家节假日安排尚未发布或尚未录入：已按法定节假日推算，调休和补假未计入，"
+    "日期可能变动，请管理员录入2027年节假日与调休"
+)
 
 
 def test_two_working_days_after_13_february_skip_spring_festival(client):
@@ -45,14 +48,14 @@ def test_same_start_and_end_count_zero(client):
     assert response.json() == {"working_days": 0, "warnings": []}
 
 
-def test_a_deadline_in_2027_carries_the_warning(client):
-    response = client.get(ADD, {"start": "2026-12-30", "days": 3})
-    assert response.json() == {"date": "2027-01-04", "warnings": [WARNING_2027]}
+def test_a_deadline_in_2027_skips_new_year_and_carries_the_warning(client):
+    response = client.get(ADD, {"start": "2026-12-30", "days": 3})  # 12/31, 1/4, 1/5
+    assert response.json() == {"date": "2027-01-05", "warnings": [WARNING_2027]}
 
 
-def test_counting_into_2027_carries_the_warning(client):
+def test_counting_into_2027_skips_new_year_and_carries_the_warning(client):
     response = client.get(COUNT, {"start": "2026-12-30", "end": "2027-01-08"})
-    assert response.json() == {"working_days": 7, "warnings": [WARNING_2027]}
+    assert response.json() == {"working_days": 6, "warnings": [WARNING_2027]}
 
 
 def test_rows_entered_for_2027_are_honoured_and_silence_the_warning(client):
@@ -101,52 +104,64 @@ def test_a_2027_month_is_estimated_and_warns(client):
         "date": "2027-02-06",
         "weekday": 6,
         "is_workday": False,
-        "reason": "周末",
-        "name": "",
+        "reason": "法定节假日（按法定假日推算）",
+        "name": "春节",
         "estimated": True,
     }
+    assert body["days"][7]["reason"] == "法定节假日（按法定假日推算）"  # Monday 8 Feb, 初三
+    assert body["days"][8]["reason"] == "工作日"  # 9 Feb: the 补假 and 调休 are not known
 
 
 @pytest.mark.parametrize(
     ("url", "params", "field", "detail"),
     [
-        (ADD, {"start": "2026-13-01", "days": 1}, "start", "start：必须是 YYYY-MM-DD 格式的日期"),
-        (ADD, {"start": "2026-02-30", "days": 1}, "start", "start：必须是 YYYY-MM-DD 格式的日期"),
-        (ADD, {"days": 1}, "start", "start：必须填写"),
-        (ADD, {"start": "2026-03-02"}, "days", "days：必须填写"),
-        (ADD, {"start": "2026-03-02", "days": "十"}, "days", "days：必须是整数"),
+        (
+            ADD,
+            {"start": "2026-13-01", "days": 1},
+            "start",
+            "开始日期：必须是 YYYY-MM-DD 格式的日期",
+        ),
+        (
+            ADD,
+            {"start": "2026-02-30", "days": 1},
+            "start",
+            "开始日期：必须是 YYYY-MM-DD 格式的日期",
+        ),
+        (ADD, {"days": 1}, "start", "开始日期：必须填写"),
+        (ADD, {"start": "2026-03-02"}, "days", "工作日天数：必须填写"),
+        (ADD, {"start": "2026-03-02", "days": "十"}, "days", "工作日天数：必须是整数"),
         (
             ADD,
             {"start": "2026-03-02", "days": -1},
             "days",
-            "days：工作日天数必须在 0 到 3650 之间",
+            "工作日天数必须在 0 到 3650 之间",
         ),
         (
             ADD,
             {"start": "2026-03-02", "days": 100000},
             "days",
-            "days：工作日天数必须在 0 到 3650 之间",
+            "工作日天数必须在 0 到 3650 之间",
         ),
         (
             ADD,
             {"start": "1899-12-31", "days": 1},
             "start",
-            "start：日期必须在 1900 年至 2200 年之间",
+            "开始日期必须在 1900 年至 2200 年之间",
         ),
         (
             COUNT,
             {"start": "2026-03-02", "end": "2026-3-9"},
             "end",
-            "end：必须是 YYYY-MM-DD 格式的日期",
+            "结束日期：必须是 YYYY-MM-DD 格式的日期",
         ),
         (
             COUNT,
             {"start": "2026-03-09", "end": "2026-03-02"},
             "end",
-            "end：结束日期不得早于开始日期",
+            "结束日期不得早于开始日期",
         ),
-        (DAYS, {"year": 2026, "month": 13}, "month", "month：月份必须是 1 到 12 之间的整数"),
-        (DAYS, {"year": 2201, "month": 1}, "year", "year：年份必须在 1900 到 2200 之间"),
+        (DAYS, {"year": 2026, "month": 13}, "month", "月份必须是 1 到 12 之间的整数"),
+        (DAYS, {"year": 2201, "month": 1}, "year", "年份必须在 1900 到 2200 之间"),
     ],
 )
 def test_bad_parameters_get_problem_json_naming_the_field(client, url, params, field, detail):

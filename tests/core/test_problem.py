@@ -57,7 +57,7 @@ def test_invalid_mobile_is_a_422_problem(client):
 def test_missing_parameter_is_a_422_problem_naming_it(client):
     body = _problem(_post(client, "/api/v1/validate/id-number", {}), 422)
     assert body["field"] == "value"
-    assert body["detail"] == "value：必须填写"
+    assert body["detail"] == "取值：必须填写"
     assert body["title"] == "输入校验失败"
 
 
@@ -187,7 +187,7 @@ def test_a_nul_character_in_the_input_is_a_4xx_problem_not_a_500(client):
 
     client.force_login(StaffFactory().user)
     body = _problem(client.get("/api/v1/applications/A%00B"), 400)
-    assert body["detail"] == "path：含有空字符（\\0），请删除后重试"
+    assert body["detail"] == "请求地址：含有空字符（\\0），请删除后重试"
     client.force_login(ApplicantFactory().user)
     response = client.post(
         "/api/v1/applications",

@@ -1,6 +1,8 @@
-"""Staff sign-in lockout (django-axes): five wrong passwords lock the username from that
-address, and the address, for 15 minutes, with a Chinese 429 page; applicants' phone
-sign-ins are not counted (they have their own limit per phone)."""
+"""Staff sign-in lockout (django-axes): five wrong passwords lock the username (from any
+address) for 15 minutes, with a Chinese 429 page; an address is locked only after many more
+(30) wrong passwords for any usernames, so colleagues behind one office address do not lock
+each other out; applicants' phone sign-ins are not counted (they have their own limit per
+phone)."""
 
 from __future__ import annotations
 
@@ -66,12 +68,43 @@ def test_another_user_from_another_address_is_unaffected():
     assert response["Location"] == "/admin/"
 
 
-def test_the_address_is_locked_for_every_username_it_guesses():
+def test_the_account_is_locked_from_every_address_after_five_wrong_passwords():
+    _staff("clerk")
+    for i in range(5):
+        _admin_login("clerk", "wrong-password", f"10.0.0.{i + 1}")
+    assert _admin_login("clerk", STAFF_PASSWORD, "10.0.9.9").status_code == 429
+
+
+def test_colleagues_typos_behind_one_office_address_lock_nobody_else():
     _staff("officer")
-    for name in ["a", "b", "c", "d", "e"]:
-        _admin_login(name, "wrong-password", "10.0.0.1")
+    for name in ["a", "b", "c", "d", "e", "f", "g", "h"]:
+        assert _admin_login(name, "wrong-password", "10.0.0.1").status_code == 200
+    response = _admin_login("officer", STAFF_PASSWORD, "10.0.0.1")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_the_address_rule_is_looser_than_the_account_rule_by_default(settings):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.STAFF_ADDRESS_MAX_FAILURES == 30
+
+
+def test_the_address_is_locked_after_the_address_limit_for_any_usernames(settings):
+    settings.STAFF_ADDRESS_MAX_FAILURES = 12
+    _staff("officer")
+    # 12 wrong passwords, each username fewer than five times: only the address rule can lock.
+    for i in range(12):
+        _admin_login(f"guess{i % 4}", "wrong-password", "10.0.0.1")
     assert _admin_login("officer", STAFF_PASSWORD, "10.0.0.1").status_code == 429
     assert _admin_login("officer", STAFF_PASSWORD, "10.0.0.2").status_code == 302
+
+
+def test_one_below_the_address_limit_does_not_lock_the_address(settings):
+    settings.STAFF_ADDRESS_MAX_FAILURES = 12
+    _staff("officer")
+    for i in range(11):
+        _admin_login(f"guess{i % 4}", "wrong-password", "10.0.0.1")
+    assert _admin_login("officer", STAFF_PASSWORD, "10.0.0.1").status_code == 302
 
 
 def test_the_lock_expires_after_the_cool_off():

@@ -23,7 +23,10 @@ from yishi.core.workdays import (
 D = dt.date
 pytestmark = pytest.mark.django_db
 
-WARNING_2027 = "2027年尚无官方节假日安排，已按周末推算，请管理员录入2027年节假日与调休"
+WARNING_2027 = (
+    "2027年国家节假日安排尚未发布或尚未录入：已按法定节假日推算，调休和补假未计入，"
+    "日期可能变动，请管理员录入2027年节假日与调休"
+)
 
 
 def test_every_date_2004_to_2026_agrees_with_chinese_calendar():
@@ -144,20 +147,24 @@ def test_an_administrator_workday_row_overrides_a_package_holiday():
     assert add_working_days(D(2026, 9, 30), 2) == D(2026, 10, 9)
 
 
-def test_2027_falls_back_to_weekends_and_warns():
-    assert year_status(2027) is YearSource.WEEKENDS
+def test_2027_without_its_schedule_rests_on_the_statutory_holidays_and_warns():
+    assert year_status(2027) is YearSource.STATUTORY
     assert has_official_data(2027) is False
-    assert is_workday(D(2027, 1, 1)) is True  # a Friday: no schedule known yet
+    assert is_workday(D(2027, 1, 1)) is False  # 元旦, a Friday: a rest day by law
     assert is_workday(D(2027, 1, 2)) is False  # Saturday
-    assert add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 4)  # 12/31, 1/1, 1/4
-    assert calendar_warnings(D(2026, 12, 30), D(2027, 1, 4)) == [WARNING_2027]
+    assert is_workday(D(2027, 1, 4)) is True
+    assert add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 5)  # 12/31, 1/4, 1/5
+    assert calendar_warnings(D(2026, 12, 30), D(2027, 1, 5)) == [WARNING_2027]
 
 
 def test_warnings_name_every_year_without_data_and_none_for_known_years():
     assert calendar_warnings(D(2004, 1, 1), D(2026, 12, 31)) == []
     assert calendar_warnings(D(2028, 6, 1), D(2026, 6, 1)) == [
         WARNING_2027,
-        "2028年尚无官方节假日安排，已按周末推算，请管理员录入2028年节假日与调休",
+        (
+            "2028年国家节假日安排尚未发布或尚未录入：已按法定节假日推算，调休和补假未计入，"
+            "日期可能变动，请管理员录入2028年节假日与调休"
+        ),
     ]
 
 
@@ -178,7 +185,7 @@ def test_entering_2027_rows_removes_the_warning_and_the_rows_are_honoured():
 def test_years_the_package_knows_are_official():
     assert year_status(2004) is YearSource.OFFICIAL
     assert year_status(2026) is YearSource.OFFICIAL
-    assert year_status(2003) is YearSource.WEEKENDS
+    assert year_status(2003) is YearSource.STATUTORY
 
 
 def test_month_days_explain_each_date():
@@ -204,7 +211,7 @@ def test_month_days_show_administrator_rows_and_estimates():
 
 def test_adding_working_days_loads_the_calendar_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert add_working_days(D(2026, 1, 1), 1000) == D(2029, 11, 19)
+        assert add_working_days(D(2026, 1, 1), 1000) == D(2029, 12, 26)
 
 
 def test_a_long_administrator_closure_still_finds_the_deadline():
@@ -221,7 +228,7 @@ def test_days_outside_0_to_3650_are_refused_naming_the_field(days):
     with pytest.raises(ValidationFailed) as caught:
         add_working_days(D(2026, 1, 1), days)
     assert caught.value.field == "days"
-    assert caught.value.message == "days：工作日天数必须在 0 到 3650 之间"
+    assert caught.value.message == "工作日天数必须在 0 到 3650 之间"
 
 
 def test_dates_outside_1900_to_2200_are_refused_naming_the_field():
@@ -229,7 +236,7 @@ def test_dates_outside_1900_to_2200_are_refused_naming_the_field():
         working_days_between(D(2026, 1, 1), D(2201, 1, 1))
     assert (caught.value.field, caught.value.message) == (
         "end",
-        "end：日期必须在 1900 年至 2200 年之间",
+        "结束日期必须在 1900 年至 2200 年之间",
     )
 
 
@@ -243,7 +250,7 @@ def test_a_pause_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValidationFailed) as caught:
         add_working_days(D(2026, 3, 2), 5, pauses=[(D(2026, 3, 9), D(2026, 3, 4))])
     assert caught.value.field == "pauses"
-    assert caught.value.message == "pauses：暂停区间的结束日期 2026-03-04 早于开始日期 2026-03-09"
+    assert caught.value.message == "暂停区间的结束日期 2026-03-04 早于开始日期 2026-03-09"
 
 
 def test_a_datetime_is_refused_because_its_calendar_day_is_ambiguous():

@@ -58,7 +58,8 @@ def test_fragments_show_the_call_on_phone_and_screen(client, hall):
     screen = client.get("/hall/test-centre/screen/calls/")
     assert 'data-call="A001"' in screen.content.decode()
     assert "no-cache" in screen["Cache-Control"]
-    assert "data-poll" in client.get("/hall/test-centre/screen/").content.decode()
+    page = client.get("/hall/test-centre/screen/").content.decode()
+    assert 'hx-get="/hall/test-centre/screen/calls/" hx-trigger="every 1500ms"' in page
 
 
 def test_staff_signs_on_calls_serves_links_the_case_and_finishes(client, hall):
@@ -168,3 +169,16 @@ def test_a_kiosk_opened_by_staff_takes_tickets_for_everyone(client, hall):
         r = client.post("/hall/test-centre/take/?kiosk=1", {"queue": "A"})
         assert r.status_code == 302
     assert set(Ticket.objects.values_list("channel", flat=True)) == {Ticket.Channel.KIOSK}
+
+
+def test_a_poll_after_the_session_ended_loads_the_sign_in_page_instead_of_swapping_it_in(
+    client, hall
+):
+    url = f"/workbench/hall/windows/{hall.general.pk}/waiting/"
+
+    polled = client.get(url, headers={"HX-Request": "true"})
+    plain = client.get(url)
+
+    assert polled.status_code == 200 and polled["HX-Redirect"].startswith("/admin/login/")
+    assert polled.content == b""
+    assert plain.status_code == 302  # a page load still redirects as before

@@ -58,7 +58,7 @@ def test_a_lookup_without_an_id_number_in_the_body_is_a_422_naming_it(admin_clie
     assert response.status_code == 422
     assert (response.json()["field"], response.json()["detail"]) == (
         "id_number",
-        "id_number：必须填写",
+        "身份证号：必须填写",
     )
 
 
@@ -82,4 +82,4 @@ def test_a_validator_without_a_value_is_a_422_naming_it(client):
     response = client.post("/api/v1/validate/mobile", {}, content_type="application/json")
 
     assert response.status_code == 422
-    assert (response.json()["field"], response.json()["detail"]) == ("value", "value：必须填写")
+    assert (response.json()["field"], response.json()["detail"]) == ("value", "取值：必须填写")

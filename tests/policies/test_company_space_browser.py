@@ -48,7 +48,9 @@ def test_the_company_space_shows_matched_and_nearly_matched_policies(page):
     near = page.locator('[data-list="near"] [data-policy="micro-startup-subsidy"]')
     expect(near).to_contain_text("小微企业创业补贴")
     expect(near).to_contain_text("还差 1 项条件")
-    expect(near.locator("[data-missing] li")).to_have_text(["尚不满足：从业人数 ≥ 3（实际 2）"])
+    expect(near.locator("[data-missing] li")).to_have_text(
+        ["尚不满足：从业人数需达到 3（目前为 2）"]
+    )
 
     # The explanation of a match opens on demand.
     eligible.locator('[data-policy="job-stabilisation-refund"] summary').click()

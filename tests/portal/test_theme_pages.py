@@ -116,7 +116,7 @@ def test_tailored_notice_lists_each_material_once_with_its_badge(client, birth_t
     ]
     badges = {name: text_of(row) for name, (_, row) in zip(names, rows, strict=True)}
     assert "需提交" in badges["母亲居民身份证"]
-    assert "免提交（电子证照/部门共享）" in badges["结婚证"]
+    assert "免提交（通过电子证照库调取「结婚证」）" in badges["结婚证"]
     assert "本主题内办理生成" in badges["出生医学证明"]
     assert "需提交" not in badges["结婚证"] + badges["出生医学证明"]
     assert "由「出生医学证明签发」办结后生成" in badges["出生医学证明"]

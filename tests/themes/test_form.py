@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from tests.people.factories import CompanyFactory, PersonFactory
+from tests.themes.demo_forms import days_ago
 from tests.themes.factories import ThemeFormFieldFactory, make_birth_theme
 from yishi.core.errors import ValidationFailed
 from yishi.core.synthetic import make_ric
@@ -15,6 +16,8 @@ from yishi.themes.form import form_schema, per_matter_values, prefill, validate_
 pytestmark = pytest.mark.django_db
 
 FATHER_ID = make_ric("420702", datetime.date(1990, 5, 17), seq=3, sex="M")
+# A newborn's birth date lies within the last year (Asia/Shanghai).
+BIRTH = days_ago(17)
 
 
 def valid_data(**overrides):
@@ -22,7 +25,7 @@ def valid_data(**overrides):
         "father_id": FATHER_ID,
         "applicant_name": "张三",
         "mobile": "13800138000",
-        "birth_date": "2026-11-20",
+        "birth_date": BIRTH,
         "baby_sex": "F",
         "card_bank": "中国农业银行",
     }
@@ -143,7 +146,7 @@ def test_valid_form_is_cleaned(birth):
         "father_id": FATHER_ID,
         "applicant_name": "张三",
         "mobile": "13800138000",
-        "birth_date": "2026-11-20",
+        "birth_date": BIRTH,
         "baby_sex": "F",
         "card_bank": "中国农业银行",
         "remark": "无",
@@ -202,7 +205,7 @@ def test_one_form_fans_out_onto_each_matters_own_fields(birth):
     m = {k: v.code for k, v in birth["matters"].items()}
     assert per_matter_values(birth["theme"], {}, cleaned) == {
         m["a"]: {"fqsfzh": FATHER_ID, "sqrxm": "张三"},
-        m["b"]: {"father_id_no": FATHER_ID, "csrq": "2026-11-20", "xb": "F"},
+        m["b"]: {"father_id_no": FATHER_ID, "csrq": BIRTH, "xb": "F"},
         m["c"]: {},
         m["d"]: {"xm": "张三", "lxdh": "13800138000", "yh": "中国农业银行"},
     }
@@ -213,6 +216,6 @@ def test_fan_out_skips_matters_that_do_not_apply(birth):
     cleaned = validate_form(birth["theme"], answers, valid_data(card_bank=None))
     m = {k: v.code for k, v in birth["matters"].items()}
     assert per_matter_values(birth["theme"], answers, cleaned) == {
-        m["b"]: {"father_id_no": FATHER_ID, "csrq": "2026-11-20", "xb": "F"},
+        m["b"]: {"father_id_no": FATHER_ID, "csrq": BIRTH, "xb": "F"},
         m["c"]: {},
     }

@@ -115,7 +115,7 @@ def test_approve_without_a_result_name_is_refused_with_the_field(client, chain, 
     client.force_login(reviewer_of(chain, "a").user)
     response = client.post(f"/workbench/subcases/{a.pk}/approve/", {"result_name": ""})
     assert response.status_code == 422
-    assert "result_name：请填写办理结果名称" in response.content.decode()
+    assert "请填写办理结果名称" in response.content.decode()
     a.refresh_from_db()
     assert a.status == SubCase.Status.PENDING
 

@@ -215,3 +215,78 @@ def test_applicant_cannot_open_the_security_pages(client):
     assert client.get(SECURITY).status_code == 403
     assert client.get(VERIFY).status_code == 403
     assert not TOTPDevice.objects.exists()
+
+
+@REQUIRED
+def test_a_verified_staff_request_reads_no_device_row(client, staff_user):
+    """The session says the second factor was passed: no request of a verified session reads
+    the OTP device tables (django-otp's own middleware read the device on each one)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff_user)
+    _enrol(client, staff_user)
+    for path in ("/workbench/", "/workbench/applications/", STAFF_API):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200, path
+        assert not [q["sql"] for q in queries if "otp_" in q["sql"]], path
+
+
+def test_otp_device_and_is_verified_still_work_and_the_device_is_read_only_when_asked(
+    rf, staff_user, django_assert_num_queries
+):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = TOTPDevice.objects.create(user=staff_user, name="身份验证器", confirmed=True)
+    user = type(staff_user).objects.get(pk=staff_user.pk)
+    seen = {}
+
+    def view(request):
+        with django_assert_num_queries(0):
+            seen["verified"] = request.user.is_verified()
+        with django_assert_num_queries(1):
+            seen["device"] = request.user.otp_device
+        with django_assert_num_queries(0):
+            assert request.user.otp_device == device  # read once
+        return "passed"
+
+    request = rf.get("/account/")
+    request.session = SessionStore()
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    request.user = user
+    assert SecondFactorMiddleware(view)(request) == "passed"
+    assert seen == {"verified": True, "device": device}
+
+    # A device that is gone (removed in another session) is not the session's any more.
+    device.delete()
+    request = rf.get("/account/")
+    request.session = SessionStore()
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    request.user = type(staff_user).objects.get(pk=staff_user.pk)  # a new request's user
+
+    def gone(request):
+        assert request.user.is_verified()  # the session alone says so …
+        assert request.user.otp_device is None  # … until the device is read: it is gone
+        assert not request.user.is_verified()
+        return "passed"
+
+    assert SecondFactorMiddleware(gone)(request) == "passed"
+
+
+@REQUIRED
+def test_removing_the_device_ends_the_other_sessions_it_verified(client, staff_user):
+    from django.test import Client
+
+    client.force_login(staff_user)
+    device, _ = _enrol(client, staff_user)
+    laptop = Client()
+    laptop.force_login(staff_user)
+    assert laptop.post(VERIFY, {"token": _code(device, steps=1)}).status_code == 302
+    assert laptop.get("/workbench/").status_code == 200
+
+    response = client.post(f"{SECURITY}remove/", {"token": _code(device, steps=2)})
+    assert response.status_code == 302
+    # The laptop's session was verified by the removed device: it is signed out.
+    assert laptop.get("/workbench/")["Location"].startswith("/admin/login/")
+    assert client.get(SECURITY).status_code == 200

@@ -21,7 +21,9 @@ from yishi.catalog.models import Matter
 from yishi.core import rows
 from yishi.core.errors import ValidationFailed
 from yishi.core.idempotency import idempotent_http
+from yishi.core.problem import problem_response
 from yishi.people.models import Company
+from yishi.themes.form_rules import FormInvalid
 from yishi.themes.models import Theme
 
 router = Router(tags=["办件"], auth=django_auth)
@@ -154,7 +156,11 @@ def label_field(model: type) -> str:
     return {Theme: "theme", Matter: "matter", Company: "company"}[model]
 
 
-@router.post("/applications", summary="提交申请（可带 Idempotency-Key 防重复提交）")
+@router.post(
+    "/applications",
+    response={201: None},
+    summary="提交申请（可带 Idempotency-Key 防重复提交）",
+)
 def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
     theme = _lookup(Theme, "code", payload.theme, "主题")
     matter = _lookup(Matter, "code", payload.matter, "事项")
@@ -172,9 +178,27 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
         )
         return 201, application_out(app), app.pk
 
-    return idempotent_http(
-        request, scope=services.SUBMIT_SCOPE, payload=payload.dict(), action=action, required=False
-    )
+    try:
+        return idempotent_http(
+            request,
+            scope=services.SUBMIT_SCOPE,
+            payload=payload.dict(),
+            action=action,
+            required=False,
+        )
+    except FormInvalid as exc:
+        # Every fault of the form in one answer, not one per round trip.
+        messages = [e.message for e in exc.errors]
+        count = f"申请表有 {len(messages)} 处需要修改："
+        return problem_response(
+            request,
+            status=exc.status,
+            title=exc.title,
+            detail=messages[0] if len(messages) == 1 else count + "；".join(messages),
+            field=exc.field,
+            code=exc.code,
+            errors=[e.as_dict() for e in exc.errors],
+        )
 
 
 LIST_MAX = 200
@@ -187,9 +211,9 @@ LIST_MAX = 200
 )
 def list_applications(request: HttpRequest, limit: int = 50, offset: int = 0) -> HttpResponse:
     if not 1 <= limit <= LIST_MAX:
-        raise ValidationFailed(f"limit：每页条数必须在 1 到 {LIST_MAX} 之间", field="limit")
+        raise ValidationFailed(f"每页条数必须在 1 到 {LIST_MAX} 之间", field="limit")
     if offset < 0:
-        raise ValidationFailed("offset：偏移量不能为负数", field="offset")
+        raise ValidationFailed("偏移量不能为负数", field="offset")
     visible = queries.applications_visible_to(request.user)
     apps = visible.prefetch_related(*PREFETCH)[offset : offset + limit]
     response = _json(200, [application_out(a) for a in apps])

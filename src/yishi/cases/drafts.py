@@ -29,7 +29,7 @@ from yishi.core.idempotency import idempotent
 from yishi.core.uploads import store_upload
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent
 from yishi.people.queries import can_act_for
-from yishi.themes.materials import FORM_LABELS, MaterialLine, material_set
+from yishi.themes.materials import FORM_LABELS, MaterialLine, material_set, requirement
 from yishi.themes.models import Theme
 from yishi.themes.tailoring import validate_answers
 
@@ -45,7 +45,8 @@ def line_key(line: MaterialLine) -> str:
 
 
 def needs_upload(line: MaterialLine) -> bool:
-    return not (line.exempt or line.produced_in_theme)
+    """Whether the applicant hands this line in: themes.materials.requirement decides."""
+    return requirement(line).to_bring
 
 
 def draft_lines(application: Application) -> list[MaterialLine]:
@@ -166,7 +167,7 @@ def material_reference(
     if application.status != Application.Status.DRAFT:
         raise ValidationFailed("只有草稿可以调取证照", field="status")
     if source not in (CaseMaterial.Source.LICENCE, CaseMaterial.Source.SHARED):
-        raise ValidationFailed(f"source：不支持的材料来源 {source}", field="source")
+        raise ValidationFailed("不支持该材料来源", field="source")
     with transaction.atomic():
         existing = CaseMaterial.objects.filter(application=application, kind=kind[:60]).first()
         if existing is not None:

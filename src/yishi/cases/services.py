@@ -105,24 +105,24 @@ def _chosen_centre(code: str | None) -> int | None:
     centre = centre_choice(code)
     if code and centre is None:
         raise ValidationFailed(
-            f"service_centre：没有编码为 {code} 的政务服务中心", field="service_centre"
+            f"受理服务中心：没有编码为 {code} 的政务服务中心", field="service_centre"
         )
     return centre
 
 
 def _clean_items(items: Any) -> list[str]:
     if not isinstance(items, list | tuple):
-        raise ValidationFailed("items：需补正内容必须是列表", field="items")
+        raise ValidationFailed("需补正内容必须逐条列出", field="items")
     cleaned = [str(i).strip() for i in items if str(i).strip()]
     if not cleaned:
-        raise ValidationFailed("items：请逐条写明需要补正的内容", field="items")
+        raise ValidationFailed("请逐条写明需要补正的内容", field="items")
     return cleaned
 
 
 def _required(value: str, field: str, label: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(f"{field}：请填写{label}", field=field)
+        raise ValidationFailed(f"请填写{label}", field=field)
     return value
 
 
@@ -189,7 +189,7 @@ def _submit(
     if account is None:
         raise PermissionDeniedError("只有已注册的申请人可以提交申请", field="user")
     if channel not in Application.Channel.values:
-        raise ValidationFailed(f"channel：不支持的申请渠道 {channel}", field="channel")
+        raise ValidationFailed("不支持该申请渠道", field="channel")
     if channel == Application.Channel.COUNTER:
         centre_id = centre_of_staff(_require_window(staff))
     else:
@@ -197,7 +197,7 @@ def _submit(
     if form_data is None:
         form_data = {}
     if not isinstance(form_data, dict):
-        raise ValidationFailed("form_data：申请表数据必须是对象", field="form_data")
+        raise ValidationFailed("申请表内容格式不正确", field="form_data")
     if theme is not None:
         if theme.status != Theme.Status.PUBLISHED:
             raise ValidationFailed(f"主题「{theme.name}」未发布，不能申请", field="theme")
@@ -575,7 +575,7 @@ def application_supplement_provided(
             raise Conflict("该申请当前没有待补正的内容", field="status")
         for pause in open_pauses:
             if day < pause.started_on:
-                raise ValidationFailed("today：补正日期早于暂停开始日期", field="today")
+                raise ValidationFailed("补正日期早于暂停开始日期", field="today")
             pause.ended_on = day
             pause.save(update_fields=["ended_on"])
         app = transition(current, "resume", actor=user)
@@ -605,7 +605,7 @@ def application_handover(
     _require_window(from_staff, application)
     target = staff_profile(to_staff)
     if target is None or not has_role(to_staff, *WINDOW_ROLES):
-        raise ValidationFailed("to_staff：只能移交给窗口人员或管理员", field="to_staff")
+        raise ValidationFailed("首问负责只能移交给窗口人员或管理员", field="to_staff")
     is_admin = has_role(from_staff, Role.ADMINISTRATOR)
     with transaction.atomic():
         current = Application.objects.select_for_update().get(pk=application.pk)
@@ -668,7 +668,7 @@ def case_note(
     flowing back to the approving department), audited like a transition."""
     note = _required(note, "note", "说明")
     if subcase is not None and subcase.application_id != application.pk:
-        raise ValidationFailed("subcase：子件不属于该申请", field="subcase")
+        raise ValidationFailed("该子件不属于这件申请", field="subcase")
     user = actor if getattr(actor, "pk", None) is not None else None
     with transaction.atomic():
         event = CaseEvent.objects.create(

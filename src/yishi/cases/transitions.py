@@ -97,6 +97,7 @@ ACTION_LABELS = {
     "commitment_item_fulfilled": "承诺材料已补交",
     "commitment_broken": "违反承诺",
     "instant_refer": "秒批未通过，转人工审核",
+    "deadline_moved": "节假日安排调整，期限重算",
 }
 
 APPLICATION_ACTIONS = sorted({action for _, action in APPLICATION_TRANSITIONS})

@@ -41,6 +41,7 @@ from yishi.catalog.services import (
     matter_withdraw,
     normalise_text,
 )
+from yishi.core.display import applicant_person, user_masked_name, user_real_name
 from yishi.core.errors import ValidationFailed
 from yishi.core.roles import role_labels
 
@@ -415,7 +416,7 @@ class MatterVersionAdmin(admin.ModelAdmin):
     @admin.display(description="要素快照")
     def snapshot_pretty(self, obj: MatterVersion) -> str:
         text = json.dumps(obj.snapshot, ensure_ascii=False, indent=2, sort_keys=True)
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+        return format_html('<pre class="admin-pre">{}</pre>', text)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -447,8 +448,17 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [StaffProfileInline]
-    list_display = (*BaseUserAdmin.list_display, "staff_roles", "staff_department")
-    list_select_related = ("staff_profile__department",)
+    # An applicant's login name is a blind index ("m-…"): accounts are listed by name, an
+    # applicant's masked (王**).
+    list_display = ("account_name", "email", "is_staff", "staff_roles", "staff_department")
+    list_display_links = ("account_name",)
+    list_select_related = ("staff_profile__department", "applicant__person")
+
+    @admin.display(description="账号", ordering="username")
+    def account_name(self, obj) -> str:
+        if applicant_person(obj) is not None:
+            return f"{user_masked_name(obj)}（申请人）"
+        return f"{user_real_name(obj) or obj.get_username()}（{obj.get_username()}）"
 
     @admin.display(description="角色")
     def staff_roles(self, obj) -> str:

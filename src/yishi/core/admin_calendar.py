@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -16,7 +18,10 @@ _WEEKDAYS = "一二三四五六日"
 
 def admin_calendar_warning(year: int) -> str:
     """The changelist warning for a year with no official data and no rows."""
-    return f"{year}年尚无官方节假日安排：期限计算按周末推算，请录入{year}年节假日与调休"
+    return (
+        f"{year}年尚无官方节假日安排：期限已按法定节假日推算，调休和补假未计入，"
+        f"请录入{year}年节假日与调休"
+    )
 
 
 def upcoming_missing_years(today_year: int) -> list[int]:
@@ -68,3 +73,27 @@ class CalendarDayAdmin(admin.ModelAdmin):
             for year in upcoming_missing_years(timezone.localdate().year):
                 messages.warning(request, admin_calendar_warning(year))
         return super().changelist_view(request, extra_context=extra_context)
+
+    # Every write says which dates changed, in its own transaction: the open deadlines that
+    # count across them are recomputed after commit (yishi.cases.calendar_changes).
+
+    def save_model(
+        self, request: HttpRequest, obj: CalendarDay, form: ModelForm, change: bool
+    ) -> None:
+        """Save the row and report its date (and its former date, when it was moved)."""
+        with transaction.atomic():
+            before = CalendarDay.objects.filter(pk=obj.pk).values_list("date", flat=True)
+            dates = [*before, obj.date] if change and obj.pk else [obj.date]
+            super().save_model(request, obj, form, change)
+            workdays.calendar_days_changed(dates)
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            workdays.calendar_days_changed([obj.date])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic():
+            dates = list(queryset.values_list("date", flat=True))
+            super().delete_queryset(request, queryset)
+            workdays.calendar_days_changed(dates)

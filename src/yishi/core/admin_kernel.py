@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from yishi.core.display import username_masked_name
 from yishi.core.errors import DomainError
 from yishi.core.models import AuditEntry, IdempotencyRecord, OutboxMessage, StoredFile
 from yishi.core.outbox import masked_for_log, outbox_replay
@@ -18,14 +19,14 @@ from yishi.core.outbox import masked_for_log, outbox_replay
 
 def _pretty_json(value: object) -> str:
     return format_html(
-        '<pre style="white-space:pre-wrap;margin:0">{}</pre>',
+        '<pre class="admin-pre">{}</pre>',
         json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True),
     )
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "at", "actor", "action", "object_type", "object_id", "short_hash"]
+    list_display = ["id", "at", "actor_name", "action", "object_type", "object_id", "short_hash"]
     list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
     search_fields = ["actor", "action", "object_id"]
     date_hierarchy = "at"
@@ -34,7 +35,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = [
         "at",
-        "actor",
+        "actor_name",
         "action",
         "object_type",
         "object_id",
@@ -43,6 +44,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "hash",
     ]
     readonly_fields = fields
+
+    @admin.display(description="操作人")
+    def actor_name(self, obj: AuditEntry) -> str:
+        """王** (an account's masked name), never its login name; 系统 for a rule or task."""
+        return username_masked_name(obj.actor)
 
     @admin.display(description="哈希(前12位)")
     def short_hash(self, obj: AuditEntry) -> str:

@@ -42,9 +42,14 @@ class DayOut(Schema):
     date: dt.date
     weekday: int = Field(..., description="星期几：1=星期一 … 7=星期日")
     is_workday: bool
-    reason: str = Field(..., description="工作日、周末、法定节假日、调休上班或管理员设定")
+    reason: str = Field(
+        ...,
+        description="工作日、周末、法定节假日、法定节假日（按法定假日推算）、调休上班或管理员设定",
+    )
     name: str = Field(..., description="节假日名称或管理员填写的说明")
-    estimated: bool = Field(..., description="该年尚无官方安排，按周末推算")
+    estimated: bool = Field(
+        ..., description="该年尚无官方安排，按周末和法定节假日推算（调休未计入）"
+    )
 
 
 class MonthOut(Schema):
@@ -74,7 +79,7 @@ def working_days(request: HttpRequest, params: Query[WorkingDaysIn]) -> dict[str
     """Working days in (start, end], with calendar warnings."""
     start, end = params.start, params.end
     if end < start:
-        raise ValidationFailed("end：结束日期不得早于开始日期", field="end")
+        raise ValidationFailed("结束日期不得早于开始日期", field="end")
     count = workdays.working_days_between(start, end)
     return {"working_days": count, "warnings": workdays.calendar_warnings(start, end)}
 

@@ -9,12 +9,32 @@ class CoreConfig(AppConfig):
     verbose_name = "基础平台"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
-        from yishi.core.session_limits import stamp_at_sign_in
+        from yishi.core.session_limits import forget_at_sign_out, stamp_at_sign_in
 
         # Session bookkeeping, not business flow: the sign-in saves the session anyway.
         user_logged_in.connect(stamp_at_sign_in, dispatch_uid="yishi.session_limits")
+        user_logged_out.connect(forget_at_sign_out, dispatch_uid="yishi.session_limits.out")
+        _refuse_decompression_bombs()
+
+        from yishi.core.admin_names import name_library_models
+
+        name_library_models()  # the back-office in Chinese, library models included
+
+
+def _refuse_decompression_bombs() -> None:
+    """Every image Pillow opens (uploads, recognition, seal images in the licence PDF, QR
+    codes) is refused above YISHI_MAX_IMAGE_PIXELS: Pillow raises DecompressionBombError
+    above twice its MAX_IMAGE_PIXELS and only warns between once and twice, so the warning
+    is made an error too."""
+    import warnings
+
+    from django.conf import settings
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = int(settings.YISHI_MAX_IMAGE_PIXELS)
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
 class TasksDbConfig(TasksAppConfig):

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 
+from yishi.core.labels import label_of
 from yishi.core.problem import problem_response
 
 INT64_MIN = -(2**63)
@@ -75,7 +76,7 @@ def _check_text(value: str, where: str) -> None:
     reason = text_problem(value)
     if reason:
         label = _label(where)
-        raise HostileInput(f"{label}：{reason}，请删除后重试", field=label)
+        raise HostileInput(f"{label_of(label)}：{reason}，请删除后重试", field=label)
 
 
 def _check_field(value: str, where: str) -> None:
@@ -86,7 +87,9 @@ def _check_field(value: str, where: str) -> None:
         try:
             data = json.loads(value, parse_constant=_reject_constant)
         except RecursionError:
-            raise HostileInput(f"{_label(where)}：嵌套层级过深", field=_label(where)) from None
+            raise HostileInput(
+                f"{label_of(_label(where))}：嵌套层级过深", field=_label(where)
+            ) from None
         except ValueError:
             return
         check_json(data, root=where)
@@ -105,10 +108,14 @@ def check_json(data: Any, *, root: str = "") -> None:
             continue
         elif isinstance(value, int):
             if not INT64_MIN <= value <= INT64_MAX:
-                raise HostileInput(f"{_label(where)}：数值超出允许范围", field=_label(where))
+                raise HostileInput(
+                    f"{label_of(_label(where))}：数值超出允许范围", field=_label(where)
+                )
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise HostileInput(f"{_label(where)}：数值超出允许范围", field=_label(where))
+                raise HostileInput(
+                    f"{label_of(_label(where))}：数值超出允许范围", field=_label(where)
+                )
         elif isinstance(value, dict | list):
             if depth >= MAX_JSON_DEPTH:
                 raise HostileInput("请求体嵌套层级过深", field=_label(where))

@@ -1,5 +1,12 @@
 """Staff sign-in lockout (django-axes): the parts axes lets a project decide.
 
+Two rules, each with its own threshold: an account (username, from any address) is locked
+after AXES_FAILURE_LIMIT wrong passwords, an address after STAFF_ADDRESS_MAX_FAILURES wrong
+passwords for any usernames. The address rule is the looser one: a whole office signs in from
+behind one NAT address, and a few colleagues' typos must not lock all of them out; guessing
+many accounts from one address is still stopped. Axes compares every rule with one limit, so
+`SignInLockoutHandler` scales the address count onto it.
+
 Axes watches every `authenticate()` call. Only staff sign in with a username; applicants
 sign in by phone (`yishi.people.auth`) and their failed passwords are throttled per phone by
 `people.services.applicant_login`, so axes leaves those calls alone: otherwise their
@@ -11,7 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_failure_limit, get_lockout_parameters
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -26,6 +36,27 @@ class SignInLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, *args, **kwargs)
+
+
+class SignInLockoutHandler(AxesDatabaseHandler):
+    """AXES_HANDLER: axes' database handler, except that the failures counted for the
+    address-only rule lock at STAFF_ADDRESS_MAX_FAILURES rather than at AXES_FAILURE_LIMIT.
+    `get_failures` is what both the lock check and the count after a failure read."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        limit = get_failure_limit(request, credentials)
+        address_limit = max(int(settings.STAFF_ADDRESS_MAX_FAILURES), limit)
+        rules = get_lockout_parameters(request, credentials)
+        attempts = self.get_user_attempts(request, credentials)
+        failures = 0
+        for rule, rows in zip(rules, attempts, strict=True):
+            count = rows.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            if rule in ("ip_address", ["ip_address"]):
+                # At the address limit this rule locks (reports the account limit); below
+                # it, it never does.
+                count = limit if count >= address_limit else min(count, limit - 1)
+            failures = max(failures, count)
+        return failures
 
 
 def not_a_staff_sign_in(request: HttpRequest, credentials: dict | None) -> bool:

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from yishi.core.fields import EncryptedJSONField
+from yishi.core.fields import EncryptedJSONField, EncryptedTextField
 
 
 class AuditEntry(models.Model):
@@ -252,3 +252,32 @@ class SigningKey(models.Model):
     def __str__(self) -> str:
         state = "启用中" if self.active else "已停用"
         return f"{self.owner} {self.key_id}（{state}）"
+
+
+class StaffSession(models.Model):
+    """A signed-in staff session, so that staff can list their own sessions and end one
+    (yishi.workbench.security). Found by the SM3 digest of the session key; the key itself is
+    kept only SM4-encrypted, for deleting Django's session row when the session is ended.
+    Written at sign-in, last_seen at most once a minute, removed at sign-out or when ended."""
+
+    key_digest = models.CharField("会话标识摘要(SM3)", max_length=64, unique=True)
+    key_encrypted = EncryptedTextField("会话标识(SM4 加密)")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_sessions",
+        verbose_name="用户",
+    )
+    created_at = models.DateTimeField("登录时间")
+    last_seen = models.DateTimeField("最近活动")
+    # "Chrome · Windows", never the whole User-Agent string.
+    device = models.CharField("浏览器与系统", max_length=60, blank=True)
+    address_masked = models.CharField("登录地址(已遮盖)", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "工作人员登录会话"
+        verbose_name_plural = "工作人员登录会话"
+        ordering = ["-last_seen", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.device} {self.address_masked}"

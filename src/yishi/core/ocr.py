@@ -209,7 +209,7 @@ def load_image(image: bytes | BinaryIO, *, field_name: str = "image") -> Any:
             picture = ImageOps.exif_transpose(probe).convert("RGB")
     except ValidationFailed:
         raise
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # check_upload refused large PNG/JPEG from their headers already; this is the backstop.
         raise ValidationFailed(
             f"图片尺寸过大，请上传不超过{settings.YISHI_MAX_IMAGE_PIXELS // 10000}万像素的照片或扫描件",

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from yishi.core.labels import label_of
+
 PROBLEM_TYPE_BASE = "https://yishi.example/problems/"
 
 _PYDANTIC_MESSAGES = {
@@ -93,8 +95,13 @@ def problem_from_ninja_validation(
             ctx_msg = str(err.get("ctx", {}).get("error", "")) or err.get("msg", "")
             ctx_msg = ctx_msg.removeprefix("Value error, ")
         message = ctx_msg or _PYDANTIC_MESSAGES.get(kind, "取值无效")
+        label = label_of(field)
         items.append(
-            {"field": field, "message": f"{field}：{message}" if ctx_msg == "" else message}
+            {
+                "field": field,
+                "label": label,
+                "message": f"{label}：{message}" if ctx_msg == "" else message,
+            }
         )
     first = items[0] if items else {"field": "body", "message": "请求格式不正确"}
     return problem_response(

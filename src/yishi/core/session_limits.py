@@ -4,7 +4,9 @@ when it was last seen; an ended session is logged out and the request answered w
 login page (pages) or 401 problem+json (API).
 
 Last-seen is written at most once a minute: every write of the session is a database
-write, and a busy client makes several requests a second.
+write, and a busy client makes several requests a second. Staff sessions are also indexed
+by user (`yishi.core.sessions.StaffSession`: written at sign-in, last-seen with the session's,
+removed at sign-out) for the page where staff see and end their own sessions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from yishi.core.problem import problem_response
+from yishi.core.sessions import staff_session_forget, staff_session_record, staff_session_seen
 
 STARTED = "_yishi_started"
 SEEN = "_yishi_seen"
@@ -49,6 +52,15 @@ def stamp_at_sign_in(sender, request, user, **kwargs) -> None:
     session[STARTED] = now
     session[SEEN] = now
     session[STAFF] = _is_staff(user)
+    if session[STAFF]:
+        staff_session_record(request=request, user=user)
+
+
+def forget_at_sign_out(sender, request, user, **kwargs) -> None:
+    """`user_logged_out` receiver: the ended session leaves the staff member's list."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        staff_session_forget(session.session_key)
 
 
 class SessionLimitsMiddleware:
@@ -84,6 +96,8 @@ class SessionLimitsMiddleware:
             return self._ended(request, "长时间未操作，登录已失效，请重新登录")
         if now - seen >= SEEN_RESOLUTION_SECONDS:
             session[SEEN] = now
+            if session.get(STAFF):
+                staff_session_seen(request=request, user=request.user, started=started)
         return None
 
     def _ended(self, request: HttpRequest, detail: str) -> HttpResponse:

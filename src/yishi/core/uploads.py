@@ -110,29 +110,59 @@ _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 
 _SEGMENTS = _SOF | {0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF, 0xFE} | set(range(0xE0, 0xF0))
 
 
-def _is_jpeg(data: bytes) -> bool:
-    if not data.startswith(b"\xff\xd8\xff") or not data.endswith(b"\xff\xd9"):
-        return False
-    pos, end, seen_sof = 2, len(data), False
+def _jpeg_end(data: bytes) -> int | None:
+    """Where a JPEG's EOI marker ends, walking its segments and scans; None if the bytes are
+    not a complete JPEG (truncated, or a segment that runs past the end)."""
+    if not data.startswith(b"\xff\xd8\xff"):
+        return None
+    pos, end, seen_sof, scans = 2, len(data), False, 0
     while pos < end:
         if data[pos] != 0xFF:
-            return False
+            return None
         while pos < end and data[pos] == 0xFF:  # fill bytes
             pos += 1
-        if pos + 2 >= end:
-            return False
+        if pos >= end:
+            return None
         marker = data[pos]
-        if marker not in _SEGMENTS and marker != 0xDA:
-            return False
+        if marker == 0xD9:
+            return pos + 1 if scans else None
+        if pos + 2 >= end or (marker not in _SEGMENTS and marker not in (0xDA, 0xDD)):
+            return None
         (length,) = struct.unpack(">H", data[pos + 1 : pos + 3])
         if length < 2 or pos + 1 + length > end:
-            return False
-        if marker == 0xDA:
-            # Entropy-coded data follows up to the EOI checked above.
-            return seen_sof and pos + 1 + length < end - 2
-        seen_sof = seen_sof or marker in _SOF
+            return None
         pos += 1 + length
-    return False
+        if marker == 0xDA:
+            if not seen_sof:
+                return None
+            # Entropy-coded data: up to the next marker that is neither a stuffed 0xFF00
+            # nor a restart marker (RST0–7).
+            start = pos
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= end:
+                    return None
+                following = data[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    pos += 1 if following == 0xFF else 2
+                    continue
+                break
+            if pos == start:
+                return None
+            scans += 1
+            continue
+        seen_sof = seen_sof or marker in _SOF
+    return None
+
+
+def _is_jpeg(data: bytes) -> bool:
+    """A complete JPEG. Bytes after its end marker are allowed (phone cameras append
+    maker data or a second, preview image there) unless they carry markup a browser would
+    run if it ever took the file for a page."""
+    stop = _jpeg_end(data)
+    if stop is None:
+        return False
+    return stop == len(data) or _MARKUP_RE.search(data[stop:]) is None
 
 
 _CHECKS = ((PDF, _is_pdf), (PNG, _is_png), (JPEG, _is_jpeg))
@@ -280,6 +310,13 @@ def check_upload(
         )
 
     kind = sniff(content)
+    if kind is None and _jpeg_end(content) is not None:
+        # A whole JPEG followed by markup: a polyglot, not a camera's trailer.
+        raise ValidationFailed(
+            "文件内容不是有效的 JPEG（含有网页代码），请上传扫描件或照片",
+            field=field,
+            code="file_type",
+        )
     clean = safe_name(name)
     match = _EXT_RE.search(clean)
     extension = match.group(1).lower() if match else ""

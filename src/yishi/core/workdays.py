@@ -3,12 +3,17 @@
 Whether a date is a working day is decided, in this order, by
 1. an administrator's CalendarDay row for that date (it always wins);
 2. the official State Council schedule shipped in chinese-calendar, for the years it knows;
-3. otherwise the weekend rule: Monday to Friday work, Saturday and Sunday rest.
+3. otherwise the law: the statutory holidays of 《全国年节及纪念日放假办法》 (as amended
+   2024-11-10, in force 2025-01-01) rest whatever weekday they fall on, and so do Saturdays
+   and Sundays; every other date is a working day. The lunar dates (除夕, 端午, 中秋) and the
+   solar term 清明 come from lunar_python.
 
 A year "has official data" when chinese-calendar knows it, or when the administrator has
 entered at least one CalendarDay row dated in that year: whoever starts entering a year is
 expected to enter its whole holiday/adjusted-workday schedule, so one row is enough to stop
-the warning. Years with neither are counted by the weekend rule and produce a warning.
+the warning. Years with neither are estimated from the law and produce a warning: the
+yearly schedule's 调休 (weekend days made working days, 补假 for a holiday on a weekend)
+cannot be predicted.
 
 Counting follows the law: a time limit runs from the day after receipt, so the start date is
 never counted. Pauses (补正, 特别程序) are inclusive date ranges during which the clock is
@@ -23,15 +28,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
 
 from chinese_calendar.constants import Holiday
 from chinese_calendar.constants import holidays as _PKG_HOLIDAYS
 from chinese_calendar.constants import workdays as _PKG_WORKDAYS
 from django.db import connection
+from lunar_python import Lunar
 
 from yishi.core import rows
 from yishi.core.errors import ValidationFailed
+from yishi.core.events import event_record
 from yishi.core.models import CalendarDay
+
+# Recorded when administrator rows change; higher apps move the open deadlines it affects.
+CALENDAR_CHANGED = "core.calendar.changed"
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
@@ -48,6 +60,16 @@ _HOLIDAY_NAMES = {h.value: h.chinese for h in Holiday} | {
 }
 
 Pause = tuple[dt.date, dt.date]
+# Messages name a parameter by its Chinese label, never by its key.
+FIELD_LABELS = {
+    "start": "开始日期",
+    "end": "结束日期",
+    "date": "日期",
+    "days": "工作日天数",
+    "year": "年份",
+    "month": "月份",
+    "pauses": "暂停区间的日期",
+}
 _Overrides = dict[dt.date, tuple[bool, str]]
 
 
@@ -56,7 +78,8 @@ class YearSource(StrEnum):
 
     OFFICIAL = "official"  # chinese-calendar ships the State Council schedule
     ADMIN = "admin"  # the administrator has entered CalendarDay rows for the year
-    WEEKENDS = "weekends"  # nothing known: Monday to Friday are counted as working days
+    # Nothing published or entered: weekends and the statutory holidays rest, 调休 unknown.
+    STATUTORY = "statutory"
 
 
 class Reason(StrEnum):
@@ -65,6 +88,7 @@ class Reason(StrEnum):
     WORKDAY = "工作日"
     WEEKEND = "周末"
     HOLIDAY = "法定节假日"
+    STATUTORY = "法定节假日（按法定假日推算）"  # a year without its official schedule
     ADJUSTED_WORKDAY = "调休上班"
     ADMIN = "管理员设定"
 
@@ -77,7 +101,7 @@ class DayInfo:
     is_workday: bool
     reason: Reason
     name: str
-    estimated: bool  # the year has no official data: counted by the weekend rule
+    estimated: bool  # the year has no official data: estimated from the statutory holidays
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -85,28 +109,31 @@ class DayInfo:
 
 def _check_date(value: object, field: str) -> dt.date:
     """Return `value` if it is a date within the supported range, else raise ValidationFailed."""
+    label = FIELD_LABELS.get(field, "日期")
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise ValidationFailed(f"{field}：必须是日期（YYYY-MM-DD）", field=field)
+        raise ValidationFailed(f"{label}必须是日期（YYYY-MM-DD）", field=field)
     if not MIN_DATE <= value <= MAX_DATE:
-        raise ValidationFailed(f"{field}：日期必须在 1900 年至 2200 年之间", field=field)
+        raise ValidationFailed(f"{label}必须在 1900 年至 2200 年之间", field=field)
     return value
 
 
 def _check_days(days: object) -> int:
     """Return `days` if it is an integer in 0..MAX_DAYS, else raise ValidationFailed."""
     if isinstance(days, bool) or not isinstance(days, int):
-        raise ValidationFailed("days：工作日天数必须是整数", field="days")
+        raise ValidationFailed("工作日天数必须是整数", field="days")
     if not 0 <= days <= MAX_DAYS:
-        raise ValidationFailed(f"days：工作日天数必须在 0 到 {MAX_DAYS} 之间", field="days")
+        raise ValidationFailed(f"工作日天数必须在 0 到 {MAX_DAYS} 之间", field="days")
     return days
 
 
 def _check_year(year: object, field: str = "year") -> int:
     """Return `year` if it is an integer within 1900..2200, else raise ValidationFailed."""
     if isinstance(year, bool) or not isinstance(year, int):
-        raise ValidationFailed(f"{field}：年份必须是整数", field=field)
+        raise ValidationFailed(f"{FIELD_LABELS.get(field, '年份')}必须是整数", field=field)
     if not MIN_DATE.year <= year <= MAX_DATE.year:
-        raise ValidationFailed(f"{field}：年份必须在 1900 到 2200 之间", field=field)
+        raise ValidationFailed(
+            f"{FIELD_LABELS.get(field, '年份')}必须在 1900 到 2200 之间", field=field
+        )
     return year
 
 
@@ -118,13 +145,13 @@ def _normalize_pauses(pauses: Iterable[Pause]) -> list[Pause]:
             first, last = item
         except (TypeError, ValueError):
             raise ValidationFailed(
-                "pauses：每个暂停区间必须是（开始日期, 结束日期）", field="pauses"
+                "每个暂停区间必须是（开始日期, 结束日期）", field="pauses"
             ) from None
         _check_date(first, "pauses")
         _check_date(last, "pauses")
         if last < first:
             raise ValidationFailed(
-                f"pauses：暂停区间的结束日期 {last} 早于开始日期 {first}", field="pauses"
+                f"暂停区间的结束日期 {last} 早于开始日期 {first}", field="pauses"
             )
         spans.append((first, last))
     spans.sort()
@@ -135,6 +162,51 @@ def _normalize_pauses(pauses: Iterable[Pause]) -> list[Pause]:
         else:
             merged.append((first, last))
     return merged
+
+
+# --- the statutory holidays fixed by law -----------------------------------------------------
+
+
+def _solar(lunar: Lunar) -> dt.date:
+    solar = lunar.getSolar()
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@cache  # one entry per year asked, at most the 301 years of MIN..MAX_DATE
+def statutory_holidays(year: int) -> MappingProxyType[dt.date, str]:
+    """The rest days 《全国年节及纪念日放假办法》 gives everyone in `year`, with their names:
+    元旦 1/1; 春节 除夕 to 正月初三; 清明节 on the solar term; 劳动节 5/1–5/2; 端午节 五月初五;
+    中秋节 八月十五; 国庆节 10/1–10/3. This is the text in force since 2025 (it added 除夕 and
+    5月2日); the years chinese-calendar knows use its schedule instead, and years before 2004
+    are estimated with today's text too."""
+    _check_year(year)
+    first_moon = Lunar.fromYmd(year, 1, 1)  # 正月初一 of the lunar year begun in `year`
+    spring = _solar(first_moon)
+    days: dict[dt.date, list[str]] = {}
+
+    def rest(day: dt.date, name: str) -> None:
+        days.setdefault(day, []).append(name)
+
+    rest(dt.date(year, 1, 1), "元旦")
+    for offset in range(-1, 3):  # 除夕 (the day before 初一, month 12 has 29 or 30 days) … 初三
+        rest(spring + dt.timedelta(days=offset), "春节")
+    qingming = first_moon.getJieQiTable()["清明"]
+    rest(dt.date(qingming.getYear(), qingming.getMonth(), qingming.getDay()), "清明节")
+    rest(dt.date(year, 5, 1), "劳动节")
+    rest(dt.date(year, 5, 2), "劳动节")
+    rest(_solar(Lunar.fromYmd(year, 5, 5)), "端午节")
+    rest(_solar(Lunar.fromYmd(year, 8, 15)), "中秋节")
+    for day in (1, 2, 3):
+        rest(dt.date(year, 10, day), "国庆节")
+    # 中秋 may fall within 国庆 (2028-10-03): one rest day named after both.
+    return MappingProxyType({day: "、".join(names) for day, names in sorted(days.items())})
+
+
+def _statutory_name(day: dt.date) -> str | None:
+    """The statutory holiday on `day` in a year chinese-calendar does not know, else None."""
+    if PACKAGE_FIRST_YEAR <= day.year <= PACKAGE_LAST_YEAR:
+        return None
+    return statutory_holidays(day.year).get(day)
 
 
 # --- the ruling on one date ------------------------------------------------------------------
@@ -180,12 +252,15 @@ def _load_overrides(first: dt.date, last: dt.date) -> _Overrides:
 
 
 def _default_workday(day: dt.date) -> bool:
-    """The official schedule where chinese-calendar knows it, else Monday to Friday."""
+    """The official schedule where chinese-calendar knows it, else Monday to Friday except
+    the statutory holidays."""
     if day in _PKG_WORKDAYS:
         return True
     if day in _PKG_HOLIDAYS:
         return False
-    return day.weekday() < 5
+    if day.weekday() >= 5:
+        return False
+    return _statutory_name(day) is None
 
 
 def _is_workday_with(day: dt.date, overrides: _Overrides) -> bool:
@@ -207,13 +282,16 @@ def _explain(day: dt.date, overrides: _Overrides, *, estimated: bool) -> DayInfo
     if day in _PKG_HOLIDAYS:
         name = _HOLIDAY_NAMES.get(_PKG_HOLIDAYS[day], _PKG_HOLIDAYS[day])
         return DayInfo(day, False, Reason.HOLIDAY, name, estimated)
+    statutory = _statutory_name(day)
+    if statutory is not None:
+        return DayInfo(day, False, Reason.STATUTORY, statutory, estimated)
     if day.weekday() >= 5:
         return DayInfo(day, False, Reason.WEEKEND, "", estimated)
     return DayInfo(day, True, Reason.WORKDAY, "", estimated)
 
 
 def is_workday(day: dt.date) -> bool:
-    """Whether `day` is a working day: admin row, else chinese-calendar, else Mon–Fri."""
+    """Whether `day` is a working day: admin row, else chinese-calendar, else the law."""
     _check_date(day, "date")
     return _is_workday_with(day, _load_overrides(day, day))
 
@@ -229,7 +307,7 @@ def month_days(year: int, month: int) -> list[DayInfo]:
     """Every date of one month with its ruling and reason, loaded in one query."""
     _check_year(year)
     if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
-        raise ValidationFailed("month：月份必须是 1 到 12 之间的整数", field="month")
+        raise ValidationFailed("月份必须是 1 到 12 之间的整数", field="month")
     first = dt.date(year, month, 1)
     last = (dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)) - _ONE_DAY
     overrides = _load_overrides(first, last)
@@ -238,6 +316,15 @@ def month_days(year: int, month: int) -> list[DayInfo]:
         _explain(first + dt.timedelta(days=i), overrides, estimated=estimated)
         for i in range(last.day)
     ]
+
+
+def calendar_days_changed(dates: Iterable[dt.date]) -> None:
+    """Call inside the transaction that adds, edits or deletes CalendarDay rows (admin, bulk
+    import): after commit, every open deadline counting across one of `dates` is recomputed
+    by the higher apps' handlers of CALENDAR_CHANGED."""
+    changed = sorted({_check_date(day, "date") for day in dates})
+    if changed:
+        event_record(CALENDAR_CHANGED, {"dates": [day.isoformat() for day in changed]})
 
 
 # --- coverage and warnings -------------------------------------------------------------------
@@ -252,18 +339,18 @@ def _years_with_rows(first_year: int, last_year: int) -> set[int]:
 
 
 def year_status(year: int) -> YearSource:
-    """Where the year's schedule comes from: chinese-calendar, admin rows, or weekends only."""
+    """Where the year's schedule comes from: chinese-calendar, admin rows, or the law only."""
     _check_year(year)
     if PACKAGE_FIRST_YEAR <= year <= PACKAGE_LAST_YEAR:
         return YearSource.OFFICIAL
     if _years_with_rows(year, year):
         return YearSource.ADMIN
-    return YearSource.WEEKENDS
+    return YearSource.STATUTORY
 
 
 def has_official_data(year: int) -> bool:
     """Whether the year's holidays are known (chinese-calendar or at least one admin row)."""
-    return year_status(year) is not YearSource.WEEKENDS
+    return year_status(year) is not YearSource.STATUTORY
 
 
 def missing_years(first_year: int, last_year: int) -> list[int]:
@@ -283,11 +370,14 @@ def missing_years(first_year: int, last_year: int) -> list[int]:
 
 def missing_year_warning(year: int) -> str:
     """The warning shown when a computation touches a year with no official data."""
-    return f"{year}年尚无官方节假日安排，已按周末推算，请管理员录入{year}年节假日与调休"
+    return (
+        f"{year}年国家节假日安排尚未发布或尚未录入：已按法定节假日推算，调休和补假未计入，"
+        f"日期可能变动，请管理员录入{year}年节假日与调休"
+    )
 
 
 def calendar_warnings(start: dt.date, end: dt.date) -> list[str]:
-    """Warnings for each year touched by start..end that is counted by the weekend rule."""
+    """Warnings for each year touched by start..end that has no official schedule."""
     _check_date(start, "start")
     _check_date(end, "end")
     first, last = min(start, end), max(start, end)
@@ -334,7 +424,7 @@ def add_working_days(start: dt.date, days: int, pauses: Iterable[Pause] = ()) ->
                     return day
             day += _ONE_DAY
         scanned_to = last
-    raise ValidationFailed("days：期限超出日历支持的范围（2200 年以后）", field="days")
+    raise ValidationFailed("工作日天数过大：期限超出日历支持的范围（2200 年以后）", field="days")
 
 
 def working_days_between(start: dt.date, end: dt.date, pauses: Iterable[Pause] = ()) -> int:

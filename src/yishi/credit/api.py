@@ -143,7 +143,11 @@ def credit_me(request: HttpRequest, company: str | None = None) -> HttpResponse:
     )
 
 
-@router.post("/applications/{number}/commitment", summary="签署承诺书（告知承诺/容缺承诺）")
+@router.post(
+    "/applications/{number}/commitment",
+    response={201: None},
+    summary="签署承诺书（告知承诺/容缺承诺）",
+)
 def sign(request: HttpRequest, number: str, payload: SignIn) -> HttpResponse:
     application = case_queries.application_for(request.user, number)
     commitment = commitments.commitment_sign(
@@ -191,7 +195,7 @@ def verify(request: HttpRequest, commitment_id: int) -> HttpResponse:
     )
 
 
-@router.post("/credit/repairs", summary="申请信用修复")
+@router.post("/credit/repairs", response={201: None}, summary="申请信用修复")
 def repair_submit(request: HttpRequest, payload: RepairIn) -> HttpResponse:
     repair = services.credit_repair_submit(
         user=request.user,
@@ -210,7 +214,7 @@ def repair_decide(request: HttpRequest, repair_id: int, payload: DecideIn) -> Ht
     if repair is None:
         raise NotFound(f"信用修复申请 {repair_id} 不存在", field="repair_id")
     if not payload.approve and not payload.note.strip():
-        raise ValidationFailed("note：不予修复须写明理由", field="note")
+        raise ValidationFailed("不予修复须写明理由", field="note")
     done = services.credit_repair_decide(
         repair=repair, staff=request.user, approve=payload.approve, note=payload.note
     )

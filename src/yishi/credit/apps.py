@@ -8,4 +8,4 @@ class CreditConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the credit app's event handlers (see handlers.py).
-        from yishi.credit import handlers  # noqa: F401
+        from yishi.credit import calendar_changes, handlers  # noqa: F401

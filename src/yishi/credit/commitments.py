@@ -105,31 +105,31 @@ def validate_items(
     """(matter, material, kind, defer_days) for each requested item; ValidationFailed on
     anything the catalog does not allow."""
     if not isinstance(items, list | tuple) or not items:
-        raise ValidationFailed("items：请至少选择一项容缺材料或告知承诺证明", field="items")
+        raise ValidationFailed("请至少选择一项容缺材料或告知承诺证明", field="items")
     matters = application_matters(application)
     wanted: list[tuple[int, int]] = []
     for raw in items:
         if not isinstance(raw, dict):
-            raise ValidationFailed("items：每一项须包含 matter_id 和 material_id", field="items")
+            raise ValidationFailed("每一项须包含 matter_id 和 material_id", field="items")
         wanted.append(
             (_int(raw.get("matter_id"), "matter_id"), _int(raw.get("material_id"), "material_id"))
         )
     if len({m for _, m in wanted}) != len(wanted):
-        raise ValidationFailed("items：同一材料不能重复承诺", field="items")
+        raise ValidationFailed("同一材料不能重复承诺", field="items")
     materials = Material.objects.in_bulk([m for _, m in wanted])
     out = []
     for matter_id, material_id in wanted:
         matter = matters.get(matter_id)
         if matter is None:
-            raise ValidationFailed(f"items：事项 {matter_id} 不属于该申请", field="items")
+            raise ValidationFailed(f"事项 {matter_id} 不属于该申请", field="items")
         material = materials.get(material_id)
         if material is None or material.matter_id != matter_id:
             raise ValidationFailed(
-                f"items：材料 {material_id} 不是事项「{matter.name}」的申请材料", field="items"
+                f"材料 {material_id} 不是事项「{matter.name}」的申请材料", field="items"
             )
         reason = excluded_reason(matter)
         if reason:
-            raise ValidationFailed(f"items：{reason}", field="items")
+            raise ValidationFailed(f"{reason}", field="items")
         material.matter = matter
         if material.deferrable:
             out.append(
@@ -139,7 +139,7 @@ def validate_items(
             out.append((matter, material, CommitmentItem.Kind.PROOF, None))
         else:
             raise ValidationFailed(
-                f"items：材料「{material.name}」不允许容缺后补，也不能以承诺替代", field="items"
+                f"材料「{material.name}」不允许容缺后补，也不能以承诺替代", field="items"
             )
     return out
 
@@ -332,9 +332,7 @@ def commitment_accept(
         if items is None:
             commitment = application.commitments.select_for_update().filter(status=C.SIGNED).first()
             if commitment is None:
-                raise ValidationFailed(
-                    "items：该申请没有已签署的承诺书，请选择承诺事项", field="items"
-                )
+                raise ValidationFailed("该申请没有已签署的承诺书，请选择承诺事项", field="items")
             check_restriction(application, today=day)
         else:
             commitment = commitment_sign(
@@ -511,7 +509,7 @@ def commitment_break(
     day = _today(today)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("reason：请填写失信原因", field="reason")
+        raise ValidationFailed("请填写失信原因", field="reason")
     with transaction.atomic():
         current = Commitment.objects.select_for_update().get(pk=commitment.pk)
         if current.status == C.BROKEN:

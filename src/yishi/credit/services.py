@@ -42,7 +42,7 @@ def _require_credit_staff(user: Any, what: str) -> None:
 
 def _subject(person: Person | None, company: Company | None) -> dict[str, Any]:
     if (person is None) == (company is None):
-        raise ValidationFailed("subject：请指定一个自然人或一个法人", field="subject")
+        raise ValidationFailed("请指定一个自然人或一个法人", field="subject")
     return {"person": person, "company": company}
 
 
@@ -103,7 +103,7 @@ def blacklist_add(
     reason = _text(reason, "reason", "列入原因")
     day = _today(today)
     if until is not None and until < day:
-        raise ValidationFailed("until：期满日期不能早于列入日期", field="until")
+        raise ValidationFailed("期满日期不能早于列入日期", field="until")
     with transaction.atomic():
         entry = Blacklist.objects.create(
             **subject, reason=reason, listed_on=day, until=until, listed_by=actor
@@ -167,9 +167,7 @@ def credit_repair_submit(
             ids = {int(i) for i in record_ids}
             records = list(candidates.filter(pk__in=ids))
             if len(records) != len(ids):
-                raise ValidationFailed(
-                    "record_ids：所选记录不存在、不属于该主体或已修复", field="record_ids"
-                )
+                raise ValidationFailed("所选记录不存在、不属于该主体或已修复", field="record_ids")
         else:
             records = list(candidates)
         listed = active_blacklist(**subject).exists()
@@ -206,7 +204,7 @@ def credit_repair_decide(
     day = _today(today)
     note = (note or "").strip()
     if not approve and not note:
-        raise ValidationFailed("note：不予修复须写明理由", field="note")
+        raise ValidationFailed("不予修复须写明理由", field="note")
     with transaction.atomic():
         current = CreditRepair.objects.select_for_update().filter(pk=repair.pk).first()
         if current is None:

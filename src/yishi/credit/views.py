@@ -185,9 +185,7 @@ def accept_form(request: HttpRequest, number: str) -> HttpResponse:
             if online is not None:
                 items = None
             elif request.POST.get("signed") != "yes":
-                raise ValidationFailed(
-                    "signed：请申请人阅读承诺书并确认签署后再受理", field="signed"
-                )
+                raise ValidationFailed("请申请人阅读承诺书并确认签署后再受理", field="signed")
             else:
                 items = []
                 for value in chosen:

@@ -39,7 +39,7 @@ class TakeIn(Schema):
 
 
 class RateIn(Schema):
-    score: int = Field(..., description="评价 1–5 分（好差评上线前的占位）")
+    score: int = Field(..., description="评价 1–5 分")
 
 
 class BookIn(Schema):
@@ -119,15 +119,15 @@ def take_ticket(request: HttpRequest, code: str, body: TakeIn) -> Status:
     if body.queue:
         queue = Queue.objects.filter(outlet=outlet, letter=body.queue.upper()).first()
         if queue is None:
-            raise ValidationFailed("queue：该网点没有这个队列", field="queue")
+            raise ValidationFailed("该网点没有这个队列", field="queue")
     if body.matter:
         matter = Matter.objects.filter(code=body.matter).first()
         if matter is None:
-            raise ValidationFailed("matter：事项编码不存在", field="matter")
+            raise ValidationFailed("事项编码不存在", field="matter")
     if body.theme:
         theme = Theme.objects.filter(code=body.theme).first()
         if theme is None:
-            raise ValidationFailed("theme：主题编码不存在", field="theme")
+            raise ValidationFailed("主题编码不存在", field="theme")
     account = account_of(request.user)  # a signed-in applicant's claim is checked at once
     ticket = services.ticket_take(
         outlet=outlet,
@@ -161,7 +161,7 @@ def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
     return ticket_out(_ticket(token))
 
 
-@router.post("hall/tickets/{token}/rating", auth=None, summary="评价（好差评占位）")
+@router.post("hall/tickets/{token}/rating", auth=None, summary="评价")
 def rate(request: HttpRequest, token: str, body: RateIn) -> dict[str, Any]:
     t = services.ticket_rate(ticket=_ticket(token), score=body.score)
     return {"number": t.number, "rating": t.rating}
@@ -212,7 +212,7 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
 def book(request: HttpRequest, body: BookIn) -> Status:
     slot = AppointmentSlot.objects.select_related("outlet", "matter").filter(pk=body.slot).first()
     if slot is None:
-        raise ValidationFailed("slot：预约时段不存在", field="slot")
+        raise ValidationFailed("预约时段不存在", field="slot")
     account = ApplicantAccount.objects.filter(user=request.user).select_related("person").first()
     appointment = services.appointment_book(
         user=request.user, slot=slot, person=account.person if account else None
@@ -251,6 +251,6 @@ def cancel(request: HttpRequest, code: str) -> dict[str, Any]:
 def check_in(request: HttpRequest, code: str) -> dict[str, Any]:
     a = _appointment(code)
     if timezone.localdate(a.slot.starts_at) != timezone.localdate():
-        raise ValidationFailed("appointment：只能在预约当天签到", field="appointment")
+        raise ValidationFailed("只能在预约当天签到", field="appointment")
     ticket = services.appointment_check_in(appointment=a)
     return ticket_out(ticket)

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from yishi.catalog.models import CrossRegion, Department, Matter
 from yishi.hall.models import Outlet, Queue, Window
-from yishi.hall.services import appointment_slots_open
+from yishi.hall.services import appointment_slots_open_bookable
+from yishi.themes.models import Theme
 
 DISTRICT_CODE = "lzh-centre"
 PLACEHOLDER = "鄂州市梁子湖区（太和镇）"
@@ -102,14 +103,13 @@ def load_hall_demo() -> dict[str, int]:
     for letter, departments in QUEUE_DEPARTMENTS.items():
         queues[letter].matters.set(Matter.objects.filter(department__code__in=departments))
     queues["E"].matters.set(Matter.objects.exclude(cross_region=CrossRegion.NONE))
-    # Appointment slots for the next week for a few matters of the busiest specialist queues.
+    # The comprehensive windows take every "一件事" theme (综窗 无差别受理): its matters are
+    # handled, and so bookable, here.
+    queues["A"].themes.set(Theme.objects.all())
     today = timezone.localdate()
-    for letter in ("B", "D"):
-        for matter in queues[letter].matters.order_by("code")[:3]:
-            for i in range(1, APPOINTMENT_DAYS + 1):
-                appointment_slots_open(
-                    outlet=district, matter=matter, day=today + dt.timedelta(days=i)
-                )
+    first_day = today + dt.timedelta(days=1)
+    # Appointment slots for the next week for every matter handled at a window here.
+    appointment_slots_open_bookable(outlet=district, first_day=first_day, days=APPOINTMENT_DAYS)
     for region, slug, town in TOWNS:
         outlet, _ = Outlet.objects.update_or_create(
             code=f"lzh-{slug}",
@@ -122,11 +122,14 @@ def load_hall_demo() -> dict[str, int]:
                 "department": Department.objects.filter(code=f"CENTRE-{region[-3:]}").first(),
             },
         )
-        _queues(outlet, TOWN_QUEUES)
+        town_queues = _queues(outlet, TOWN_QUEUES)
+        # Town centres accept the residents' themes at their comprehensive windows.
+        town_queues["A"].themes.set(Theme.objects.filter(audience=Theme.Audience.PERSON))
         for number, name in ((1, "综合受理"), (2, "综合受理")):
             Window.objects.update_or_create(
                 outlet=outlet,
                 number=number,
                 defaults={"name": name, "kind": Window.Kind.GENERAL, "serves_all": True},
             )
+        appointment_slots_open_bookable(outlet=outlet, first_day=first_day, days=APPOINTMENT_DAYS)
     return {"outlets": Outlet.objects.count(), "windows": Window.objects.count()}

@@ -251,3 +251,65 @@ def bar_chart_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# ---------------------------------------------------------------- appointments (预约办)
+
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+BOOKING_DAYS = 7
+
+
+def bookable_matters(outlet: Outlet):
+    """Matters one can book at this outlet: those handled at one of its windows — listed on
+    one of its queues or windows, directly or through a "一件事" theme — that need a visit
+    (a matter done wholly online, visits = 0, is not booked)."""
+    from yishi.catalog.models import Matter
+
+    queues = Queue.objects.filter(outlet=outlet)
+    windows = Window.objects.filter(outlet=outlet, is_active=True)
+    return (
+        Matter.objects.filter(
+            Q(hall_queues__in=queues)
+            | Q(hall_windows__in=windows)
+            | Q(theme_items__theme__hall_queues__in=queues)
+            | Q(theme_items__theme__hall_windows__in=windows)
+        )
+        .filter(visits__gt=0)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def day_heading(day: dt.date) -> str:
+    """A day as the booking page names it: "12月8日 星期二"."""
+    return f"{day.month}月{day.day}日 {WEEKDAYS[day.weekday()]}"
+
+
+@dataclass
+class SlotDay:
+    day: dt.date
+    heading: str
+    slots: list = field(default_factory=list)
+
+
+def open_slots_by_day(
+    outlet: Outlet, matter, *, now: dt.datetime | None = None, days: int = BOOKING_DAYS
+) -> list[SlotDay]:
+    """The matter's future slots at the outlet over the next `days` days, grouped by day (each
+    slot annotated with `available`)."""
+    from django.db.models import F
+
+    from yishi.hall.models import AppointmentSlot
+
+    now = now or timezone.now()
+    last = timezone.localdate(now) + dt.timedelta(days=days)
+    slots = AppointmentSlot.objects.filter(
+        outlet=outlet, matter=matter, starts_at__gt=now, starts_at__date__lte=last
+    ).annotate(available=F("capacity") - F("booked"))
+    grouped: dict[dt.date, SlotDay] = {}
+    for slot in slots.order_by("starts_at"):
+        day = timezone.localdate(slot.starts_at)
+        if day not in grouped:
+            grouped[day] = SlotDay(day, day_heading(day))
+        grouped[day].slots.append(slot)
+    return list(grouped.values())

@@ -54,7 +54,7 @@ from yishi.hall.models import (
     WindowSession,
 )
 from yishi.hall.policy import Priority
-from yishi.hall.queries import opening_hours_on
+from yishi.hall.queries import bookable_matters, opening_hours_on
 from yishi.people.models import Company, Person
 from yishi.themes.models import Theme
 
@@ -144,7 +144,7 @@ def window_sign_on(*, window: Window, staff: Any, now: dt.datetime | None = None
     """Sign `staff` on at `window`, signing them off wherever else they were."""
     require_staff(staff, window.outlet)
     if not window.is_active:
-        raise ValidationFailed("window：该窗口已停用", field="window")
+        raise ValidationFailed("该窗口已停用", field="window")
     now = _now(now)
     try:
         with transaction.atomic(), audit_batch():
@@ -188,14 +188,14 @@ def _check_green_reason(
 ) -> None:
     valid = {c.value for c in GreenChannelRequest.Reason}
     if reason not in valid:
-        raise ValidationFailed("reason：请选择绿色通道适用情形", field="reason")
+        raise ValidationFailed("请选择绿色通道适用情形", field="reason")
     if (
         reason == GreenChannelRequest.Reason.ELDERLY
         and person is not None
         and full_years(person.birth_date, today) < ELDERLY_AGE
     ):
         raise ValidationFailed(
-            f"reason：按身份证号计算未满{ELDERLY_AGE}周岁，不适用老年人绿色通道", field="reason"
+            f"按身份证号计算未满{ELDERLY_AGE}周岁，不适用老年人绿色通道", field="reason"
         )
     if (
         reason == GreenChannelRequest.Reason.DISABLED
@@ -203,19 +203,17 @@ def _check_green_reason(
         and not person.disability_type
     ):
         raise ValidationFailed(
-            "reason：残疾人登记信息中未查到该申请人的残疾人证，请核验残疾人证原件后办理",
+            "残疾人登记信息中未查到该申请人的残疾人证，请核验残疾人证原件后办理",
             field="reason",
         )
     if reason == GreenChannelRequest.Reason.KEY_PROJECT and company is None:
-        raise ValidationFailed("company：重点项目企业绿色通道须指明企业", field="company")
+        raise ValidationFailed("重点项目企业绿色通道须指明企业", field="company")
     if (
         reason == GreenChannelRequest.Reason.KEY_PROJECT
         and company is not None
         and not company.key_project
     ):
-        raise ValidationFailed(
-            f"company：「{company.name}」未列入重点项目企业名单", field="company"
-        )
+        raise ValidationFailed(f"「{company.name}」未列入重点项目企业名单", field="company")
 
 
 @dataclass(frozen=True)
@@ -273,7 +271,7 @@ def _route_queue(
         found = queues.filter(is_green=True).first()
     if found is None and queue is not None:
         if queue.outlet_id != outlet.pk:
-            raise ValidationFailed("queue：该队列不属于本网点", field="queue")
+            raise ValidationFailed("该队列不属于本网点", field="queue")
         found = queue
     if found is None and matter is not None:
         found = queues.filter(matters=matter).first()
@@ -282,7 +280,7 @@ def _route_queue(
     if found is None:
         found = queues.filter(is_general=True).first()
     if found is None:
-        raise ValidationFailed("outlet：该网点尚未设置排队队列", field="outlet")
+        raise ValidationFailed("该网点尚未设置排队队列", field="outlet")
     return found
 
 
@@ -325,20 +323,20 @@ def ticket_take(
     it is ordinary and 待核验 until a clerk confirms it (`ticket_claim_confirm`), or 未通过核验
     when the registries contradict it."""
     if not outlet.is_active:
-        raise ValidationFailed("outlet：该网点暂停服务", field="outlet")
+        raise ValidationFailed("该网点暂停服务", field="outlet")
     try:
         priority = Priority(int(priority))
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed("priority：优先级无效", field="priority") from exc
+        raise ValidationFailed("优先级无效", field="priority") from exc
     now = _now(now)
     today = timezone.localdate(now)
     claim = ClaimCheck("", "")
     checked_by = None
     if priority is Priority.GREEN:
         if green_reason not in GreenReason.values:
-            raise ValidationFailed("reason：请选择绿色通道适用情形", field="reason")
+            raise ValidationFailed("请选择绿色通道适用情形", field="reason")
         if green_reason == GreenReason.KEY_PROJECT and company is None:
-            raise ValidationFailed("company：重点项目企业绿色通道须指明企业", field="company")
+            raise ValidationFailed("重点项目企业绿色通道须指明企业", field="company")
         claim = green_claim_check(green_reason, person=person, company=company, today=today)
         if claim_verified_by is not None and claim.status != Ticket.Claim.REJECTED:
             require_staff(claim_verified_by, outlet)
@@ -582,9 +580,9 @@ def ticket_transfer(
     with transaction.atomic(), audit_batch():
         t = _locked_at_window(ticket, staff, {TS.CALLED, TS.SERVING})
         if to_window.outlet_id != t.outlet_id or not to_window.is_active:
-            raise ValidationFailed("to_window：只能转到本网点启用中的窗口", field="to_window")
+            raise ValidationFailed("只能转到本网点启用中的窗口", field="to_window")
         if to_window.pk == t.window_id:
-            raise ValidationFailed("to_window：不能转到当前窗口", field="to_window")
+            raise ValidationFailed("不能转到当前窗口", field="to_window")
         from_number = t.window.number
         t.status = TS.TRANSFERRED
         t.window = to_window
@@ -688,7 +686,7 @@ def ticket_link_application(*, ticket: Ticket, staff: Any, number: str) -> Ticke
     require_staff(staff, ticket.outlet)
     application = Application.objects.filter(number=(number or "").strip()).first()
     if application is None:
-        raise ValidationFailed("application：申请编号不存在", field="application")
+        raise ValidationFailed("申请编号不存在", field="application")
     with transaction.atomic(), audit_batch():
         t = Ticket.objects.select_for_update().get(pk=ticket.pk)
         t.application = application
@@ -702,7 +700,7 @@ def ticket_link_application(*, ticket: Ticket, staff: Any, number: str) -> Ticke
 def ticket_rate(*, ticket: Ticket, score: int) -> Ticket:
     """Placeholder for 好差评: one score 1–5 per finished ticket."""
     if score not in range(1, 6):
-        raise ValidationFailed("score：评价须为1至5分", field="score")
+        raise ValidationFailed("评价须为1至5分", field="score")
     with transaction.atomic(), audit_batch():
         t = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if t.status != TS.DONE:
@@ -724,7 +722,7 @@ def appointment_slots_open(
     """Create the half-hour slots of `day` within the outlet's opening hours (idempotent;
     none on a public holiday, see queries.opening_hours_on)."""
     if capacity < 1:
-        raise ValidationFailed("capacity：每个时段至少可约1人", field="capacity")
+        raise ValidationFailed("每个时段至少可约1人", field="capacity")
     tz = timezone.get_current_timezone()
     slots = []
     for start, end in opening_hours_on(outlet, day):
@@ -742,6 +740,31 @@ def appointment_slots_open(
             outlet=outlet, matter=matter, starts_at__in=[s.starts_at for s in slots]
         )
     )
+
+
+def appointment_slots_open_bookable(
+    *, outlet: Outlet, first_day: dt.date, days: int, capacity: int = 2
+) -> int:
+    """Open the half-hour slots of `days` days from `first_day` for every matter bookable at
+    the outlet (queries.bookable_matters: handled at one of its windows). Idempotent;
+    returns how many slots the days hold for those matters."""
+    tz = timezone.get_current_timezone()
+    slots = []
+    matters = list(bookable_matters(outlet))
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        for start, end in opening_hours_on(outlet, day):
+            t = dt.datetime.combine(day, start, tzinfo=tz)
+            stop = dt.datetime.combine(day, end, tzinfo=tz)
+            while t + dt.timedelta(minutes=SLOT_MINUTES) <= stop:
+                slots.extend(
+                    AppointmentSlot(outlet=outlet, matter=m, starts_at=t, capacity=capacity)
+                    for m in matters
+                )
+                t += dt.timedelta(minutes=SLOT_MINUTES)
+    with transaction.atomic():
+        AppointmentSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=2000)
+    return len(slots)
 
 
 def appointment_blocked_until(user: Any, now: dt.datetime) -> dt.date | None:
@@ -771,7 +794,7 @@ def appointment_book(
     if user is None or getattr(user, "pk", None) is None:
         raise PermissionDeniedError("请先登录再预约", field="user")
     if slot.starts_at <= now:
-        raise ValidationFailed("slot：该时段已开始或已过，不能预约", field="slot")
+        raise ValidationFailed("该时段已开始或已过，不能预约", field="slot")
     until = appointment_blocked_until(user, now)
     if until is not None:
         raise Conflict(
@@ -836,7 +859,7 @@ def appointment_check_in(
         if a.status != Appointment.Status.BOOKED:
             raise Conflict(f"预约当前为“{a.get_status_display()}”，不能签到", field="appointment")
         if timezone.localdate(a.slot.starts_at) != timezone.localdate(now):
-            raise ValidationFailed("appointment：只能在预约当天签到", field="appointment")
+            raise ValidationFailed("只能在预约当天签到", field="appointment")
         on_time = policy.appointment_on_time(a.slot.starts_at, now)
         ticket = ticket_take(
             outlet=a.slot.outlet,
@@ -897,16 +920,14 @@ def green_request_create(
     `issue_ticket` a green-channel ticket is taken at once (for 优先办 at the hall)."""
     now = _now(now)
     if service not in {c.value for c in GreenChannelRequest.Service}:
-        raise ValidationFailed(
-            "service：请选择服务方式（陪同办/代理办/优先办/上门办）", field="service"
-        )
+        raise ValidationFailed("请选择服务方式（陪同办/代理办/优先办/上门办）", field="service")
     if reason == GreenChannelRequest.Reason.ELDERLY and person is None:
-        raise ValidationFailed("person：老年人绿色通道须登记身份证号以核验年龄", field="person")
+        raise ValidationFailed("老年人绿色通道须登记身份证号以核验年龄", field="person")
     _check_green_reason(reason, person, company, timezone.localdate(now))
     if person is None and company is None and not contact_name.strip():
-        raise ValidationFailed("contact_name：请填写服务对象或联系人", field="contact_name")
+        raise ValidationFailed("请填写服务对象或联系人", field="contact_name")
     if service == GreenChannelRequest.Service.HOME and not address.strip():
-        raise ValidationFailed("address：上门办须填写上门地址", field="address")
+        raise ValidationFailed("上门办须填写上门地址", field="address")
     with transaction.atomic(), audit_batch():
         ticket = None
         if issue_ticket:
@@ -967,7 +988,7 @@ def green_request_complete(
 ) -> GreenChannelRequest:
     require_staff(staff, request.outlet)
     if not (result or "").strip():
-        raise ValidationFailed("result：请填写办理结果", field="result")
+        raise ValidationFailed("请填写办理结果", field="result")
     now = _now(now)
     with transaction.atomic(), audit_batch():
         r = GreenChannelRequest.objects.select_for_update().get(pk=request.pk)

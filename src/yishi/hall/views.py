@@ -12,7 +12,6 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -93,7 +92,7 @@ def take(request: HttpRequest, code: str) -> HttpResponse:
         account = None if kiosk else account_of(request.user)
         try:
             if queue is None:
-                raise ValidationFailed("queue：请选择办理业务", field="queue")
+                raise ValidationFailed("请选择办理业务", field="queue")
             ticket = services.ticket_take(
                 outlet=outlet,
                 queue=queue,
@@ -168,7 +167,7 @@ def check_in(request: HttpRequest, code: str) -> HttpResponse:
         )
         try:
             if booking is None:
-                raise ValidationFailed("code：预约码不存在，请核对", field="code")
+                raise ValidationFailed("预约码不存在，请核对", field="code")
             ticket = services.appointment_check_in(appointment=booking)
         except DomainError as exc:
             error, status = exc, exc.status
@@ -179,14 +178,19 @@ def check_in(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required(login_url="/account/login/")
 def book(request: HttpRequest, code: str) -> HttpResponse:
-    """预约办: pick a matter and a day, then a half-hour slot; my bookings with cancel."""
+    """预约办: pick a matter handled here, then a half-hour slot of the coming days (grouped
+    by day); my bookings with cancel."""
     outlet = _outlet(code)
-    matters = Matter.objects.filter(appointment_slots__outlet=outlet).distinct().order_by("name")
+    # Slots are opened for the matters handled at the outlet's windows
+    # (services.appointment_slots_open_bookable); offered are those with slots still ahead.
+    matters = (
+        Matter.objects.filter(
+            appointment_slots__outlet=outlet, appointment_slots__starts_at__gt=timezone.now()
+        )
+        .distinct()
+        .order_by("name")
+    )
     matter = matters.filter(code=request.GET.get("matter") or "").first()
-    try:
-        day = dt.date.fromisoformat(request.GET.get("day") or "")
-    except ValueError:
-        day = timezone.localdate() + dt.timedelta(days=1)
     if request.method == "POST":
         try:
             if request.POST.get("cancel"):
@@ -194,7 +198,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     code=request.POST["cancel"], user=request.user
                 ).first()
                 if booking is None:
-                    raise ValidationFailed("appointment：预约不存在", field="appointment")
+                    raise ValidationFailed("预约不存在", field="appointment")
                 services.appointment_cancel(appointment=booking, user=request.user)
                 messages.success(request, f"已取消预约 {booking.code}")
             else:
@@ -202,7 +206,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
                     pk=request.POST.get("slot") or 0, outlet=outlet
                 ).first()
                 if slot is None:
-                    raise ValidationFailed("slot：请选择预约时段", field="slot")
+                    raise ValidationFailed("请选择预约时段", field="slot")
                 account = ApplicantAccount.objects.filter(user=request.user).first()
                 booking = services.appointment_book(
                     user=request.user, slot=slot, person=account.person if account else None
@@ -211,13 +215,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect(request.get_full_path())
-    slots = (
-        AppointmentSlot.objects.filter(
-            outlet=outlet, matter=matter, starts_at__date=day, starts_at__gt=timezone.now()
-        ).annotate(available=F("capacity") - F("booked"))
-        if matter
-        else AppointmentSlot.objects.none()
-    )
+    days = queries.open_slots_by_day(outlet, matter) if matter else []
     mine = Appointment.objects.filter(user=request.user, slot__outlet=outlet).select_related(
         "slot__matter", "ticket"
     )[:20]
@@ -228,8 +226,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
             "outlet": outlet,
             "matters": matters,
             "matter": matter,
-            "day": day,
-            "slots": slots,
+            "days": days,
             "mine": mine,
         },
     )
@@ -405,7 +402,7 @@ def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResp
                 outlet=window.outlet, pk=request.POST.get("to_window") or 0
             ).first()
             if to is None:
-                raise ValidationFailed("to_window：请选择要转去的窗口", field="to_window")
+                raise ValidationFailed("请选择要转去的窗口", field="to_window")
             t = services.ticket_transfer(ticket=current, to_window=to, staff=user)
             messages.success(request, f"{t.number} 已转至{to.label}，号码不变")
         elif action == "serve":
@@ -422,7 +419,7 @@ def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResp
             if number:
                 application = Application.objects.filter(number=number).first()
                 if application is None:
-                    raise ValidationFailed("application：申请编号不存在", field="application")
+                    raise ValidationFailed("申请编号不存在", field="application")
             t = services.ticket_finish(ticket=current, staff=user, application=application)
             messages.success(request, f"{t.number} 已办结")
         else:
@@ -479,9 +476,7 @@ def _person_for_counter(request: HttpRequest) -> Person | None:
     except NotFound:
         name = (request.POST.get("name") or "").strip()
         if not name:
-            raise ValidationFailed(
-                "name：该身份证号尚未登记，请填写姓名以便登记", field="name"
-            ) from None
+            raise ValidationFailed("该身份证号尚未登记，请填写姓名以便登记", field="name") from None
         return person_register(name=name, id_number=id_number, actor=request.user)
 
 
@@ -500,7 +495,7 @@ def green(request: HttpRequest, code: str) -> HttpResponse:
                 if uscc:
                     company = company_by_uscc(uscc)
                     if company is None:
-                        raise ValidationFailed("uscc：未找到该统一社会信用代码的企业", field="uscc")
+                        raise ValidationFailed("未找到该统一社会信用代码的企业", field="uscc")
                 r = services.green_request_create(
                     outlet=outlet,
                     service=request.POST.get("service", ""),

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+from yishi.core.crypto import mask
 from yishi.core.errors import DomainError
 from yishi.licences import services
 from yishi.licences.instant import instant_rule_save, validate_points, validate_shared
@@ -116,12 +117,21 @@ class LicenceAdmin(admin.ModelAdmin):
     search_fields = ("number", "issuer__name")
     date_hierarchy = "issued_on"
     list_select_related = ("type", "issuer", "person", "company")
-    readonly_fields = [f.name for f in Licence._meta.fields]
+    # An unregistered holder's ID number is shown masked only, like the registry's.
+    exclude = ("subject_id_number",)
+    readonly_fields = [
+        *(f.name for f in Licence._meta.fields if f.name != "subject_id_number"),
+        "subject_id_masked",
+    ]
     change_list_template = "licences/admin_change_list.html"
 
     @admin.display(description="持证主体")
     def holder_name(self, obj: Licence) -> str:
         return obj.holder_name
+
+    @admin.display(description="持证人公民身份号码(未登记)")
+    def subject_id_masked(self, obj: Licence) -> str:
+        return mask(str(obj.subject_id_number)) if obj.subject_id_number else "—"
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -16,8 +16,9 @@ from yishi.core.errors import PermissionDeniedError, ValidationFailed
 from yishi.core.problem import problem_response
 from yishi.core.roles import Role, has_role
 from yishi.licences import queries, services
+from yishi.licences.labels import licence_data_rows
 from yishi.licences.models import Licence
-from yishi.licences.pdf import verify_url
+from yishi.licences.pdf import public_base_url, verify_url
 from yishi.licences.verification import NOT_FOUND, licence_verify
 
 router = Router(tags=["电子证照"], auth=django_auth)
@@ -33,15 +34,18 @@ def _json(status: int, body: Any) -> HttpResponse:
     )
 
 
-def licence_out(licence: Licence) -> dict[str, Any]:
+def licence_out(licence: Licence, request: HttpRequest) -> dict[str, Any]:
     return {
         "number": licence.number,
         "type": licence.type.code,
         "type_name": licence.type.name,
         "holder_name": licence.holder_name,
+        "applicant_name": licence.applicant.name if licence.applicant_id else None,
         "issuer": licence.issuer.name,
         "issuer_code": licence.issuer.code,
         "data": licence.data,
+        # The data as printed: labelled, choice values as words.
+        "fields": licence_data_rows(licence),
         "issued_on": licence.issued_on,
         "valid_from": licence.valid_from,
         "valid_until": licence.valid_until,
@@ -49,13 +53,13 @@ def licence_out(licence: Licence) -> dict[str, Any]:
         "status_label": licence.get_status_display(),
         "source": licence.source,
         "trust_level": licence.trust_level,
-        "verify_url": verify_url(licence),
+        "verify_url": verify_url(licence, base_url=public_base_url(request)),
     }
 
 
 @router.get("/licences", summary="我的电子证照（本人及可代办企业）")
 def my_licences(request: HttpRequest) -> HttpResponse:
-    return _json(200, [licence_out(x) for x in queries.wallet(request.user)[:500]])
+    return _json(200, [licence_out(x, request) for x in queries.wallet(request.user)[:500]])
 
 
 @router.get("/licences/{number}/verify", auth=None, summary="核验电子证照（公开）")
@@ -88,7 +92,9 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@router.post("/licences/import", summary="导入外部签发的电子证照（JSON，含签章）")
+@router.post(
+    "/licences/import", response={201: None}, summary="导入外部签发的电子证照（JSON，含签章）"
+)
 def import_licence(request: HttpRequest) -> HttpResponse:
     profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
     if profile is None or not has_role(request.user, *IMPORT_ROLES):
@@ -98,4 +104,4 @@ def import_licence(request: HttpRequest) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("请求体不是有效的 JSON", field="body") from None
     licence = services.licence_import(document, actor=request.user)
-    return _json(201, licence_out(licence))
+    return _json(201, licence_out(licence, request))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from yishi.catalog.models import Department, Matter
+from yishi.core.fields import EncryptedTextField
 from yishi.people.models import Company, Person
 
 
@@ -73,7 +74,16 @@ class LicenceType(models.Model):
         "照面信息项",
         default=list,
         blank=True,
-        help_text='[{"key": "…", "label": "…", "kind": "text"}]',
+        help_text='[{"key": "…", "label": "…", "kind": "text", "from": ["申请表字段标识", …]}]'
+        "；from 为取值的申请表字段（依次取第一个已填写的，缺省为同名字段）",
+    )
+    subject = models.JSONField(
+        "持证人取值",
+        default=dict,
+        blank=True,
+        help_text='证照所涉之人取自申请表时填写，如 {"name": ["baby_name"], "id_number": '
+        '["baby_id"]}；与申请人不同时，证照载明该人为持证人、申请人为申请人/监护人。'
+        "留空表示持证人即申请人",
     )
     validity_years = models.PositiveSmallIntegerField(
         "有效期(年)", null=True, blank=True, help_text="长期有效的留空"
@@ -138,6 +148,19 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="licences",
     )
+    # The holder when not in the people registry (a newborn before 落户): the licence is
+    # held on their behalf by `applicant`. Personal data: encrypted like the registry's.
+    subject_name = EncryptedTextField("持证人姓名(未登记)", blank=True)
+    subject_id_number = EncryptedTextField("持证人公民身份号码(未登记)", blank=True)
+    applicant = models.ForeignKey(
+        Person,
+        verbose_name="申请人/监护人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licences_applied",
+        help_text="证照所涉之人不是申请人本人时（如新生儿），为其申请的人",
+    )
     issuer = models.ForeignKey(
         Department, verbose_name="发证机关", on_delete=models.PROTECT, related_name="licences"
     )
@@ -170,9 +193,12 @@ class Licence(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(person__isnull=False, company__isnull=True)
-                | models.Q(person__isnull=True, company__isnull=False),
+                | models.Q(person__isnull=True, company__isnull=False)
+                | models.Q(person__isnull=True, company__isnull=True, applicant__isnull=False),
                 name="licences_licence_one_holder",
-                violation_error_message="证照须且只能有一个持证主体（自然人或法人）",
+                violation_error_message=(
+                    "证照须且只能有一个持证主体（自然人或法人，或由申请人/监护人代持）"
+                ),
             )
         ]
         indexes = [models.Index(fields=["valid_until"], name="licences_valid_until_idx")]
@@ -181,12 +207,16 @@ class Licence(models.Model):
         return f"{self.type.name} {self.number}"
 
     @property
-    def holder(self) -> Person | Company:
-        return self.person if self.person_id else self.company
+    def holder(self) -> Person | Company | None:
+        """The registered holder; None for a holder not in the registry (see subject_name)."""
+        if self.person_id:
+            return self.person
+        return self.company if self.company_id else None
 
     @property
     def holder_name(self) -> str:
-        return self.holder.name
+        holder = self.holder
+        return holder.name if holder is not None else self.subject_name
 
 
 class LicenceSerial(models.Model):

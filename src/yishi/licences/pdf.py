@@ -4,32 +4,40 @@ public verification page."""
 from __future__ import annotations
 
 import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import segno
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from yishi.core.crypto import mask
+from yishi.core.errors import ValidationFailed
 from yishi.core.pdf import PdfDocument
+from yishi.licences.labels import licence_data_rows
 from yishi.licences.models import Licence
 from yishi.licences.services import seal_for
 
-DATA_LABELS = {"holder_name": "持证人"}
+
+def public_base_url(request: HttpRequest | None = None) -> str:
+    """The site's address for links printed on paper (QR codes): YISHI_PUBLIC_URL when set,
+    else the address the request came to (its host is checked against ALLOWED_HOSTS); ""
+    (a site-relative link) with neither."""
+    base = getattr(settings, "SITE_URL", "") or getattr(settings, "YISHI_PUBLIC_URL", "")
+    if not base and request is not None:
+        base = request.build_absolute_uri("/")
+    return str(base or "").rstrip("/")
 
 
-def public_base_url() -> str:
-    """The site's public address, for links printed on paper (QR codes)."""
-    base = getattr(settings, "SITE_URL", "") or getattr(
-        settings, "YISHI_PUBLIC_URL", "http://127.0.0.1:8000"
-    )
-    return str(base).rstrip("/")
-
-
-def verify_url(licence: Licence | str) -> str:
-    """The verification page of a licence (what its QR code holds)."""
+def verify_url(licence: Licence | str, *, base_url: str | None = None) -> str:
+    """The verification page of a licence (what its QR code holds), under `base_url`
+    (default: public_base_url() without a request)."""
     number = licence.number if isinstance(licence, Licence) else licence
-    return public_base_url() + reverse("licences:verify_number", args=[number])
+    base = public_base_url() if base_url is None else base_url.rstrip("/")
+    return base + reverse("licences:verify_number", args=[number])
 
 
 def qr_png(payload: str, *, scale: int = 8) -> bytes:
@@ -38,23 +46,40 @@ def qr_png(payload: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-def _data_rows(licence: Licence) -> list[tuple[str, str]]:
-    labels = dict(DATA_LABELS)
-    for spec in licence.type.fields or []:
-        if isinstance(spec, dict) and spec.get("key"):
-            labels[spec["key"]] = str(spec.get("label") or spec["key"])
-    rows = []
-    for key, value in licence.data.items():
-        rows.append((labels.get(key, key), str(value)))
+SEAL_TOO_LARGE = "发证机关的电子印章图像尺寸过大，无法生成证照文件，请联系发证机关处理。"
+
+
+@contextmanager
+def refusing_oversized_images(message: str) -> Iterator[None]:
+    """Pillow refuses an image over YISHI_MAX_IMAGE_PIXELS (Image.MAX_IMAGE_PIXELS, set at
+    start-up by yishi.core): its warning between once and twice the limit counts as a refusal
+    here too, and either becomes a Chinese ValidationFailed (422) instead of a server error."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationFailed(message, field="seal", code="image_too_large") from None
+
+
+def _holder_rows(licence: Licence) -> list[tuple[str, str]]:
+    """Who the licence is about, with their masked ID number (none for a newborn without one
+    yet) or credit code."""
+    rows = [("持证主体", licence.holder_name)]
+    if licence.person_id:
+        rows.append(("公民身份号码", mask(str(licence.person.id_number))))
+    elif licence.company_id:
+        rows.append(("统一社会信用代码", licence.company.uscc))
+    elif licence.subject_id_number:
+        rows.append(("公民身份号码", mask(str(licence.subject_id_number))))
     return rows
 
 
-def licence_pdf(licence: Licence) -> bytes:
-    """The licence as an A4 PDF with the seal image and the verification QR code."""
-    if licence.person_id:
-        holder_code_label, holder_code = "公民身份号码", mask(str(licence.person.id_number))
-    else:
-        holder_code_label, holder_code = "统一社会信用代码", licence.company.uscc
+def licence_pdf(licence: Licence, *, base_url: str | None = None) -> bytes:
+    """The licence as an A4 PDF with the seal image and the verification QR code, which
+    points under `base_url` (the serving request's public_base_url)."""
     doc = PdfDocument(
         title=licence.type.name,
         subject=f"{licence.type.name} {licence.number}",
@@ -64,9 +89,8 @@ def licence_pdf(licence: Licence) -> bytes:
     doc.title(licence.type.name, subtitle=f"证照编号：{licence.number}")
     doc.fields(
         [
-            ("持证主体", licence.holder_name),
-            (holder_code_label, holder_code),
-            *_data_rows(licence),
+            *_holder_rows(licence),
+            *[(row["label"], row["value"]) for row in licence_data_rows(licence)],
             ("发证机关", licence.issuer.name),
             ("颁发日期", f"{licence.issued_on:%Y年%m月%d日}"),
             (
@@ -83,8 +107,9 @@ def licence_pdf(licence: Licence) -> bytes:
         pdf.add_page()
         y = pdf.get_y()
     seal = seal_for(licence.issuer)
-    pdf.image(io.BytesIO(bytes(seal.image_png)), x=pdf.l_margin + pdf.epw - 50, y=y, w=44, h=44)
-    url = verify_url(licence)
+    with refusing_oversized_images(SEAL_TOO_LARGE):
+        pdf.image(io.BytesIO(bytes(seal.image_png)), x=pdf.l_margin + pdf.epw - 50, y=y, w=44, h=44)
+    url = verify_url(licence, base_url=base_url)
     pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=y, w=38, h=38)
     # On screen the QR code is also a link to the same page.
     pdf.link(pdf.l_margin, y, 38, 38, url)

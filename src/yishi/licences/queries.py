@@ -81,14 +81,17 @@ def licences_of_holder(*, person: Any = None, company: Any = None) -> QuerySet[L
 
 
 def wallet(user: Any) -> QuerySet[Licence]:
-    """The licences a logged-in applicant holds or holds for the companies they act for."""
+    """The licences a logged-in applicant holds, applied for as 申请人/监护人 (a newborn's),
+    or holds for the companies they act for."""
     account = account_of(user)
     if account is None:
         return Licence.objects.none()
     companies = [c.pk for c in acting_companies(user, scope=CompanyAgent.Scope.LICENCES)]
     return (
-        Licence.objects.select_related("type", "issuer", "person", "company")
-        .filter(Q(person=account.person) | Q(company_id__in=companies))
+        Licence.objects.select_related("type", "issuer", "person", "company", "applicant")
+        .filter(
+            Q(person=account.person) | Q(applicant=account.person) | Q(company_id__in=companies)
+        )
         .order_by("-issued_on", "-id")
     )
 

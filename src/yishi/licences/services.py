@@ -26,12 +26,15 @@ from yishi.core.errors import Conflict, NotFound, ValidationFailed
 from yishi.core.models import SigningKey
 from yishi.core.outbox import outbox_enqueue
 from yishi.core.signing import PLATFORM, Signature, rotate_key, sign, verify
+from yishi.core.validators import validate_ric
 from yishi.licences.canonical import (
+    SUBJECT,
     canonical_bytes,
     canonical_fields,
     holder_identity,
     licence_canonical,
 )
+from yishi.licences.labels import field_sources
 from yishi.licences.models import Licence, LicenceSerial, LicenceType, Seal, seal_owner
 from yishi.licences.queries import (
     held_licence_for_applicant,
@@ -46,6 +49,8 @@ from yishi.licences.verification import (  # noqa: F401  (re-exported for caller
 )
 from yishi.people.models import Company, Person
 from yishi.people.queries import company_by_uscc, person_by_id_number
+from yishi.themes.form import display_value
+from yishi.themes.models import ThemeFormField
 
 ISSUED_TOPIC = "licences.issued"
 REVOKED_TOPIC = "licences.revoked"
@@ -174,27 +179,54 @@ def _clean_data(data: Any) -> dict[str, str]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise ValidationFailed("data：照面信息必须是对象", field="data")
+        raise ValidationFailed("照面信息必须是对象", field="data")
     clean: dict[str, str] = {}
     for key, value in data.items():
         if not isinstance(key, str) or not key.strip():
-            raise ValidationFailed("data：照面信息项名称不能为空", field="data")
+            raise ValidationFailed("照面信息项名称不能为空", field="data")
         if isinstance(value, dict | list):
             raise ValidationFailed(f"data.{key}：照面信息项只能是文字或数字", field=f"data.{key}")
         clean[key.strip()[:60]] = "" if value is None else str(value)[:500]
     return clean
 
 
-def _holder_fields(holder: Person | Company) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LicenceSubject:
+    """A holder not in the people registry (a newborn before 落户): the licence names them
+    and is held on their behalf by its applicant (申请人/监护人)."""
+
+    name: str
+    id_number: str = ""
+
+
+Holder = Person | Company | LicenceSubject
+
+
+def _holder_fields(holder: Holder, applicant: Person | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {"person": None, "company": None, "applicant": applicant}
     if isinstance(holder, Person):
-        return {"person": holder, "company": None}
-    if isinstance(holder, Company):
-        return {"person": None, "company": holder}
-    raise ValidationFailed("持证主体须为自然人或法人", field="holder")
+        fields["person"] = holder
+    elif isinstance(holder, Company):
+        fields["company"] = holder
+    elif isinstance(holder, LicenceSubject):
+        name = (holder.name or "").strip()
+        if not name:
+            raise ValidationFailed("请填写持证人姓名", field="holder.name")
+        if applicant is None:
+            raise ValidationFailed(
+                "持证人未在本平台登记时，须载明其申请人/监护人", field="applicant"
+            )
+        number = (holder.id_number or "").strip()
+        if number:
+            number = validate_ric(number, "holder.id_number").number
+        fields.update(subject_name=name[:50], subject_id_number=number)
+    else:
+        raise ValidationFailed("持证主体须为自然人或法人", field="holder")
+    return fields
 
 
-def _check_holder_kind(licence_type: LicenceType, holder: Person | Company) -> None:
-    if licence_type.holder_kind == "person" and not isinstance(holder, Person):
+def _check_holder_kind(licence_type: LicenceType, holder: Holder) -> None:
+    if licence_type.holder_kind == "person" and not isinstance(holder, Person | LicenceSubject):
         raise ValidationFailed(f"「{licence_type.name}」只能颁发给自然人", field="holder")
     if licence_type.holder_kind == "company" and not isinstance(holder, Company):
         raise ValidationFailed(f"「{licence_type.name}」只能颁发给法人", field="holder")
@@ -218,21 +250,29 @@ def _push(topic: str, licence: Licence) -> None:
 def licence_issue(
     *,
     type: LicenceType,  # noqa: A002  (the brief's name for it)
-    holder: Person | Company,
+    holder: Holder,
     issuer: Department,
     data: Mapping[str, Any] | None,
+    applicant: Person | None = None,
     subcase: SubCase | None = None,
     today: dt.date | None = None,
     valid_from: dt.date | None = None,
     valid_until: dt.date | None = None,
     actor: object = "",
 ) -> Licence:
-    """Number, sign with the issuer's seal, store, audit and report one licence."""
+    """Number, sign with the issuer's seal, store, audit and report one licence. `applicant`
+    is who applied for someone else (申请人/监护人): recorded, printed, and it has the licence
+    in its wallet; required for a holder not in the registry."""
     licence_type = type
     _check_holder_kind(licence_type, holder)
-    holder_fields = _holder_fields(holder)
+    if applicant is not None and applicant == holder:
+        applicant = None
+    holder_fields = _holder_fields(holder, applicant)
     clean = _clean_data(data)
-    clean.setdefault("holder_name", holder.name)
+    if not isinstance(holder, LicenceSubject):
+        clean.setdefault("holder_name", holder.name)
+    if applicant is not None:
+        clean["applicant_name"] = applicant.name
     day = today or timezone.localdate()
     start = valid_from or day
     if valid_until is None and licence_type.validity_years:
@@ -303,18 +343,80 @@ def licence_revoke(*, licence: Licence, reason: str, actor: object = "") -> Lice
 # ---------------------------------------------------------------- from an approved sub-case
 
 
+def _form_value(form: Mapping[str, Any], sources: list[str]) -> tuple[str, Any] | None:
+    """(key, value) of the first of `sources` filled in on the form, or None."""
+    for key in sources:
+        value = form.get(key)
+        if value is None or isinstance(value, dict | list) or not str(value).strip():
+            continue
+        return key, value
+    return None
+
+
 def _case_data(licence_type: LicenceType, application: Application) -> dict[str, str]:
-    """The licence's data from the case: form fields whose key matches a field of the type,
-    plus the holder's name (the ID number is in the canonical holder, not in data)."""
+    """The licence's data from the case: each field of the type from the first of its form
+    fields ("from", else its own key) filled in, in words as the form shows it (a choice by
+    its label); the holder's name is added by licence_issue (the ID number is in the
+    canonical holder, not in data)."""
     form = application.form_data if isinstance(application.form_data, dict) else {}
+    fields = (
+        {f.key: f for f in ThemeFormField.objects.filter(theme_id=application.theme_id)}
+        if application.theme_id
+        else {}
+    )
     data: dict[str, str] = {}
     for spec in licence_type.fields or []:
         key = spec.get("key") if isinstance(spec, dict) else None
-        if key and key in form and not isinstance(form[key], dict | list):
-            data[key] = "" if form[key] is None else str(form[key])
-    holder = application.company if application.company_id else application.person
-    data["holder_name"] = holder.name
+        found = _form_value(form, field_sources(spec)) if key else None
+        if found is not None:
+            source, value = found
+            data[key] = display_value(fields.get(source), value)
     return data
+
+
+def _case_subject(licence_type: LicenceType, application: Application) -> LicenceSubject | None:
+    """Whom the licence is about when the type says the form names them (LicenceType.subject:
+    form fields for the name and the ID number); None when it does not or none is filled."""
+    spec = licence_type.subject if isinstance(licence_type.subject, dict) else {}
+    form = application.form_data if isinstance(application.form_data, dict) else {}
+
+    def sources(name: str) -> list[str]:
+        keys = spec.get(name) or []
+        keys = [keys] if isinstance(keys, str) else keys
+        return [k for k in keys if isinstance(k, str)]
+
+    name = _form_value(form, sources("name"))
+    if name is None:
+        return None
+    number = _form_value(form, sources("id_number"))
+    return LicenceSubject(
+        name=str(name[1]).strip(), id_number=str(number[1]).strip() if number else ""
+    )
+
+
+def licence_holder_for(
+    licence_type: LicenceType, application: Application
+) -> tuple[Holder, Person | None]:
+    """(holder, applicant recorded as 申请人/监护人) of the licence a case of this type yields:
+    the applicant (or its company) unless the form names someone else as the subject — then
+    that person, registered or not, held on their behalf by the applicant."""
+    holder: Holder = application.company if application.company_id else application.person
+    if licence_type.holder_kind == "person":
+        holder = application.person
+    if licence_type.holder_kind == "company" or application.person is None:
+        return holder, None
+    subject = _case_subject(licence_type, application)
+    if subject is None:
+        return holder, None
+    applicant = application.person
+    if subject.id_number:
+        registered = person_by_id_number(subject.id_number)
+        if registered is not None:
+            return (registered, None) if registered == applicant else (registered, applicant)
+        return subject, applicant
+    if subject.name == applicant.name:
+        return holder, None
+    return subject, applicant
 
 
 def licence_attach_to_application(
@@ -405,14 +507,13 @@ def licence_issue_for_subcase(*, subcase_id: int, today: dt.date | None = None) 
         application = subcase.application
         if licence_type.holder_kind == "company" and not application.company_id:
             return None
-        holder = application.company if application.company_id else application.person
-        if licence_type.holder_kind == "person":
-            holder = application.person
+        holder, applicant = licence_holder_for(licence_type, application)
         # The approval's business date (the event's approved_on), else the decision time.
         day = today or (timezone.localdate(subcase.decided_at) if subcase.decided_at else None)
         licence = licence_issue(
             type=licence_type,
             holder=holder,
+            applicant=applicant,
             issuer=subcase.department,
             data=_case_data(licence_type, application),
             subcase=subcase,
@@ -429,12 +530,18 @@ def licence_issue_for_subcase(*, subcase_id: int, today: dt.date | None = None) 
 def licence_export(licence: Licence) -> dict[str, Any]:
     """A self-contained signed document another platform can import and verify."""
     kind, code = holder_identity(licence)
+    applicant = (
+        {"kind": "person", "id": str(licence.applicant.id_number), "name": licence.applicant.name}
+        if licence.applicant_id
+        else None
+    )
     return {
         "schema": EXPORT_SCHEMA,
         "licence": {
             "number": licence.number,
             "type": licence.type.code,
             "holder": {"kind": kind, "id": code, "name": licence.holder_name},
+            **({"applicant": applicant} if applicant else {}),
             "issuer": licence.issuer.code,
             "data": licence.data,
             "issued_on": licence.issued_on.isoformat(),
@@ -497,7 +604,7 @@ def licence_import(document: Any, *, actor: object = "") -> Licence:
     """Import a signed licence document (see licence_export). The signature must verify over
     the document's canonical bytes under a known key of the issuer's seal: trust level A."""
     if not isinstance(document, Mapping) or not isinstance(document.get("licence"), Mapping):
-        raise ValidationFailed("licence：缺少证照内容", field="licence")
+        raise ValidationFailed("缺少证照内容", field="licence")
     body = document["licence"]
     holder_doc = body.get("holder")
     if not isinstance(holder_doc, Mapping):
@@ -506,17 +613,29 @@ def licence_import(document: Any, *, actor: object = "") -> Licence:
     type_code = _text(body.get("type"), "licence.type", "证照类型代码")
     issuer_code = _text(body.get("issuer"), "licence.issuer", "发证机关编码")
     holder_kind = _text(holder_doc.get("kind"), "licence.holder.kind", "持证主体类型")
-    holder_id = _text(holder_doc.get("id"), "licence.holder.id", "持证主体证件号码")
+    if holder_kind == SUBJECT:
+        # Not in the registry: the name is signed with it, the ID number may not exist yet.
+        holder_id = str(holder_doc.get("id") or "").strip()
+        holder_name = _text(holder_doc.get("name"), "licence.holder.name", "持证人姓名")
+    else:
+        holder_id = _text(holder_doc.get("id"), "licence.holder.id", "持证主体证件号码")
+        holder_name = None
+    applicant_doc = body.get("applicant")
+    applicant_id = None
+    if applicant_doc is not None:
+        if not isinstance(applicant_doc, Mapping):
+            raise ValidationFailed("licence.applicant：格式不正确", field="licence.applicant")
+        applicant_id = _text(applicant_doc.get("id"), "licence.applicant.id", "申请人证件号码")
     data = _clean_data(body.get("data"))
     issued_on = _parse_date(body.get("issued_on"), "licence.issued_on")
     valid_from = _parse_date(body.get("valid_from"), "licence.valid_from")
     valid_until = _parse_date(body.get("valid_until"), "licence.valid_until", optional=True)
     signature = document.get("signature")
     if not isinstance(signature, Mapping):
-        raise ValidationFailed("signature：缺少电子签章", field="signature")
+        raise ValidationFailed("缺少电子签章", field="signature")
     key_id = document.get("key_id") or signature.get("key_id")
     if key_id != signature.get("key_id"):
-        raise ValidationFailed("key_id：与签章中的密钥标识不一致", field="key_id")
+        raise ValidationFailed("与签章中的密钥标识不一致", field="key_id")
 
     canonical = canonical_bytes(
         canonical_fields(
@@ -524,6 +643,8 @@ def licence_import(document: Any, *, actor: object = "") -> Licence:
             type_code=type_code,
             holder_kind=holder_kind,
             holder_id=holder_id,
+            holder_name=holder_name,
+            applicant_id=applicant_id,
             issuer_code=issuer_code,
             data=data,
             issued_on=issued_on,
@@ -540,8 +661,19 @@ def licence_import(document: Any, *, actor: object = "") -> Licence:
         )
     licence_type = _find_type(type_code, "licence.type")
     issuer = _find_issuer(issuer_code, "licence.issuer")
-    holder = _find_holder(holder_kind, holder_id, "licence.holder")
+    applicant = None
+    if applicant_id is not None:
+        applicant = person_by_id_number(applicant_id)
+        if applicant is None:
+            raise ValidationFailed(
+                "申请人/监护人未在本平台登记，不能导入", field="licence.applicant.id"
+            )
+    if holder_kind == SUBJECT:
+        holder: Holder = LicenceSubject(name=holder_name or "", id_number=holder_id)
+    else:
+        holder = _find_holder(holder_kind, holder_id, "licence.holder")
     _check_holder_kind(licence_type, holder)
+    holder_fields = _holder_fields(holder, applicant)
     with transaction.atomic():
         if Licence.objects.filter(number=number).exists():
             raise Conflict(f"编号为“{number}”的证照已存在", field="licence.number")
@@ -556,7 +688,7 @@ def licence_import(document: Any, *, actor: object = "") -> Licence:
             source=Licence.Source.IMPORTED,
             trust_level=Licence.Trust.A,
             signature=dict(signature),
-            **_holder_fields(holder),
+            **holder_fields,
         )
         audit_append(
             action="licences.licence.import",
@@ -655,7 +787,7 @@ def _import_row(row: Mapping[str, Any], *, actor: object) -> str:
             valid_until=valid_until,
             source=Licence.Source.IMPORTED,
             trust_level=Licence.Trust.B,
-            **_holder_fields(holder),
+            **_holder_fields(holder, None),
         )
         licence.signature = sign(licence_canonical(licence), owner=PLATFORM).as_dict()
         licence.save()

@@ -78,14 +78,14 @@ def licence_verify(
     if isinstance(number_or_licence, Licence):
         number = number_or_licence.number
         licence = (
-            Licence.objects.select_related("type", "issuer", "person", "company")
+            Licence.objects.select_related("type", "issuer", "person", "company", "applicant")
             .filter(pk=number_or_licence.pk)
             .first()
         )
     else:
         number = (number_or_licence or "").strip()
         licence = (
-            Licence.objects.select_related("type", "issuer", "person", "company")
+            Licence.objects.select_related("type", "issuer", "person", "company", "applicant")
             .filter(number=number)
             .first()
             if number

@@ -3,13 +3,18 @@ applicant's wallet with PDF download. Thin: rules live in services, queries, ver
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from yishi.core.errors import DomainError
 from yishi.licences import queries
-from yishi.licences.pdf import licence_pdf
+from yishi.licences.models import Licence
+from yishi.licences.pdf import licence_pdf, public_base_url
 from yishi.licences.verification import NOT_FOUND, licence_verify
 from yishi.people.queries import account_of
 
@@ -58,6 +63,19 @@ def download(request: HttpRequest, number: str) -> HttpResponse:
     licence = queries.wallet_licence(request.user, number)
     if licence is None:
         raise Http404("未找到该电子证照")
-    response = HttpResponse(licence_pdf(licence), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="licence-{licence.pk}.pdf"'
+    try:
+        document = licence_pdf(licence, base_url=public_base_url(request))
+    except DomainError as error:  # e.g. the issuer's seal image is over the pixel limit
+        context = {"status": error.status, "title": "无法生成证照文件", "message": error.message}
+        return render(request, "400.html", context, status=error.status)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = download_disposition(licence)
     return response
+
+
+def download_disposition(licence: Licence) -> str:
+    """attachment named by the licence number, and (RFC 6266/5987) by the licence's name and
+    number for browsers that read filename*."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", licence.number) + ".pdf"
+    full_name = quote(f"{licence.type.name}-{licence.number}.pdf", safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{full_name}"

@@ -319,8 +319,8 @@ def my_data_access(request: HttpRequest, limit: int = 100, offset: int = 0):
     if account is None:
         raise NotFound("当前登录的不是申请人账号")
     if not 1 <= limit <= DATA_ACCESS_MAX:
-        raise ValidationFailed(f"limit：应在 1 至 {DATA_ACCESS_MAX} 之间", field="limit")
+        raise ValidationFailed(f"应在 1 至 {DATA_ACCESS_MAX} 之间", field="limit")
     if offset < 0:
-        raise ValidationFailed("offset：不能为负数", field="offset")
+        raise ValidationFailed("偏移量不能为负数", field="offset")
     rows = queries.registry_read_rows(account.person, limit=limit, offset=offset)
     return [dataclasses.asdict(row) for row in rows]

@@ -209,7 +209,9 @@ class ApplicantAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.person.name
+        # Shown to staff wherever the account is named (admin, pickers): masked, 王**.
+        name = (self.person.name or "").strip()
+        return f"{name[0]}**" if name else "申请人"
 
 
 class SmsCode(models.Model):

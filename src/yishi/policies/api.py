@@ -148,7 +148,7 @@ def grant_out(grant: Grant) -> dict[str, Any]:
 @router.get("/policies", auth=None, summary="政策清单（在有效期内、已启用）")
 def policy_list(request: HttpRequest, subject: str | None = None) -> HttpResponse:
     if subject is not None and subject not in ("person", "company"):
-        raise ValidationFailed("subject：必须是 person 或 company", field="subject")
+        raise ValidationFailed("主体类型必须是 person（个人）或 company（法人）", field="subject")
     return _json(200, [policy_out(p) for p in queries.policies_in_force(subject)])
 
 
@@ -163,7 +163,7 @@ def rule_validate(request: HttpRequest, payload: RuleIn) -> HttpResponse:
     from yishi.policies.models import check_rule
 
     if payload.subject not in ("person", "company"):
-        raise ValidationFailed("subject：必须是 person 或 company", field="subject")
+        raise ValidationFailed("主体类型必须是 person（个人）或 company（法人）", field="subject")
     check_rule(payload.rule, payload.subject)
     return _json(200, {"valid": True, "description": rules.describe(payload.rule, payload.subject)})
 
@@ -232,7 +232,9 @@ def run_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @router.post(
-    "/policies/{code}/runs", summary="运行某期免申即享兑现（管理员；同一期间重复运行不重复发放）"
+    "/policies/{code}/runs",
+    response={200: None, 201: None},
+    summary="运行某期免申即享兑现（管理员；同一期间重复运行不重复发放）",
 )
 def run_create(request: HttpRequest, code: str, payload: RunIn) -> HttpResponse:
     if not queries.can_run(request.user):
@@ -253,7 +255,7 @@ def run_detail(
     if run is None:
         raise NotFound("兑现批次不存在", field="run_id")
     if change is not None and change not in RunChange.Change.values:
-        raise ValidationFailed("change：必须是 added、continued 或 ended", field="change")
+        raise ValidationFailed("变更类型必须是 added、continued 或 ended", field="change")
     limit = max(1, min(limit, 2000))
     rows = queries.run_changes(run, change)[max(offset, 0) : max(offset, 0) + limit]
     return _json(200, {**run_out(run), "changes": [change_out(c) for c in rows]})
@@ -288,7 +290,7 @@ def grant_decline(request: HttpRequest, grant_id: int, payload: ReasonIn) -> Htt
     return _json(200, grant_out(grant))
 
 
-@router.post("/my/grants/{grant_id}/contest", summary="对某项待遇提出异议")
+@router.post("/my/grants/{grant_id}/contest", response={201: None}, summary="对某项待遇提出异议")
 def grant_contest(request: HttpRequest, grant_id: int, payload: ReasonIn) -> HttpResponse:
     objection = services.grant_contest(
         grant=_my_grant(request, grant_id), user=request.user, reason=payload.reason

@@ -54,7 +54,7 @@ DEMO_POLICIES: list[dict[str, Any]] = [
         ],
         "description": "本区户籍 80 周岁及以上老年人按年龄段按月发放高龄津贴，由民政部门依据户籍与"
         "人口登记数据主动发放，无需申请。",
-        "basis": "湖北省高龄津贴相关规定（年龄段与金额待核实，由管理员设定）",
+        "basis": "湖北省高龄津贴相关规定",
     },
     {
         "code": "disability-living-subsidy",
@@ -136,7 +136,7 @@ DEMO_POLICIES: list[dict[str, Any]] = [
         ],
         "description": "失业前参加失业保险满一年、非因本人意愿中断就业、已办理失业登记的失业人员，"
         "按缴费年限确定最长领取期限（12/18/24 个月），按月发放。",
-        "basis": "《中华人民共和国社会保险法》第四十五条至第四十七条（待核实）",
+        "basis": "《中华人民共和国社会保险法》第四十五条至第四十七条",
     },
     {
         "code": "job-stabilisation-refund",
@@ -160,7 +160,7 @@ DEMO_POLICIES: list[dict[str, Any]] = [
             {"label": "大型企业", "amount": "500.00"},
         ],
         "description": "依法参加失业保险、未裁员或裁员率较低的存续企业，按规定返还部分失业保险费。",
-        "basis": "失业保险稳岗返还相关政策（比例与金额待核实）",
+        "basis": "失业保险稳岗返还相关政策",
     },
     {
         "code": "micro-startup-subsidy",
@@ -178,7 +178,7 @@ DEMO_POLICIES: list[dict[str, Any]] = [
         },
         "amount_bands": [{"label": "初创小微企业", "amount": "500.00"}],
         "description": "在本区登记成立不满 3 年、带动 3 人以上就业的小型微型企业，给予创业补贴。",
-        "basis": "创业扶持相关政策（条件与金额待核实）",
+        "basis": "创业扶持相关政策",
     },
     {
         "code": "key-groups-tax-relief",
@@ -195,8 +195,8 @@ DEMO_POLICIES: list[dict[str, Any]] = [
         },
         "amount_bands": [{"label": "按招用人数定额扣减", "amount": "600.00"}],
         "description": "招用脱贫人口、登记失业半年以上人员等重点群体的企业，按定额依次扣减相关税费。"
-        "（登记数据暂无“招用重点群体人数”，规则以纳税信用与在业状态近似，待补充。）",
-        "basis": "重点群体创业就业税收优惠政策（定额标准待核实）",
+        "实际扣减额以税务部门核定为准。",
+        "basis": "重点群体创业就业税收优惠政策",
     },
 ]
 
@@ -222,7 +222,7 @@ def policies_demo(actor: object = "policies_demo") -> DemoResult:
     missing = sorted(codes - set(departments))
     if missing:
         raise ValidationFailed(
-            f"department：缺少兑现部门 {', '.join(missing)}，请先运行 load_demo 加载示范目录",
+            f"缺少兑现部门 {', '.join(missing)}，请先运行 load_demo 加载示范目录",
             field="department",
         )
     with transaction.atomic():

@@ -53,7 +53,7 @@ def check_bands(bands: Any, subject: str) -> list[dict[str, Any]]:
     """Amount bands: a list of {label, amount, rule?, months?}; the first band whose rule
     holds sets the amount (a band without a rule matches everyone left)."""
     if not isinstance(bands, list) or not bands:
-        raise ValidationFailed("amount_bands：请至少设置一个金额档次", field="amount_bands")
+        raise ValidationFailed("请至少设置一个金额档次", field="amount_bands")
     cleaned = []
     for n, band in enumerate(bands):
         where = f"amount_bands[{n}]"
@@ -135,7 +135,7 @@ class Policy(models.Model):
         """Validate the rule (a policy never holds a rule the evaluators cannot run) and keep
         every version of it: a changed rule gets the next version number."""
         if self.subject not in SubjectKind.values:
-            raise ValidationFailed("subject：对象类型必须是 person 或 company", field="subject")
+            raise ValidationFailed("对象类型必须是 person 或 company", field="subject")
         check_rule(self.rule, self.subject)
         self.amount_bands = check_bands(self.amount_bands, self.subject)
         with transaction.atomic():

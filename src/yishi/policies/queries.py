@@ -16,12 +16,9 @@ from yishi.people.models import Company, Person
 from yishi.policies.models import Grant, Notice, Objection, Policy, Run, RunChange, SubjectKind
 
 NEAR_MISS_LIMIT = 2  # at most this many leaf conditions missing → "nearly eligible"
-# Conditions a subject cannot meet by acting (its age, its founding date …): a policy missing
-# one of them is not "nearly" eligible (a 36-year-old is not nearly entitled to 高龄津贴).
-FIXED_FIELDS = {
-    SubjectKind.PERSON: ("age", "birth_date", "sex", "alive", "deceased_on"),
-    SubjectKind.COMPANY: ("years_since_registration", "registration_date"),
-}
+# Only conditions a subject could still meet by acting count (rules.FieldSpec.attainable):
+# a 36-year-old is not nearly entitled to 高龄津贴, nor a person without a disability to a
+# disability subsidy.
 LICENCE_REMIND_DAYS = 60
 POLICY_DEADLINE_DAYS = 30
 
@@ -32,6 +29,8 @@ class PolicyMatch:
     eligible: bool
     conditions: list[Any] = field(default_factory=list)  # rules.ConditionResult(text, held)
     missing: list[str] = field(default_factory=list)
+    # What is still to do, in plain words, when the policy is nearly met.
+    near_texts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,8 +62,6 @@ def matches_for(subject: Person | Company, on: dt.date | None = None) -> Matches
 
     on = on or timezone.localdate()
     kind = subject_kind(subject)
-    catalogue = rules.field_catalogue(kind)
-    fixed = tuple(catalogue[name].label for name in FIXED_FIELDS[kind] if name in catalogue)
     result = Matches()
     for policy in policies_in_force(kind, on):
         ev = rules.evaluate(policy.rule, subject, on)
@@ -73,12 +70,11 @@ def matches_for(subject: Person | Company, on: dt.date | None = None) -> Matches
             eligible=bool(ev.eligible),
             conditions=list(ev.conditions),
             missing=list(ev.missing),
+            near_texts=ev.nearly_met_by,
         )
         if row.eligible:
             result.eligible.append(row)
-        elif 0 < len(row.missing) <= NEAR_MISS_LIMIT and not any(
-            text.startswith(fixed) for text in row.missing
-        ):
+        elif row.near_texts and len(row.near_texts) <= NEAR_MISS_LIMIT:
             result.near.append(row)
     return result
 

@@ -166,6 +166,13 @@ class FieldSpec:
     label: str
     choices: tuple[tuple[Any, str], ...] | None = None
     computed: bool = False
+    # Whether a subject could still come to meet a condition on this field by acting (apply
+    # for something, register, keep paying, hire): only such unmet conditions make a policy
+    # "nearly" met. Identity and standing (age, sex, hukou, a disability, founding date) are
+    # not attainable. `presence_attainable`: the same for "为空/不为空" (is_null/not_null),
+    # which on a status field asks whether the subject has the status at all — by default no.
+    attainable: bool = True
+    presence_attainable: bool = False
 
     def choice_label(self, value: Any) -> str:
         for code, label in self.choices or ():
@@ -178,6 +185,10 @@ class FieldSpec:
 class ConditionResult:
     text: str
     held: bool
+    # The condition in plain words with the subject's value ("从业人数需达到 3（目前为 2）")
+    # and whether the subject could still meet it (see FieldSpec.attainable).
+    plain: str = ""
+    attainable: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,34 +196,52 @@ class Evaluation:
     eligible: bool
     conditions: list[ConditionResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # The failed conditions behind `missing`, one for one, with plain text and attainability.
+    unmet: list[ConditionResult] = field(default_factory=list)
+
+    @property
+    def nearly_met_by(self) -> list[str]:
+        """Plain texts of the unmet conditions when every one is attainable, else []."""
+        if not self.unmet or not all(c.attainable for c in self.unmet):
+            return []
+        return [c.plain for c in self.unmet]
 
 
 # --- catalogue ------------------------------------------------------------------------------
 
 
-def _spec(model, name: str, type_: str, *, choices=None) -> FieldSpec:
+def _spec(model, name: str, type_: str, *, choices=None, attainable: bool = True) -> FieldSpec:
     label = str(model._meta.get_field(name).verbose_name)
-    return FieldSpec(name, type_, label, tuple(choices) if choices is not None else None)
+    return FieldSpec(
+        name,
+        type_,
+        label,
+        tuple(choices) if choices is not None else None,
+        attainable=attainable,
+    )
+
+
+FIXED = {"attainable": False}  # identity or standing: never "nearly" met
 
 
 def _person_catalogue() -> dict[str, FieldSpec]:
     P = Person
     specs = [
-        FieldSpec("age", "int", "年龄", computed=True),
-        FieldSpec("alive", "bool", "在世", computed=True),
-        _spec(P, "birth_date", "date"),
-        _spec(P, "sex", "choice", choices=P.Sex.choices),
-        _spec(P, "region_code", "str"),
-        _spec(P, "deceased_on", "date"),
-        _spec(P, "low_income_household", "bool"),
-        _spec(P, "disability_type", "choice", choices=P.DisabilityType.choices),
-        _spec(P, "disability_grade", "int", choices=P.DisabilityGrade.choices),
-        _spec(P, "needs_long_term_care", "bool"),
-        _spec(P, "employment_status", "choice", choices=P.EmploymentStatus.choices),
-        _spec(P, "unemployment_registered", "bool"),
-        _spec(P, "unemployment_insured_months", "int"),
-        _spec(P, "left_job_involuntarily", "bool"),
-        _spec(P, "pension_status", "choice", choices=P.PensionStatus.choices),
+        FieldSpec("age", "int", "年龄", computed=True, **FIXED),
+        FieldSpec("alive", "bool", "在世", computed=True, **FIXED),
+        _spec(P, "birth_date", "date", **FIXED),
+        _spec(P, "sex", "choice", choices=P.Sex.choices, **FIXED),
+        _spec(P, "region_code", "str", **FIXED),  # 户籍: not moved to get a benefit
+        _spec(P, "deceased_on", "date", **FIXED),
+        _spec(P, "low_income_household", "bool"),  # one may apply for 低保
+        _spec(P, "disability_type", "choice", choices=P.DisabilityType.choices, **FIXED),
+        _spec(P, "disability_grade", "int", choices=P.DisabilityGrade.choices, **FIXED),
+        _spec(P, "needs_long_term_care", "bool"),  # one may ask for a care-needs assessment
+        _spec(P, "employment_status", "choice", choices=P.EmploymentStatus.choices, **FIXED),
+        _spec(P, "unemployment_registered", "bool"),  # one may register
+        _spec(P, "unemployment_insured_months", "int"),  # one may keep paying
+        _spec(P, "left_job_involuntarily", "bool", **FIXED),
+        _spec(P, "pension_status", "choice", choices=P.PensionStatus.choices, **FIXED),
     ]
     return {s.name: s for s in specs}
 
@@ -220,19 +249,42 @@ def _person_catalogue() -> dict[str, FieldSpec]:
 def _company_catalogue() -> dict[str, FieldSpec]:
     C = Company
     specs = [
-        _spec(C, "industry_code", "str"),
-        FieldSpec("industry_section", "choice", "行业门类", INDUSTRY_SECTIONS, computed=True),
-        _spec(C, "size_class", "choice", choices=C.SizeClass.choices),
-        _spec(C, "registration_date", "date"),
-        FieldSpec("years_since_registration", "int", "成立年限", computed=True),
-        _spec(C, "employees", "int"),
-        _spec(C, "paid_in_capital", "decimal"),
-        _spec(C, "tax_credit_grade", "choice", choices=C.TaxCreditGrade.choices),
-        _spec(C, "status", "choice", choices=C.Status.choices),
-        _spec(C, "key_project", "bool"),
-        _spec(C, "region_code", "str"),
+        _spec(C, "industry_code", "str", **FIXED),
+        FieldSpec(
+            "industry_section", "choice", "行业门类", INDUSTRY_SECTIONS, computed=True, **FIXED
+        ),
+        _spec(C, "size_class", "choice", choices=C.SizeClass.choices, **FIXED),
+        _spec(C, "registration_date", "date", **FIXED),
+        FieldSpec("years_since_registration", "int", "成立年限", computed=True, **FIXED),
+        _spec(C, "employees", "int"),  # one may hire
+        _spec(C, "paid_in_capital", "decimal"),  # one may pay in capital
+        _spec(C, "tax_credit_grade", "choice", choices=C.TaxCreditGrade.choices),  # 信用修复
+        _spec(C, "status", "choice", choices=C.Status.choices, **FIXED),
+        _spec(C, "key_project", "bool", **FIXED),
+        _spec(C, "region_code", "str", **FIXED),
     ]
     return {s.name: s for s in specs}
+
+
+PRESENCE_OPS = ("is_null", "not_null")
+
+
+def leaf_attainable(node: dict, catalogue: dict[str, FieldSpec]) -> bool:
+    """Whether a subject failing this leaf could still come to meet it: obtaining a licence
+    or adding to a count can be done; a field condition as its FieldSpec declares."""
+    if "has_licence" in node or "count" in node:
+        return True
+    spec = catalogue[node["field"]]
+    if node["op"] in PRESENCE_OPS:
+        return spec.attainable and spec.presence_attainable
+    return spec.attainable
+
+
+def _leaves(node: dict) -> list[dict]:
+    if _is_leaf(node):
+        return [node]
+    children = node.get("all") or node.get("any") or ([node["not"]] if "not" in node else [])
+    return [leaf for child in children for leaf in _leaves(child)]
 
 
 _CATALOGUES: dict[str, dict[str, FieldSpec]] = {}
@@ -623,8 +675,8 @@ class _Evaluator:
         self.conditions: list[ConditionResult] = []
         self.names: dict[str, str] = {}
 
-    def node(self, node: dict) -> tuple[bool, list[str]]:
-        """(held, missing texts) for one node; leaves append to self.conditions."""
+    def node(self, node: dict) -> tuple[bool, list[ConditionResult]]:
+        """(held, unmet conditions) for one node; leaves append to self.conditions."""
         if "all" in node:
             results = [self.node(c) for c in node["all"]]
             held = all(h for h, _ in results)
@@ -639,6 +691,8 @@ class _Evaluator:
                 inner, actual = self.leaf(child)
                 held = not inner
                 text = self.text(child, actual, negated=True)
+                plain = self.plain(child, negated=True) if self.explain else ""
+                attainable = leaf_attainable(child, self.catalogue)
             else:
                 saved = self.conditions
                 self.conditions = []
@@ -646,13 +700,22 @@ class _Evaluator:
                 self.conditions = saved
                 held = not inner
                 text = self.text(child, None, negated=True)
+                plain = f"不满足“{text[3:-1]}”" if self.explain else ""
+                attainable = all(leaf_attainable(n, self.catalogue) for n in _leaves(child))
         else:
             held, actual = self.leaf(node)
             text = self.text(node, actual)
+            plain = self.plain(node) if self.explain else ""
+            attainable = leaf_attainable(node, self.catalogue)
         if not self.explain:
             return held, []
-        self.conditions.append(ConditionResult(text, held))
-        return held, [] if held else [text]
+        result = ConditionResult(text, held, plain, attainable)
+        self.conditions.append(result)
+        return held, [] if held else [result]
+
+    def plain(self, node: dict, *, negated: bool = False) -> str:
+        """The leaf in plain words with the subject's value, for near-miss explanations."""
+        return _plain_leaf(node, self.catalogue, self.obj, self.on, self.names, negated=negated)
 
     def text(self, node: dict, actual: str | None, *, negated: bool = False) -> str:
         if not self.explain:
@@ -688,8 +751,13 @@ class _Evaluator:
 
     def run(self, rule: dict, obj) -> Evaluation:
         self.obj = obj
-        held, missing = self.node(rule)
-        return Evaluation(eligible=held, conditions=self.conditions, missing=missing)
+        held, unmet = self.node(rule)
+        return Evaluation(
+            eligible=held,
+            conditions=self.conditions,
+            missing=[c.text for c in unmet],
+            unmet=unmet,
+        )
 
 
 def _is_leaf(node: dict) -> bool:
@@ -957,6 +1025,72 @@ def _describe(node: dict, catalogue, *, top: bool = False, names=None) -> str:
     if "not" in node:
         return f"并非「{_describe(node['not'], catalogue, top=True, names=names)}」"
     return _describe_leaf(node, catalogue, names)
+
+
+# Plain words for a requirement on a value, by operator (dates read as earlier/later).
+_PLAIN_OPS = {"eq": "为", "ne": "不为", "lt": "低于", "le": "不超过", "gt": "超过", "ge": "达到"}
+_PLAIN_DATE_OPS = {"lt": "早于", "le": "不晚于", "gt": "晚于", "ge": "不早于"}
+_NEGATED_OP = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "ge",
+    "ge": "lt",
+    "le": "gt",
+    "gt": "le",
+    "in": "not_in",
+    "not_in": "in",
+    "is_null": "not_null",
+    "not_null": "is_null",
+}
+
+
+def _plain_leaf(node, catalogue, obj, on, names, *, negated: bool = False) -> str:
+    """A leaf as a plain Chinese requirement followed by the subject's situation:
+    "从业人数需达到 3（目前为 2）", "需持有有效的“残疾人证”（目前未持有）"."""
+    if "has_licence" in node:
+        name = _licence_type_name(node["has_licence"], names)
+        held = _count_related(obj, "licences", on, node["has_licence"]) > 0
+        now = "（目前持有）" if held else "（目前未持有，可先申领）"
+        return f"{'不能' if negated else '需'}持有有效的“{name}”{now}"
+    if "count" in node:
+        spec = node["count"]
+        what = COUNTABLE[SUBJECT_COMPANY].get(spec["of"], spec["of"])
+        if spec.get("type"):
+            what = f"有效的“{_licence_type_name(spec['type'], names)}”"
+        op = _NEGATED_OP[spec["op"]] if negated else spec["op"]
+        n = _count_related(obj, spec["of"], on, spec.get("type"))
+        return f"{what}数量需{_PLAIN_OPS[op]} {spec['value']}（目前为 {n}）"
+    spec = catalogue[node["field"]]
+    op = node["op"]
+    if negated and op in _NEGATED_OP:
+        op, negated = _NEGATED_OP[op], False
+    actual = _actual(spec, obj, on)
+    now = "（目前无登记信息）" if actual is None else f"（目前为 {_format_value(spec, actual)}）"
+    label = spec.label
+    if op == "is_null":
+        return f"需无{label}登记{now}"
+    if op == "not_null":
+        return f"需有{label}登记{now}"
+    raw = node["value"]
+    if spec.type == "bool" and op in ("eq", "ne"):
+        wanted = bool(raw) == (op == "eq")
+        return f"需{'' if wanted else '不'}符合“{label}”（目前{'不' if wanted else ''}符合）"
+    if op in ("in", "not_in"):
+        shown = "、".join(_format_value(spec, _normalise(spec, v)) for v in raw)
+        if op == "in":
+            return f"{label}需为{shown}{'之一' if len(raw) > 1 else ''}{now}"
+        return f"{label}不能为{shown}{now}"
+    if op == "between":
+        lo, hi = (_format_value(spec, _normalise(spec, v)) for v in raw)
+        inside = "不在" if negated else "需在"
+        return f"{label}{inside} {lo} 至 {hi} 之间{now}"
+    if op == "startswith":
+        return f"{label}{'不能' if negated else '需'}以 {raw} 开头{now}"
+    words = _PLAIN_DATE_OPS if spec.type == "date" and op in _PLAIN_DATE_OPS else _PLAIN_OPS
+    value = _format_value(spec, _normalise(spec, raw))
+    if op == "ne":
+        return f"{label}不能为 {value}{now}"
+    return f"{label}需{words[op]} {value}{now}"
 
 
 def describe(rule: dict, subject: str) -> str:

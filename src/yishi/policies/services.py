@@ -65,7 +65,7 @@ def parse_period(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a "YYYY-MM" period; ValidationFailed on anything else."""
     match = PERIOD_RE.match(str(period or ""))
     if not match:
-        raise ValidationFailed("period：兑现期间必须是 YYYY-MM 格式，如 2026-11", field="period")
+        raise ValidationFailed("兑现期间必须是 YYYY-MM 格式，如 2026-11", field="period")
     year, month = int(match.group(1)), int(match.group(2))
     first = dt.date(year, month, 1)
     nxt = dt.date(year + month // 12, month % 12 + 1, 1)
@@ -126,13 +126,13 @@ def policy_save(
             raise ValidationFailed(f"{key}：不能修改该字段", field=key)
         setattr(policy, key, value)
     if policy.subject not in SubjectKind.values:
-        raise ValidationFailed("subject：对象类型必须是 person 或 company", field="subject")
+        raise ValidationFailed("对象类型必须是 person 或 company", field="subject")
     check_rule(policy.rule, policy.subject)
     policy.amount_bands = check_bands(policy.amount_bands, policy.subject)
     if not (policy.name or "").strip():
-        raise ValidationFailed("name：请填写政策名称", field="name")
+        raise ValidationFailed("请填写政策名称", field="name")
     if policy.ends_on and policy.starts_on and policy.ends_on < policy.starts_on:
-        raise ValidationFailed("ends_on：截止日期不能早于起始日期", field="ends_on")
+        raise ValidationFailed("截止日期不能早于起始日期", field="ends_on")
     creating = policy.pk is None
     before = policy.rule_version
     with transaction.atomic(), audit_batch():
@@ -140,7 +140,7 @@ def policy_save(
             with transaction.atomic():
                 policy.save(actor=actor)
         except IntegrityError as exc:
-            raise Conflict(f"code：政策编码 {policy.code} 已存在", field="code") from exc
+            raise Conflict(f"政策编码 {policy.code} 已存在", field="code") from exc
         audit_append(
             action="policies.policy_create" if creating else "policies.policy_update",
             actor=actor,
@@ -195,10 +195,10 @@ def policy_run(*, policy: Policy, period: str, actor: object = "") -> Run:
     if existing is not None:
         return existing
     if not policy.active:
-        raise Conflict("policy：该政策已停用，不能兑现", field="policy")
+        raise Conflict("该政策已停用，不能兑现", field="policy")
     if policy.starts_on > last:
         raise ValidationFailed(
-            f"period：{period} 早于政策起始日期 {policy.starts_on:%Y-%m-%d}", field="period"
+            f"{period} 早于政策起始日期 {policy.starts_on:%Y-%m-%d}", field="period"
         )
     latest = (
         Run.objects.filter(policy_id=policy.pk)
@@ -207,7 +207,7 @@ def policy_run(*, policy: Policy, period: str, actor: object = "") -> Run:
         .first()
     )
     if latest and latest > period:
-        raise Conflict(f"period：该政策已兑现到 {latest}，不能补跑更早的期间", field="period")
+        raise Conflict(f"该政策已兑现到 {latest}，不能补跑更早的期间", field="period")
 
     with transaction.atomic(), audit_batch():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
@@ -510,9 +510,9 @@ def _own_grant(grant: Grant, user: Any) -> Grant:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("reason：请填写理由", field="reason")
+        raise ValidationFailed("请填写理由", field="reason")
     if len(reason) > 500:
-        raise ValidationFailed("reason：理由不能超过 500 字", field="reason")
+        raise ValidationFailed("理由不能超过 500 字", field="reason")
     return reason
 
 
@@ -523,9 +523,7 @@ def grant_decline(*, grant: Grant, user: Any, reason: str) -> Grant:
     with transaction.atomic(), audit_batch():
         grant = _own_grant(grant, user)
         if not grant.is_open:
-            raise Conflict(
-                f"status：该待遇状态为“{grant.get_status_display()}”，不能放弃", field="status"
-            )
+            raise Conflict(f"该待遇状态为“{grant.get_status_display()}”，不能放弃", field="status")
         grant.status = G.DECLINED
         grant.end_reason = "本人放弃"
         grant.save(update_fields=["status", "end_reason"])
@@ -558,7 +556,7 @@ def grant_contest(*, grant: Grant, user: Any, reason: str) -> Objection:
         grant = _own_grant(grant, user)
         if grant.status != G.ACTIVE:
             raise Conflict(
-                f"status：该待遇状态为“{grant.get_status_display()}”，不能提出异议",
+                f"该待遇状态为“{grant.get_status_display()}”，不能提出异议",
                 field="status",
             )
         grant.status = G.CONTESTED
@@ -580,13 +578,13 @@ def objection_resolve(*, objection: Objection, staff: Any, resolution: str) -> O
     """Staff close a contest with their answer; the grant is active again."""
     resolution = (resolution or "").strip()
     if not resolution:
-        raise ValidationFailed("resolution：请填写处理意见", field="resolution")
+        raise ValidationFailed("请填写处理意见", field="resolution")
     with transaction.atomic(), audit_batch():
         objection = (
             Objection.objects.select_for_update().select_related("grant").get(pk=objection.pk)
         )
         if objection.status != Objection.Status.OPEN:
-            raise Conflict("status：该异议已办结", field="status")
+            raise Conflict("该异议已办结", field="status")
         objection.status = Objection.Status.CLOSED
         objection.resolution = resolution
         objection.closed_at = timezone.now()
@@ -652,7 +650,7 @@ def matching_refresh(
     subject = SubjectKind.PERSON if person is not None else SubjectKind.COMPANY
     target = person if person is not None else company
     if target is None:
-        raise ValidationFailed("subject：请指定自然人或法人", field="subject")
+        raise ValidationFailed("请指定自然人或法人", field="subject")
     fk = "person" if person is not None else "company"
     told = set(Match.objects.filter(**{fk: target}).values_list("policy_id", flat=True))
     newly = [

@@ -24,11 +24,11 @@ from yishi.cases import deadlines, drafts
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.queries import application_for
 from yishi.cases.services import application_supplement_provided, staff_profile
-from yishi.cases.transitions import ACTION_LABELS
+from yishi.cases.timeline import timeline
 from yishi.catalog.centres import district_centre_id, service_centres
 from yishi.catalog.models import Material, Matter
 from yishi.core import ocr
-from yishi.core.errors import DomainError, NotFound, ValidationFailed
+from yishi.core.errors import DomainError, NotFound
 from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
 from yishi.licences.instant import instant_shared_materials
@@ -36,7 +36,17 @@ from yishi.licences.queries import held_licence_for_applicant, normalise_materia
 from yishi.people.models import Company, CompanyAgent
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
-from yishi.themes.form import applicable_fields, field_options, form_schema, prefill, validate_form
+from yishi.themes import form_rules
+from yishi.themes.form import (
+    FormInvalid,
+    applicable_fields,
+    display_value,
+    field_options,
+    form_schema,
+    prefill,
+    validate_form,
+)
+from yishi.themes.materials import requirement
 from yishi.themes.models import Theme, ThemeFormField
 from yishi.themes.queries import theme_by_code
 from yishi.themes.tailoring import answer_label
@@ -200,14 +210,17 @@ def form(request: HttpRequest, draft_id: int) -> HttpResponse:
         draft = drafts.draft_save(
             user=request.user, form_data=values, company=chosen, application=draft
         )
+        # Every mistake at once, each beside its field and listed in the summary on top.
+        if companies and draft.company_id is None:
+            errors["company"] = "请选择申请企业"
         try:
-            if companies and draft.company_id is None:
-                raise ValidationFailed("请选择申请企业", field="company")
             if draft.theme_id:
                 validate_form(draft.theme, draft.answers, values)
+        except FormInvalid as exc:
+            errors.update(exc.by_field)
         except DomainError as exc:
             errors[exc.field or "form"] = exc.message
-        else:
+        if not errors:
             return redirect("apply:materials", draft_id=draft.pk)
     else:
         values = {
@@ -244,19 +257,41 @@ def _fill_from(draft: Application, document: str, recognition: ocr.Recognition) 
     a choice field takes the option whose label is the value (性别 "男" → its value)."""
     by_prefill = RECOGNISED_PREFILL[document]
     filled = {}
-    for f in applicable_fields(draft.theme, draft.answers) if draft.theme_id else []:
+    fields = applicable_fields(draft.theme, draft.answers) if draft.theme_id else []
+    targets = _card_targets(fields, recognition)
+    for f in fields:
         name = by_prefill.get(f.prefill) or (f.key if f.key in recognition.fields else None)
         found = recognition.fields.get(name) if name else None
-        if found is None or not found.value:
+        target = targets.get(f.key)
+        if found is None or not found.value or target is None:
             continue
         value = found.value
-        options = field_options(f)
+        options = field_options(target)
         if options:
             value = next((v for v, label in options.items() if value in (v, label)), "")
             if not value:
                 continue
-        filled[f.key] = value
+        filled[target.key] = value
     return filled
+
+
+def _card_targets(fields: list[ThemeFormField], recognition: ocr.Recognition) -> dict:
+    """Form key → the field a recognised value goes to: itself, except that a card of a man
+    fills the father's fields rather than the mother's (and the other way round), never a
+    parent field of the other sex."""
+    sex_field = recognition.fields.get("sex")
+    card_sex = form_rules.sex_code(sex_field.value) if sex_field and sex_field.value else None
+    roles = form_rules.person_roles(fields)
+    by_key = {f.key: f for f in fields}
+    targets: dict[str, ThemeFormField | None] = {}
+    for f in fields:
+        role = form_rules.ROLE_BY_CODE.get(roles[f.key])
+        if card_sex and role is not None and role.sex and role.sex != card_sex:
+            other = by_key.get(form_rules.counterpart_key(f.key) or "")
+            targets[f.key] = other if other is not None and not other.prefill else None
+        else:
+            targets[f.key] = f
+    return targets
 
 
 @applicant_page
@@ -275,9 +310,9 @@ def recognise(request: HttpRequest, draft_id: int) -> HttpResponse:
     recognition, filled = None, {}
     image = request.FILES.get("image")
     if document not in RECOGNISERS:
-        errors["image"] = "document：请选择要识别的证件类型（身份证或营业执照）"
+        errors["image"] = "请选择要识别的证件类型（身份证或营业执照）"
     elif image is None:
-        errors["image"] = "image：请选择证件照片（JPEG 或 PNG）"
+        errors["image"] = "请选择证件照片（JPEG 或 PNG）"
     else:
         try:
             recognition = RECOGNISERS[document][1](image)
@@ -349,11 +384,8 @@ def _restriction(request: HttpRequest, draft: Application) -> str:
 
 
 def _exempt_reason(line: Any) -> str:
-    if line.produced_in_theme:
-        return f"由本次办理的「{line.produced_by}」产生，无需提交"
-    if line.licence_type:
-        return f"通过电子证照库调取「{line.licence_type}」，无需提交"
-    return "通过数据共享获取，无需提交"
+    # The notice shows the same reason: one decision (themes.materials.requirement).
+    return f"{requirement(line).reason}，无需提交"
 
 
 def _attach_held(request: HttpRequest, draft: Application) -> None:
@@ -512,7 +544,11 @@ def _save_promises(request: HttpRequest, draft: Application, errors: dict[str, s
 def _review_context(draft: Application, error: str = "") -> dict[str, Any]:
     questions = list(draft.theme.questions.all()) if draft.theme_id else []
     answer_rows = [(q.text, answer_label(q, draft.answers.get(q.code, ""))) for q in questions]
-    form_rows = _form_rows(draft, draft.form_data, {})
+    # Shown as the applicant chose them: a choice by its label, never its stored code.
+    form_rows = [
+        (f.label, display_value(f, draft.form_data.get(f.key)))
+        for f in (applicable_fields(draft.theme, draft.answers) if draft.theme_id else [])
+    ]
     return _ctx(
         draft,
         4,
@@ -648,10 +684,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 return redirect("apply:detail", number=app.number)
     today = timezone.localdate()
-    events = [
-        (e, ACTION_LABELS.get(e.action, e.action))
-        for e in app.events.select_related("subcase__matter").order_by("at", "id")
-    ]
+    events = timeline(app)
     subcases = []
     for s in app.subcases.select_related("matter", "department"):
         running = s.status in (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)

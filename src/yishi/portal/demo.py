@@ -38,13 +38,14 @@ COMPANY_NAME = "鄂州市梁子湖区示范农产品有限公司"
 COMPANY_USCC = make_uscc("420702", seq=9001)
 
 
-def load_demo_applicant() -> tuple[str, str | None] | None:
-    """Create the demo applicant once. Returns (phone, password or None when it came from
-    the environment) when created, None when it existed."""
+def load_demo_applicant(password: str | None = None) -> tuple[str, str | None] | None:
+    """Create the demo applicant once, with YISHI_DEMO_PASSWORD, else `password`, else a
+    random password. Returns (phone, password or None when it came from the environment)
+    when created, None when it existed."""
     if ApplicantAccount.objects.filter(phone_index=blind_index(PHONE)).exists():
         return None
     fixed = os.environ.get(PASSWORD_ENV) or None
-    password = fixed or secrets.token_urlsafe(9)
+    password = fixed or password or secrets.token_urlsafe(9)
     person = person_by_id_number(ID_NUMBER) or person_register(
         name=NAME, id_number=ID_NUMBER, phone=PHONE, actor="demo"
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
+from yishi.cases.models import Application
 from yishi.catalog.models import Department, Matter, RegionLevel, Topic
 from yishi.catalog.queries import published_matters
 
@@ -75,3 +78,15 @@ def topic_matters(topic: Topic) -> list[Matter]:
 
 def department_matters(department: Department) -> list[Matter]:
     return list(published_matters().filter(department=department).order_by("code"))
+
+
+def my_application_counts(user: Any) -> dict[str, int]:
+    """The home page's 我的申请 card, in one query: applications under way, those waiting for
+    the applicant's 补正, and drafts not yet submitted."""
+    status = Application.Status
+    under_way = [status.SUBMITTED, status.SUPPLEMENT_REQUESTED, status.ACCEPTED]
+    return Application.objects.filter(applicant=user).aggregate(
+        open=Count("pk", filter=Q(status__in=under_way)),
+        supplement=Count("pk", filter=Q(status=status.SUPPLEMENT_REQUESTED)),
+        drafts=Count("pk", filter=Q(status=status.DRAFT)),
+    )

@@ -53,6 +53,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "frequent_matters": queries.frequent_matters(exclude=mobile),
             "departments": queries.departments_with_matters(),
             "theme_groups": _theme_groups(),
+            "my_applications": (
+                queries.my_application_counts(request.user)
+                if request.user.is_authenticated
+                else None
+            ),
         },
     )
 

@@ -42,7 +42,7 @@ def tasks_visible_to(user: Any, *, side: str | None = None) -> QuerySet[Supervis
     A superuser without a staff profile sees every task."""
     if side is not None and side not in SIDES:
         raise ValidationFailed(
-            "side：只能是 supervising（本部门监管）或 approving（本部门审批）", field="side"
+            "监管方向只能是 supervising（本部门监管）或 approving（本部门审批）", field="side"
         )
     profile = staff_profile(user)
     if has_role(user, Role.ADMINISTRATOR) and side is None:
@@ -62,7 +62,7 @@ def filter_status(tasks: QuerySet[SupervisionTask], status: str | None) -> Query
         return tasks
     if status not in SupervisionTask.Status.values:
         raise ValidationFailed(
-            "status：只能是 open（待核查）、compliant（合规）或 non_compliant（不合规）",
+            "核查状态只能是 open（待核查）、compliant（合规）或 non_compliant（不合规）",
             field="status",
         )
     return tasks.filter(status=status)

@@ -189,15 +189,13 @@ def supervision_record_result(
     day = today or timezone.localdate()
     require_supervisor(task, staff)
     if result not in RESULTS:
-        raise ValidationFailed("result：核查结果只能是“合规”或“不合规”", field="result")
+        raise ValidationFailed("核查结果只能是“合规”或“不合规”", field="result")
     findings = (findings or "").strip()
     commitment_false = bool(commitment_false)
     if result == SupervisionTask.Status.NON_COMPLIANT and not findings:
-        raise ValidationFailed("findings：核查不合规时请写明发现的问题", field="findings")
+        raise ValidationFailed("核查不合规时请写明发现的问题", field="findings")
     if commitment_false and result != SupervisionTask.Status.NON_COMPLIANT:
-        raise ValidationFailed(
-            "commitment_false：承诺不实时核查结果必须为“不合规”", field="commitment_false"
-        )
+        raise ValidationFailed("承诺不实时核查结果必须为“不合规”", field="commitment_false")
     with transaction.atomic():
         current = (
             SupervisionTask.objects.select_for_update(of=("self",))

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yishi.cases.services import staff_profile
-from yishi.cases.transitions import ACTION_LABELS
+from yishi.cases.timeline import timeline
 from yishi.core.crypto import mask
+from yishi.core.display import mask_name
 from yishi.core.errors import DomainError, NotFound
 from yishi.core.roles import Role, has_role
 from yishi.supervision import queries, services
@@ -101,14 +102,12 @@ def _task_page(
     context = {
         "t": task,
         "app": application,
+        "applicant": mask_name(application.person.name),
         "id_masked": mask(application.person.id_number),
         "clock": queries.countdown(task, timezone.localdate()),
         "can_decide": can_decide,
         "posted": posted or {},
-        "events": [
-            {"e": e, "label": EVENT_LABELS.get(e.action) or ACTION_LABELS.get(e.action, e.action)}
-            for e in task.subcase.events.select_related("actor").order_by("at", "id")
-        ],
+        "events": timeline(application, subcase=task.subcase, labels=EVENT_LABELS),
         "results": [
             (SupervisionTask.Status.COMPLIANT, "合规"),
             (SupervisionTask.Status.NON_COMPLIANT, "不合规"),

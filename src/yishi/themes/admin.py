@@ -332,7 +332,7 @@ class ThemeAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<ol style='list-style:none;padding-left:0;margin:0'>{}</ol>"
+            "<ol class='admin-steps'>{}</ol>"
             "<p class='help'>同一步内的事项并联办理；每一步在其前置事项办结后开始。</p>",
             rows,
         )

@@ -70,15 +70,78 @@ class MaterialLine:
 
     @property
     def to_bring(self) -> bool:
-        """Whether the applicant has to hand this document in."""
-        return not (self.exempt or self.produced_in_theme)
+        """Whether the applicant has to hand this document in (see `requirement`)."""
+        return requirement(self).to_bring
 
     @property
     def status(self) -> str:
-        """bring / exempt / produced."""
-        if self.produced_in_theme:
-            return "produced"
-        return "exempt" if self.exempt else "bring"
+        """bring / exempt / produced (see `requirement`)."""
+        return requirement(self).status
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What the applicant has to do about one material line: the one answer the notice, its
+    PDF, the apply flow, the submit check and the API all show."""
+
+    status: str  # bring / produced / exempt / held
+    label: str  # 需提交 / 无需提交
+    reason: str  # why not brought ("" when brought)
+    required: bool  # 必需 (only meaningful when brought)
+    deferrable: bool  # 可容缺后补 (only when brought)
+
+    @property
+    def to_bring(self) -> bool:
+        return self.status == "bring"
+
+    @property
+    def must_upload(self) -> bool:
+        """Brought and required: an application without it is incomplete."""
+        return self.to_bring and self.required
+
+
+def requirement(line: MaterialLine, *, held: str = "") -> Requirement:
+    """Decide, for one material line of an application, whether the applicant brings it:
+    a result of an earlier matter of the theme (produced), a document the department gets
+    itself from the e-licence library or data sharing (exempt), an e-licence this applicant
+    holds (`held`: its number), or else to be handed in (bring)."""
+    if line.produced_in_theme:
+        reason = f"由本次办理的「{line.produced_by}」办结后生成，直接流转"
+        return Requirement("produced", "无需提交", reason, line.required, False)
+    if line.exempt:
+        if line.source == Material.Source.LICENCE and line.licence_type:
+            reason = f"通过电子证照库调取「{line.licence_type}」"
+        else:
+            reason = "已由部门共享获取"
+        return Requirement("exempt", "无需提交", reason, line.required, False)
+    if held:
+        reason = f"已有电子证照（编号 {held}）"
+        return Requirement("held", "无需提交", reason, line.required, False)
+    return Requirement("bring", "需提交", "", line.required, line.deferrable)
+
+
+# Clause ends and separators the notes of one line are joined with.
+_NOTE_END = "。；;，,、 \t\n"
+
+
+def join_notes(notes: list[str]) -> str:
+    """The notes of a merged line as one text: each clause once (a clause another one
+    already says in full is dropped), joined with "；", ended with one "。" when the notes end
+    with one (no "。；" or "；；")."""
+    clauses: list[str] = []
+    for note in notes:
+        for part in re.split(r"[；;。]", note or ""):
+            text = part.strip().strip(_NOTE_END).strip()
+            if not text or any(text in kept for kept in clauses):
+                continue
+            wider = [i for i, kept in enumerate(clauses) if kept in text]
+            if wider:
+                clauses[wider[0]] = text
+                clauses = [c for i, c in enumerate(clauses) if i not in wider[1:]]
+            else:
+                clauses.append(text)
+    end = "。" if any((n or "").strip().endswith("。") for n in notes) else ""
+    return "；".join(clauses) + end if clauses else ""
 
 
 @dataclass
@@ -137,7 +200,7 @@ def _line(uses: list[_Use]) -> MaterialLine:
         source=deciding.source,
         licence_type=next((u.material.licence_type for u in uses if u.material.licence_type), ""),
         deferrable=all(u.material.deferrable for u in uses),
-        note="；".join(notes),
+        note=join_notes(notes),
         matters=matters,
         exempt=not bringing,
         produced_in_theme=produced,

@@ -16,7 +16,13 @@ from django.utils import timezone
 from yishi.catalog.models import Department, Matter
 from yishi.catalog.notice import EXEMPT_LABEL, SHANGHAI, promised_limit_text, visits_text
 from yishi.core.pdf import PdfDocument
-from yishi.themes.materials import MaterialLine, lines_for_items
+from yishi.themes.materials import (
+    MaterialLine,
+    Requirement,
+    join_notes,
+    lines_for_items,
+    requirement,
+)
 from yishi.themes.models import Theme, ThemeMatter
 from yishi.themes.savings import Savings, savings_for_items
 from yishi.themes.tailoring import (
@@ -67,24 +73,28 @@ class NoticeMaterialLine:
         return self.line.name
 
     @property
+    def decision(self) -> Requirement:
+        """需提交 or 无需提交 and why: the one decision the apply flow also follows."""
+        return requirement(self.line, held=self.held)
+
+    @property
     def to_bring(self) -> bool:
-        return self.line.to_bring and not self.held
+        return self.decision.to_bring
 
     @property
     def status(self) -> str:
-        """bring / exempt / produced (see MaterialLine.status), or held."""
-        if self.held and self.line.to_bring:
-            return "held"
-        return self.line.status
+        """bring / exempt / produced / held (see materials.requirement)."""
+        return self.decision.status
 
     @property
     def bring(self) -> str:
         """What to hand in, in one phrase."""
-        if self.line.produced_in_theme:
+        decision = self.decision
+        if decision.status == "produced":
             return PRODUCED_LABEL
-        if self.line.exempt:
+        if decision.status == "exempt":
             return EXEMPT_LABEL
-        if self.held:
+        if decision.status == "held":
             return f"免提交（您已持有电子证照 {self.held}）"
         return f"{self.line.form} {self.line.copies} 份"
 
@@ -97,12 +107,12 @@ class NoticeMaterialLine:
         parts = []
         if self.line.produced_by:
             parts.append(f"由「{self.line.produced_by}」办结后生成")
-        if self.line.deferrable and self.to_bring:
+        if self.decision.deferrable:
             parts.append("可容缺后补")
         parts.append("用于：" + "、".join(self.line.matters))
         if self.line.note:
             parts.append(self.line.note)
-        return "；".join(parts)
+        return join_notes(parts)
 
 
 @dataclass(frozen=True)

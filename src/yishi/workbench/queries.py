@@ -20,7 +20,7 @@ from yishi.cases.services import staff_profile
 from yishi.catalog.models import Department, StaffProfile
 from yishi.catalog.notice import is_exempt
 from yishi.core.roles import Role, has_role, holders_q
-from yishi.themes.form import applicable_fields, field_options
+from yishi.themes.form import applicable_fields, display_value
 from yishi.themes.materials import material_set
 
 WINDOW_QUEUE = (Application.Status.SUBMITTED, Application.Status.SUPPLEMENT_REQUESTED)
@@ -73,9 +73,7 @@ def form_rows(application: Application) -> list[FormRow]:
         if field.key not in data:
             continue
         seen.add(field.key)
-        raw = data[field.key]
-        value = field_options(field).get(str(raw), str(raw)) if field.choices else str(raw)
-        rows.append(FormRow(field.label, value))
+        rows.append(FormRow(field.label, display_value(field, data[field.key])))
     rows.extend(FormRow(str(k), str(v)) for k, v in data.items() if k not in seen)
     return rows
 

@@ -9,6 +9,7 @@ pay for it: the middleware looks at the path and the user row already loaded, no
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import quote
@@ -18,14 +19,17 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yishi.core.audit import audit_append
 from yishi.core.errors import PermissionDeniedError, ValidationFailed
 from yishi.core.problem import problem_response
+from yishi.core.sessions import staff_sessions_end_others
 
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "身份验证器"
@@ -104,14 +108,70 @@ def totp_device(user: Any) -> TOTPDevice | None:
 # ---------------------------------------------------------------- middleware
 
 
+def session_verified(request: HttpRequest, user: Any) -> bool:
+    """Whether this session passed the second factor: `django_otp.login` stored the device's
+    id in it, and nothing else writes that key. The session belongs to this user (Django
+    flushes it when someone else signs in), so no device row is read to decide."""
+    return bool(
+        getattr(user, "is_authenticated", False) and request.session.get(DEVICE_ID_SESSION_KEY)
+    )
+
+
+def _device_of_session(request: HttpRequest, user: Any) -> Any:
+    """The verifying device, as django-otp's OTPMiddleware finds it (its row must still exist,
+    be confirmed and belong to the user; otherwise the session is no longer verified)."""
+    persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    if device is not None and (device.user_id != user.pk or not device.confirmed):
+        device = None
+    if device is None:
+        request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    return device
+
+
+class _SecondFactorUser(SimpleLazyObject):
+    """`request.user` with django-otp's two attributes: `is_verified()` answered from the
+    session, and `otp_device` loaded from the database only when something reads it (an
+    assignment, as `django_otp.login` makes, goes to the user and is read back as is)."""
+
+    def __init__(self, request: HttpRequest, user: Any) -> None:
+        self.__dict__["_request"] = request
+        super().__init__(functools.partial(self._resolve, request, user))
+
+    @staticmethod
+    def _resolve(request: HttpRequest, user: Any) -> Any:
+        # AuthenticationMiddleware's lazy user, evaluated once; the real object is held.
+        if isinstance(user, LazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        user.is_verified = functools.partial(session_verified, request, user)
+        return user
+
+    @property
+    def otp_device(self) -> Any:
+        if self._wrapped is empty:
+            self._setup()
+        user = self._wrapped
+        if "otp_device" not in user.__dict__:
+            user.otp_device = _device_of_session(self.__dict__["_request"], user)
+        return user.__dict__["otp_device"]
+
+
 class SecondFactorMiddleware:
-    """After django_otp's OTPMiddleware: sends an unverified staff session to verify (or to
-    enrol when it has no device and one is required); its API calls answer 401."""
+    """In place of django_otp's OTPMiddleware, which reads the verifying device from the
+    database on every request of a verified session: here the session decides
+    (`session_verified`) and the device is read only when asked for (`user.otp_device`).
+    Then sends an unverified staff session to verify (or to enrol when it has no device and
+    one is required); its API calls answer 401."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = _SecondFactorUser(request, user)
         path = request.path
         if not path.startswith(_GUARDED) or path.startswith(_EXEMPT):
             return self.get_response(request)
@@ -270,6 +330,9 @@ def second_factor_remove(*, request: HttpRequest, user: Any, token: str) -> None
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[SESSION_HAS_DEVICE] = False
     user.otp_device = None
+    # Other sessions were verified by the removed device, and a verified session is known
+    # from the session alone (SecondFactorMiddleware): they are ended.
+    staff_sessions_end_others(user=user, current_key=request.session.session_key)
 
 
 def qr_svg_data_uri(uri: str) -> str:

@@ -1,18 +1,22 @@
 """My second factor: status, TOTP enrolment with a QR code, recovery codes (shown once),
-removal with a fresh code, and the verify page after password sign-in."""
+removal with a fresh code, and the verify page after password sign-in. My sessions: every
+signed-in session of mine, ending one or all the others."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
+from yishi.core import sessions as staff_sessions
 from yishi.core.errors import DomainError
 from yishi.workbench import second_factor as sf
 
@@ -137,3 +141,75 @@ def security_verify(request: HttpRequest) -> HttpResponse:
         {"error": error, "next": _next(request)},
         status=400 if error else 200,
     )
+
+
+# ---------------------------------------------------------------- my sessions
+
+
+def _factor_first(request: HttpRequest) -> HttpResponse | None:
+    """Seeing and ending sessions needs the second factor where the account has one (or must
+    have one): a password alone must not be enough to throw the owner out."""
+    user = request.user
+    if sf.is_verified(user):
+        return None
+    if sf.has_confirmed_device(user):
+        return redirect(f"{sf.VERIFY_PATH}?next={quote(request.path)}")
+    if sf.required():
+        return redirect(f"{sf.SECURITY_PATH}?next={quote(request.path)}")
+    return None
+
+
+@login_required
+def security_sessions(request: HttpRequest) -> HttpResponse:
+    if not sf.is_staff_account(request.user):
+        return _refuse(request)
+    if (stop := _factor_first(request)) is not None:
+        return stop
+    rows = staff_sessions.staff_sessions_live(
+        user=request.user, current_key=request.session.session_key
+    )
+    return render(
+        request,
+        "workbench/security_sessions.html",
+        {"sessions": rows, "others": sum(1 for row in rows if not row.current)},
+    )
+
+
+@login_required
+@require_POST
+def security_session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+    if not sf.is_staff_account(request.user):
+        return _refuse(request)
+    if (stop := _factor_first(request)) is not None:
+        return stop
+    current = [
+        row.id
+        for row in staff_sessions.staff_sessions_live(
+            user=request.user, current_key=request.session.session_key
+        )
+        if row.current
+    ]
+    if session_id in current:  # ending this very session is signing out
+        logout(request)
+        return redirect(f"{settings.LOGIN_URL}?next=/workbench/")
+    if not staff_sessions.staff_session_end(user=request.user, session_id=session_id):
+        raise Http404("没有这个会话")
+    messages.success(request, "已结束该会话，使用它的设备须重新登录。")
+    return redirect("workbench:security_sessions")
+
+
+@login_required
+@require_POST
+def security_sessions_end_others(request: HttpRequest) -> HttpResponse:
+    if not sf.is_staff_account(request.user):
+        return _refuse(request)
+    if (stop := _factor_first(request)) is not None:
+        return stop
+    ended = staff_sessions.staff_sessions_end_others(
+        user=request.user, current_key=request.session.session_key
+    )
+    if ended:
+        messages.success(request, f"已退出其他 {ended} 个会话，当前会话保留。")
+    else:
+        messages.info(request, "没有其他会话。")
+    return redirect("workbench:security_sessions")

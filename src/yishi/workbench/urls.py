@@ -25,6 +25,18 @@ urlpatterns = [
     path("security/recovery-codes/", security.security_recovery, name="security_recovery"),
     path("security/remove/", security.security_remove, name="security_remove"),
     path("security/verify/", security.security_verify, name="security_verify"),
+    # my signed-in sessions
+    path("security/sessions/", security.security_sessions, name="security_sessions"),
+    path(
+        "security/sessions/<int:session_id>/end/",
+        security.security_session_end,
+        name="security_session_end",
+    ),
+    path(
+        "security/sessions/end-others/",
+        security.security_sessions_end_others,
+        name="security_sessions_end_others",
+    ),
     # 企业授权核验 at the counter
     path("company-claims/", claims.claim_list, name="company_claims"),
     path("company-claims/new/", claims.claim_new, name="company_claim_new"),

@@ -17,12 +17,13 @@ from yishi.cases import access as case_access
 from yishi.cases import deadlines
 from yishi.cases import queries as case_queries
 from yishi.cases import services as cases
-from yishi.cases.models import Application, CaseMaterial, SubCase
+from yishi.cases.models import Application, CaseMaterial, Message, SubCase
 from yishi.cases.services import staff_profile
-from yishi.cases.transitions import ACTION_LABELS
+from yishi.cases.timeline import timeline
 from yishi.catalog.models import StaffProfile
 from yishi.core import ocr
 from yishi.core.crypto import mask
+from yishi.core.display import mask_name, user_real_name
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.core.roles import Role, has_role, role_labels, roles_of
 from yishi.people.services import applicant_account_at_counter
@@ -77,6 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "roles": held,
             "tools": _tools() if labels else [],
             "counts": queries.home_counts(request.user) if labels else {},
+            # In-platform messages to the clerk (a deadline moved by a calendar change …).
+            "notices": list(Message.objects.filter(user=request.user)[:10]) if labels else [],
         },
         status=status,
     )
@@ -106,6 +109,11 @@ def _fail(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
+def _staff_name(user) -> str:
+    """A colleague by name (工作人员 when none is on record), never by login name."""
+    return (user_real_name(user) or "工作人员") if user is not None else "—"
+
+
 # ---------------------------------------------------------------- window
 
 
@@ -114,7 +122,12 @@ def application_list(request: HttpRequest) -> HttpResponse:
     if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
     rows = [
-        {"app": app, "id_masked": mask(app.person.id_number)}
+        {
+            "app": app,
+            "applicant": mask_name(app.person.name),
+            "id_masked": mask(app.person.id_number),
+            "first_owner": _staff_name(app.first_owner),
+        }
         for app in queries.window_queue(request.user)
     ]
     return render(request, "workbench/application_list.html", {"rows": rows})
@@ -127,7 +140,9 @@ def _application_page(
     missing = [line.name for line in lines if line.state != "exempt"]
     context = {
         "app": application,
+        "applicant": mask_name(application.person.name),
         "id_masked": mask(application.person.id_number),
+        "first_owner": _staff_name(application.first_owner),
         "rows": queries.form_rows(application),
         "lines": lines,
         "subcases": application.subcases.select_related("matter", "department"),
@@ -136,12 +151,7 @@ def _application_page(
         "can_decide": application.status
         in (Application.Status.SUBMITTED, Application.Status.SUPPLEMENT_REQUESTED),
         "open_pause": application.pauses.filter(ended_on__isnull=True).first(),
-        "events": [
-            {"e": e, "label": ACTION_LABELS.get(e.action, e.action)}
-            for e in application.events.select_related("actor", "subcase__matter").order_by(
-                "at", "id"
-            )
-        ],
+        "events": timeline(application),
     }
     return render(request, "workbench/application_detail.html", context, status=status)
 
@@ -204,11 +214,11 @@ def application_action(request: HttpRequest, number: str, action: str) -> HttpRe
                 .first()
             )
             if target is None:
-                raise ValidationFailed("to_staff：请选择移交给哪位窗口人员", field="to_staff")
+                raise ValidationFailed("请选择移交给哪位窗口人员", field="to_staff")
             cases.application_handover(
                 application=application, from_staff=request.user, to_staff=target.user
             )
-            messages.success(request, f"首问负责已移交给 {target.user.get_username()}。")
+            messages.success(request, f"首问负责已移交给{_staff_name(target.user)}。")
         else:
             raise Http404("没有这个操作")
     except DomainError as error:
@@ -262,7 +272,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         photo = request.FILES.get("photo")
         try:
             if photo is None:
-                raise ValidationFailed("photo：请选择身份证人像面照片", field="photo")
+                raise ValidationFailed("请选择身份证人像面照片", field="photo")
             recognition = ocr.recognise_id_card(photo)
         except DomainError as error:
             _fail(request, error)
@@ -330,7 +340,11 @@ def subcase_list(request: HttpRequest) -> HttpResponse:
     if profile is None or not _may(request, REVIEW):
         return _refuse(request, "审批人员或管理员")
     rows = [
-        {"s": s, "badge": _badge(s.promised_due, s.status)}
+        {
+            "s": s,
+            "applicant": mask_name(s.application.person.name),
+            "badge": _badge(s.promised_due, s.status),
+        }
         for s in queries.department_subcases(profile.department_id)
     ]
     return render(request, "workbench/subcase_list.html", {"rows": rows, "profile": profile})
@@ -341,6 +355,7 @@ def _subcase_page(request: HttpRequest, subcase: SubCase, *, status: int = 200) 
     context = {
         "s": subcase,
         "app": application,
+        "applicant": mask_name(application.person.name),
         "id_masked": mask(application.person.id_number),
         "rows": queries.form_rows(application),
         "lines": queries.checklist(application),

@@ -242,16 +242,19 @@ def _catalog_view_permissions() -> list[Permission]:
     )
 
 
-def load_accounts(result: DemoResult) -> None:
-    """Create missing demo accounts; existing ones are left exactly as they are."""
+def load_accounts(result: DemoResult, password: str | None = None) -> None:
+    """Create missing demo accounts; existing ones are left exactly as they are. Their
+    password: YISHI_DEMO_PASSWORD, else `password` (one for the whole run), else a random
+    one each."""
     user_model = get_user_model()
     fixed_password = os.environ.get(PASSWORD_ENV) or None
+    run_password = password
     view_perms = None
     for account in DEMO_ACCOUNTS:
         if user_model.objects.filter(username=account.username).exists():
             result.existing_accounts += 1
             continue
-        password = fixed_password or secrets.token_urlsafe(9)
+        password = fixed_password or run_password or secrets.token_urlsafe(9)
         department = Department.objects.get(code=account.department)
         if account.role == "superuser":
             user = user_model.objects.create_superuser(
@@ -283,12 +286,13 @@ def load_accounts(result: DemoResult) -> None:
 
 
 @transaction.atomic
-def load_demo() -> DemoResult:
-    """Load (or bring up to date) the whole demo in one transaction."""
+def load_demo(password: str | None = None) -> DemoResult:
+    """Load (or bring up to date) the whole demo in one transaction; `password` is that of
+    the new demo accounts (see load_accounts)."""
     result = DemoResult()
     result.regions = load_regions(read_json("regions.json")["regions"])
     result.departments = load_departments(read_json("departments.json")["departments"])
     result.topics = load_topics(read_json("topics.json")["topics"])
     load_matters(read_matters(), result)
-    load_accounts(result)
+    load_accounts(result, password)
     return result

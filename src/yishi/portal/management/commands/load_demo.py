@@ -1,11 +1,14 @@
-"""`python -m yishi load_demo`: load the 梁子湖区 demo catalog, demo staff accounts and the 14
-"一件事" themes, in one transaction. It lives in portal, the top layer, because it calls the
-loaders of both catalog and themes (catalog must not import themes)."""
+"""`python -m yishi load_demo`: load the 梁子湖区 demo catalog, the 14 "一件事" themes, the
+service hall and demo accounts enough to walk every theme to the end, in one transaction, then
+print the table of demo accounts. It lives in portal, the top layer, because it calls the
+loaders of catalog, themes, hall and the staff derived from them (catalog must not import
+themes)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import os
+import secrets
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,51 +18,61 @@ from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
 from yishi.people.registry import generate_registry
 from yishi.policies.demo import policies_demo
-from yishi.portal.demo import load_demo_applicant
+from yishi.portal.demo import PHONE, load_demo_applicant
+from yishi.portal.demo_staff import demo_table_rows, load_demo_staff, render_table
 from yishi.themes.demo.loader import load_themes
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-justify by display width: CJK characters take two terminal columns."""
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - shown, 1)
 
 
 class Command(BaseCommand):
     help = (
-        "加载梁子湖区示范数据（区划、部门、主题分类、事项、一件事主题）和示范账号；"
-        "可重复运行，不会重复写入。"
+        "加载梁子湖区示范数据（区划、部门、主题分类、事项、一件事主题、服务大厅）和示范账号，"
+        "并列出示范账号；可重复运行，不会重复写入。"
     )
 
     def handle(self, *args, **options):
+        # One password for every account this run creates: easy to pass on, shown once.
+        fixed = os.environ.get(PASSWORD_ENV) or None
+        password = fixed or secrets.token_urlsafe(9)
         with transaction.atomic():
-            result = load_demo()
+            result = load_demo(password=password)
             themes = load_themes()
             instant = load_instant_rules()
             policies = policies_demo()
             hall = load_hall_demo()
-            applicant = load_demo_applicant()
+            applicant = load_demo_applicant(password=password)
+            # After themes and hall: the staff are derived from where they route work.
+            staff = load_demo_staff(password)
             # A small synthetic registry (persons, companies) for the benefits to run over.
             registry = generate_registry(
                 persons=2000, companies=200, seed=0, today=dt.date(2026, 11, 1)
             )
         self.stdout.write(result.summary())
-        accounts = list(result.new_accounts)
-        if applicant is not None:
-            accounts.append((applicant[0], "申请人（在门户用手机号登录）", applicant[1]))
-        if accounts:
-            self.stdout.write("新建示范账号（密码只显示这一次，请妥善保存）：")
-            self.stdout.write(_pad("账号", 16) + _pad("角色", 22) + "密码")
-            for username, role, password in accounts:
-                shown = password if password is not None else f"（见环境变量 {PASSWORD_ENV}）"
-                self.stdout.write(_pad(username, 16) + _pad(role, 22) + shown)
-            self.stdout.write("注：示范账号仅供演示，请勿用于生产环境；首次登录后请修改密码。")
+        created = len(result.new_accounts) + len(staff) + (applicant is not None)
+        if created:
+            if fixed:
+                self.stdout.write(
+                    f"新建示范账号 {created} 个，密码均为环境变量 {PASSWORD_ENV} 的值"
+                )
+            else:
+                self.stdout.write(
+                    f"新建示范账号 {created} 个，密码均为：{password}"
+                    "（只显示这一次，请妥善保存；也可用环境变量 "
+                    f"{PASSWORD_ENV} 指定）"
+                )
+            self.stdout.write("注：示范账号仅供演示，请勿用于生产环境。")
         if result.existing_accounts:
             self.stdout.write("示范账号已存在，密码见首次运行时的输出")
-        # Last, so the account table keeps its place right under the catalog summary.
         self.stdout.write(themes.summary())
         if instant:
             self.stdout.write(f"秒批秒办规则：新建 {instant} 条")
         self.stdout.write(registry.summary())
         self.stdout.write(policies.summary())
         self.stdout.write(f"服务大厅：网点 {hall['outlets']} 个，窗口 {hall['windows']} 个")
+        # Last, where a newcomer looks: who to sign in as, and what to try.
+        self.stdout.write("")
+        self.stdout.write(
+            "示范账号（工作人员在 /admin/login/ 登录后进入 /workbench/；申请人在 "
+            "/account/login/ 用手机号登录；示范流程见 README「Demo data」）："
+        )
+        for line in render_table(demo_table_rows(PHONE)):
+            self.stdout.write(line)
