@@ -232,6 +232,19 @@ def form_data(applicant: dict, n: int) -> dict:
     from yishi.core.synthetic import make_name, make_ric
 
     born = dt.date.today() - dt.timedelta(days=3 + n % 20)
+    # The applicant is the parent of their sex (the form checks the mother's ID is a woman's).
+    other = {
+        "name": make_name(n + 7),
+        "id_number": make_ric(birth=dt.date(1988, 5, 17), seq=n % 499 + 1, sex="M"),
+    }
+    if int(applicant["id_number"][16]) % 2:  # the applicant is a man: the father
+        mother = {
+            "name": make_name(n + 11),
+            "id_number": make_ric(birth=dt.date(1990, 3, 9), seq=n % 499 + 1, sex="F"),
+        }
+        father = applicant
+    else:
+        mother, father = applicant, other
     return {
         "baby_name": "李" + make_name(n)[1:],
         "baby_sex": "male" if n % 2 else "female",
@@ -239,12 +252,12 @@ def form_data(applicant: dict, n: int) -> dict:
         "birth_time": "08:30",
         "birth_place": "梁子湖区人民医院",
         "birth_weight": 3200 + n % 500,
-        "mother_name": applicant["name"],
-        "mother_id": applicant["id_number"],
-        "father_name": make_name(n + 7),
-        "father_id": make_ric(birth=dt.date(1988, 5, 17), seq=n % 499 + 1, sex="M"),
+        "mother_name": mother["name"],
+        "mother_id": mother["id_number"],
+        "father_name": father["name"],
+        "father_id": father["id_number"],
         "phone": applicant["phone"],
-        "hukou_follow": "mother",
+        "hukou_follow": "mother" if mother is applicant else "father",
         "hukou_address": "湖北省鄂州市梁子湖区太和镇太和村1号",
         "card_bank": "rcb",
     }

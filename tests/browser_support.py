@@ -18,3 +18,16 @@ def staff_log_in(page, profile, next_path: str, *, base_url: str | None = None) 
     page.locator("#id_password").fill(STAFF_PASSWORD)
     page.locator('input[type="submit"]').click()
     page.wait_for_url(re.compile(re.escape(next_path) + "$"))
+
+
+def signed_in(page, live_server, user) -> None:
+    """Give `page` a session of `user` (a cookie from Django's test client, no sign-in form)."""
+    from django.conf import settings
+    from django.test import Client
+
+    login = Client()
+    login.force_login(user)
+    cookie = login.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )

@@ -4,16 +4,12 @@ nothing else. Each case starts its own process: settings are read once, at start
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.settings_support import clean_env, probe, run_python
 
 # Reads the settings and asks a test client for a page, over HTTPS and over plain HTTP.
 PROBE = """
@@ -37,15 +33,8 @@ print(json.dumps({
 """
 
 
-def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("YISHI_", "DATABASE_URL"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT / "src"),
-        DJANGO_SETTINGS_MODULE="yishi.settings",
+def _env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
+    defaults = dict(
         YISHI_DEBUG="false",
         YISHI_DEMO="false",
         YISHI_SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
@@ -57,20 +46,15 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         YISHI_VAR_DIR=str(tmp_path / "var"),
         YISHI_LOG_LEVEL="WARNING",
     )
-    env.update(overrides)
-    return {key: value for key, value in env.items() if value is not None}
+    return clean_env(**{**defaults, **overrides})
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+def _run(args: list[str], env: dict[str, str]):
+    return run_python(args, env)
 
 
 def _probe(env: dict[str, str]) -> dict:
-    done = _run(["-c", PROBE], env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe(PROBE, env)
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warning(tmp_path):

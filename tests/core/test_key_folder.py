@@ -4,16 +4,11 @@ environment gives none. Settings are read once per process, so each case starts 
 
 from __future__ import annotations
 
-import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.settings_support import clean_env, probe, run_python
 from yishi.keys import GENERATORS, init_keys
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, django
@@ -26,14 +21,7 @@ print(json.dumps({"SECRET_KEY": settings.SECRET_KEY, "FIELD_KEYS": settings.FIEL
 
 
 def _env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("YISHI_", "DATABASE_URL"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT / "src"),
-        DJANGO_SETTINGS_MODULE="yishi.settings",
+    defaults = dict(
         YISHI_DEBUG="false",
         YISHI_DEMO="true",
         YISHI_KEY_DIR=str(tmp_path / "keys"),
@@ -41,20 +29,15 @@ def _env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}",
         YISHI_LOG_LEVEL="WARNING",
     )
-    env.update(overrides)
-    return {key: value for key, value in env.items() if value is not None}
+    return clean_env(**{**defaults, **overrides})
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+def _run(args: list[str], env: dict[str, str]):
+    return run_python(args, env)
 
 
 def _probe(env: dict[str, str]) -> dict:
-    done = _run(["-c", PROBE], env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return probe(PROBE, env)
 
 
 def test_init_keys_writes_each_key_once_readable_by_the_owner_alone(tmp_path):

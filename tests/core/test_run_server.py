@@ -8,7 +8,6 @@ PostgreSQL pass only: the server uses the test database pytest-django has alread
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.settings_support import clean_env, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,14 +58,7 @@ def test_the_make_run_recipe_serves_with_debug_off_through_uvicorn():
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_demo_server_answers_in_chinese_with_static_files_and_masked_logs(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("YISHI_", "DATABASE_URL"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT / "src"),
-        DJANGO_SETTINGS_MODULE="yishi.settings",
+    env = clean_env(
         YISHI_DEBUG="false",
         YISHI_DEMO="true",
         YISHI_VAR_DIR=str(tmp_path / "var"),
@@ -73,9 +67,7 @@ def test_the_demo_server_answers_in_chinese_with_static_files_and_masked_logs(tm
         YISHI_DB_CONN_MAX_AGE="0",
     )
     for step in (["-m", "yishi.keys"], ["-m", "yishi", "collectstatic", "--noinput", "-v", "0"]):
-        done = subprocess.run(
-            [sys.executable, *step], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
-        )
+        done = run_python(step, env)
         assert done.returncode == 0, done.stderr[-2000:]
 
     port = _free_port()

@@ -46,7 +46,7 @@ def test_five_wrong_passwords_lock_the_user_and_the_right_one_is_then_refused_in
     assert response["Retry-After"] == "900"
     page = response.content.decode()
     assert "登录已暂时锁定" in page
-    assert "密码连续输错5次" in page and "15分钟后再试" in page
+    assert "密码连续输错5次" in page and "同一网络" in page and "15分钟后再试" in page
     assert "sessionid" not in response.cookies
 
 

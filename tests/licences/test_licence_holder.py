@@ -282,12 +282,13 @@ def test_the_unregistered_holders_name_and_id_number_are_encrypted_at_rest():
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT subject_name, subject_id_number FROM licences_licence WHERE id = %s",
+            "SELECT subject_name, subject_id_number, data FROM licences_licence WHERE id = %s",
             [licence.pk],
         )
-        stored_name, stored_number = cursor.fetchone()
+        stored_name, stored_number, stored_data = cursor.fetchone()
 
     assert "李小满" not in stored_name and number not in stored_number
+    assert "李小满" not in str(stored_data)  # the face data names the baby too
     licence.refresh_from_db()
     assert (licence.subject_name, licence.subject_id_number) == ("李小满", number)
 

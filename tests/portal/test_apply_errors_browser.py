@@ -9,10 +9,9 @@ import datetime
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser_support import signed_in
 from tests.portal.birth_theme import make_birth_theme
 from tests.themes.demo_forms import days_ago, make_demo_form, ric
 
@@ -30,15 +29,6 @@ MESSAGES = {
     "mother_id": "「母亲身份证号」：该身份证号显示为男性，母亲的身份证号应为女性",
     "phone": "「联系电话」：",
 }
-
-
-def signed_in(page, live_server, user) -> None:
-    login = Client()
-    login.force_login(user)
-    cookie = login.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
 
 
 def test_four_mistakes_show_four_messages_at_once_and_the_values_stay(page, live_server, applicant):

@@ -12,11 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
-from tests.browser_support import staff_log_in
+from tests.browser_support import signed_in, staff_log_in
 from tests.cases.factories import ApplicantFactory, StaffFactory, make_chain_theme
 from yishi.cases.models import Application
 from yishi.cases.services import application_submit
@@ -26,15 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 NAV_ITEMS = "#site-nav-list > li > a, #site-nav-list > li button"
-
-
-def signed_in(page, live_server, user) -> None:
-    login = Client()
-    login.force_login(user)
-    cookie = login.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
 
 
 def shoot(page, name: str) -> None:

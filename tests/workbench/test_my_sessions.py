@@ -198,3 +198,22 @@ def test_addresses_are_masked():
     assert mask_address("::ffff:10.2.3.4") == "10.2.*.*"
     assert mask_address("2408:8000:1:2::5") == "2408:8000:*"
     assert mask_address("not an address") == ""
+
+
+def test_deleting_a_staff_members_authenticator_in_the_back_office_ends_their_sessions(
+    admin_client,
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    clerk = _staff("clerk")
+    phone = _signed_in(clerk, agent=FIREFOX_ANDROID, address="10.71.3.4")
+    device = TOTPDevice.objects.create(user=clerk, name="手机", confirmed=True)
+    assert phone.get("/workbench/").status_code == 200
+
+    response = admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    answer = phone.get("/workbench/")
+    assert answer.status_code == 302 and answer["Location"].startswith(settings.LOGIN_URL)
+    assert admin_client.get("/admin/").status_code == 200  # the administrator stays in

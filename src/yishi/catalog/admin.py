@@ -8,6 +8,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from yishi.catalog.commitments import check_commitment_limit, commitment_matters
 from yishi.catalog.consistency import differing_ids, element_differences
@@ -457,8 +459,55 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description="账号", ordering="username")
     def account_name(self, obj) -> str:
         if applicant_person(obj) is not None:
-            return f"{user_masked_name(obj)}（申请人）"
+            return self.object_label(obj)
         return f"{user_real_name(obj) or obj.get_username()}（{obj.get_username()}）"
+
+    @staticmethod
+    def object_label(obj) -> str:
+        """How the admin names the account where Django would use `str(user)` (titles,
+        breadcrumbs, row checkboxes): an applicant by masked name, staff by login name."""
+        if applicant_person(obj) is not None:
+            return f"{user_masked_name(obj)}（申请人）"
+        return obj.get_username()
+
+    def action_checkbox(self, obj):
+        # Django's, labelled by object_label instead of str(obj).
+        attrs = {
+            "class": "action-select",
+            "aria-label": format_html(
+                gettext("Select this object for an action - {}"), self.object_label(obj)
+            ),
+        }
+        checkbox = forms.CheckboxInput(attrs, lambda value: False)
+        return checkbox.render(ACTION_CHECKBOX_NAME, str(obj.pk))
+
+    def _named(self, response: HttpResponse) -> HttpResponse:
+        """An applicant's page titled by masked name: Django puts `str(user)` (the login name)
+        into the title and subtitle; the templates under admin/auth/user/ read `object_label`
+        for the breadcrumb."""
+        context = getattr(response, "context_data", None)  # None on a redirect
+        user = (context.get("original") or context.get("object")) if context else None
+        if user is None:
+            return response
+        login, label = user.get_username(), self.object_label(user)
+        context["object_label"] = label
+        if label != login:
+            for key in ("title", "subtitle"):
+                if context.get(key):
+                    context[key] = str(context[key]).replace(login, label)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._named(super().change_view(request, object_id, form_url, extra_context))
+
+    def history_view(self, request, object_id, extra_context=None):
+        return self._named(super().history_view(request, object_id, extra_context))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._named(super().delete_view(request, object_id, extra_context))
+
+    def user_change_password(self, request, id, form_url=""):  # `id`: the URL keyword
+        return self._named(super().user_change_password(request, id, form_url))
 
     @admin.display(description="角色")
     def staff_roles(self, obj) -> str:

@@ -74,7 +74,6 @@ def name_library_models() -> None:
     from django.contrib.auth.models import Permission
 
     Permission.__str__ = permission_label  # type: ignore[method-assign]
-    _name_library_admins()
 
 
 FIELDSETS = {
@@ -86,25 +85,6 @@ FIELDSETS = {
 }
 
 
-def _chinese_fieldsets(fieldsets: Any) -> list[Any]:
+def chinese_fieldsets(fieldsets: Any) -> list[Any]:
+    """django-otp's admins title their fieldsets in plain English (yishi.workbench.device_admin)."""
     return [(FIELDSETS.get(name, name), options) for name, options in fieldsets or []]
-
-
-def _name_library_admins() -> None:
-    """django-otp's admins title their fieldsets and search help in plain English strings."""
-    from django.contrib import admin
-
-    for label in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
-        try:
-            model_admin = admin.site._registry.get(apps.get_model(label))
-        except LookupError:
-            continue
-        if model_admin is None:
-            continue
-        model_admin.search_help_text = "按账号搜索"
-        original = model_admin.get_fieldsets
-
-        def get_fieldsets(request: Any, obj: Any = None, _original: Any = original) -> list[Any]:
-            return _chinese_fieldsets(_original(request, obj))
-
-        model_admin.get_fieldsets = get_fieldsets

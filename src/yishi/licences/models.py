@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from yishi.catalog.models import Department, Matter
-from yishi.core.fields import EncryptedTextField
+from yishi.core.fields import EncryptedJSONField, EncryptedTextField
 from yishi.people.models import Company, Person
 
 
@@ -172,7 +172,8 @@ class Licence(models.Model):
         on_delete=models.PROTECT,
         related_name="licence",
     )
-    data = models.JSONField("照面信息", default=dict, blank=True)
+    # Names of the holder, the parents and the applicant: SM4 at rest like form data.
+    data = EncryptedJSONField("照面信息", default=dict, blank=True)
     issued_on = models.DateField("颁发日期")
     valid_from = models.DateField("有效期起")
     valid_until = models.DateField("有效期至", null=True, blank=True, help_text="长期有效留空")

@@ -577,6 +577,10 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
                     service_centre=request.POST.get("service_centre") or None,
                 )
                 _sign_promises(request, app)
+        except FormInvalid as exc:
+            # The stored form no longer passes (a rule on today's date, a draft older than a
+            # rule): back to the form step with every fault beside its field, not just one.
+            return _form_again(request, _draft(request, draft_id), exc)
         except DomainError as exc:
             draft = _draft(request, draft_id)
             return render(
@@ -585,6 +589,29 @@ def review(request: HttpRequest, draft_id: int) -> HttpResponse:
         return redirect("apply:detail", number=app.number)
     draft = _draft(request, draft_id)
     return render(request, "portal/apply/review.html", _review_context(draft))
+
+
+def _form_again(request: HttpRequest, draft: Application, exc: FormInvalid) -> HttpResponse:
+    """The form step showing the faults a submission found in the saved form, as the form
+    step's own check shows them; the values shown are the saved ones."""
+    companies = _companies(request, draft)
+    errors: dict[str, str] = {}
+    if companies and draft.company_id is None:
+        errors["company"] = "请选择申请企业"
+    errors.update(exc.by_field)
+    return render(
+        request,
+        "portal/apply/form.html",
+        _ctx(
+            draft,
+            2,
+            rows=_form_rows(draft, dict(draft.form_data), errors),
+            errors=errors,
+            companies=companies,
+            from_review=True,
+        ),
+        status=400,
+    )
 
 
 def _sign_promises(request: HttpRequest, app: Application) -> None:
