@@ -125,18 +125,20 @@ test-postgres:
 bench: venv
 	$(PY) bench/catalog_search.py; a=$$?; $(PY) bench/apply_accept.py; b=$$?; \
 	  $(PY) bench/ocr_fields.py; c=$$?; $(PY) bench/eligibility.py; d=$$?; \
-	  $(PY) bench/hall_day.py; e=$$?; exit $$(( a || b || c || d || e ))
+	  $(PY) bench/hall_day.py; e=$$?; $(PY) bench/search_quality.py; f=$$?; \
+	  exit $$(( a || b || c || d || e || f ))
 
 bench-quick: venv
 	$(PY) bench/catalog_search.py --quick; a=$$?; $(PY) bench/apply_accept.py --quick; b=$$?; \
 	  $(PY) bench/ocr_fields.py --quick; c=$$?; $(PY) bench/eligibility.py --quick; d=$$?; \
-	  $(PY) bench/hall_day.py --quick; e=$$?; exit $$(( a || b || c || d || e ))
+	  $(PY) bench/hall_day.py --quick; e=$$?; $(PY) bench/search_quality.py --quick; f=$$?; \
+	  exit $$(( a || b || c || d || e || f ))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # Apply → accept → route cycles through gunicorn on PostgreSQL (BENCH_DATABASE_URL).
-.PHONY: bench-apply bench-ocr bench-eligibility bench-hall
+.PHONY: bench-apply bench-ocr bench-eligibility bench-hall bench-search
 bench-apply: venv
 	$(PY) bench/apply_accept.py $(BENCH_ARGS)
 
@@ -148,3 +150,7 @@ bench-eligibility: venv
 
 bench-hall: venv
 	$(PY) bench/hall_day.py $(BENCH_ARGS)
+
+# Search quality (success@3, MRR) and latency of the unified search, SQLite and PostgreSQL.
+bench-search: venv
+	$(PY) bench/search_quality.py $(BENCH_ARGS)

@@ -96,6 +96,17 @@ def page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_search_cache():
+    """The unified search caches synonyms, themes and policies per process; a rolled-back
+    test's rows fire no signal, so each test starts from the database."""
+    from yishi.catalog.unified_search import cache
+
+    cache.invalidate()
+    yield
+    cache.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_district_centre():
     """The district centre's id is memoised per process; each test's catalog is its own."""
     from yishi.catalog.centres import forget_district_centre

@@ -416,6 +416,7 @@ PROBES: list[Probe] = [
     op("GET", "/regions", PUBLIC),
     op("GET", "/departments", PUBLIC),
     op("GET", "/topics", PUBLIC),
+    op("GET", "/search", PUBLIC, query="q=出生"),
     op("GET", "/calendar/add-working-days", PUBLIC, query="start=2026-03-02&days=5"),
     op("GET", "/calendar/working-days", PUBLIC, query="start=2026-03-02&end=2026-03-31"),
     op("GET", "/calendar/days", PUBLIC, query="year=2026&month=3"),

@@ -19,7 +19,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_guide_journey(page, birth_matters):
     page.goto(page.base_url + "/")
-    box = page.get_by_role("searchbox", name="搜索办事事项")
+    box = page.get_by_role("searchbox", name="搜索一件事、事项和政策")
     box.fill("xsecs")
     box.press("Enter")
 
@@ -81,7 +81,7 @@ def test_mobile_width(page, birth_matters):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(page.base_url + "/")
     assert _overflow(page) <= 375
-    box = page.get_by_role("searchbox", name="搜索办事事项")
+    box = page.get_by_role("searchbox", name="搜索一件事、事项和政策")
     expect(box).to_be_visible()
     width = box.bounding_box()["width"]
     assert width >= 200

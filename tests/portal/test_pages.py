@@ -176,6 +176,7 @@ def test_guide_and_search_read_a_fixed_number_of_queries(
         assert client.get(f"/matters/{code}/").status_code == 200
     with django_assert_num_queries(3):
         assert client.get(f"/matters/{code}/notice/").status_code == 200
+    client.get("/matters/", {"q": "xsecs"})  # loads the unified search's synonyms and themes
     with django_assert_num_queries(4):  # search ids, matters, filter lists
         html = client.get("/matters/", {"q": "xsecs"}).content.decode()
     assert "共找到 <strong>14</strong> 个事项" in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from yishi.catalog import queries
 from yishi.catalog.models import Department, Material, Matter, Region, Topic
+from yishi.catalog.unified_search import search
 
 router = Router(tags=["事项目录"])
 
@@ -265,3 +267,26 @@ def list_topics(
     audience: str | None = Query(None, description="person 个人 / company 法人"),
 ):
     return [_topic(t) for t in queries.topic_list(audience=audience)]
+
+
+class SearchItemOut(Schema):
+    kind: str = Field(description="theme 一件事 / matter 事项 / policy 政策")
+    code: str
+    name: str
+    url: str = Field(description="该对象页面的站内路径")
+
+
+class SearchOut(Schema):
+    items: list[SearchItemOut]
+    count: int = Field(description="本次返回的条数")
+
+
+@router.get("/search", response=SearchOut, summary="统一搜索：一件事、事项、政策（支持群众说法）")
+def unified_search(
+    request: HttpRequest,
+    q: str = Query("", description="搜索词，1–50 个字：中文、群众说法、全拼或简拼"),
+    kind: str | None = Query(None, description="theme 一件事 / matter 事项 / policy 政策"),
+    limit: int = Query(10, description="条数 1–50"),
+):
+    items = search(q, kind=kind, limit=limit)
+    return {"items": [asdict(i) for i in items], "count": len(items)}

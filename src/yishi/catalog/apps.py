@@ -22,3 +22,13 @@ class CatalogConfig(AppConfig):
         post_delete.connect(
             staff_flag_on_profile_deleted, sender=StaffProfile, dispatch_uid="catalog.staff_flag"
         )
+
+        # The unified search's in-memory synonyms, themes and policies follow their tables.
+        from yishi.catalog import search_admin  # noqa: F401 - registers the admin pages
+        from yishi.catalog.unified_search import cache
+
+        for model in ("catalog.SearchSynonym", "themes.Theme", "policies.Policy"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    cache.invalidate, sender=model, dispatch_uid=f"unified_search.{model}"
+                )

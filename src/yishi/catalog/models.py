@@ -504,3 +504,66 @@ class MatterSearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class SearchSynonym(models.Model):
+    """An everyday phrasing of a catalog term ("生孩子" → "新生儿出生"), edited by administrators
+    from the no-result log. The phrase in a query is replaced by the expansion before searching
+    themes, matters and policies; a target puts that one item first. See catalog.unified_search.
+    """
+
+    class Kind(models.TextChoices):
+        THEME = "theme", "一件事"
+        MATTER = "matter", "事项"
+        POLICY = "policy", "政策"
+
+    phrase = models.CharField(
+        "群众说法", max_length=30, unique=True, help_text="例如：生孩子、开饭店、社保卡丢了"
+    )
+    expansion = models.CharField(
+        "对应规范用语",
+        max_length=60,
+        help_text="检索时用它替换群众说法，例如：新生儿出生；留空则只按指向对象",
+        blank=True,
+    )
+    target_kind = models.CharField("直达对象类别", max_length=10, choices=Kind.choices, blank=True)
+    target_code = models.CharField(
+        "直达对象编码",
+        max_length=64,
+        blank=True,
+        help_text="一件事主题、事项或政策的编码（见各自的管理页面）；填写后该对象排在最前",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "搜索同义词"
+        verbose_name_plural = "搜索同义词"
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.expansion or self.target_code}"
+
+    def clean(self) -> None:
+        if bool(self.target_kind) != bool(self.target_code):
+            raise ValidationError("直达对象类别和编码须同时填写或同时留空。")
+        if not self.expansion and not self.target_code:
+            raise ValidationError("请填写对应规范用语或直达对象。")
+
+
+class SearchMiss(models.Model):
+    """A normalised query that found nothing, counted, for administrators to add synonyms.
+    Queries that may hold personal data (runs of 6+ digits: ID or phone numbers) are never
+    stored."""
+
+    query = models.CharField("搜索词", max_length=50, unique=True)
+    count = models.PositiveIntegerField("次数", default=1)
+    first_seen = models.DateTimeField("首次出现", auto_now_add=True)
+    last_seen = models.DateTimeField("最近出现")
+
+    class Meta:
+        verbose_name = "无结果搜索词"
+        verbose_name_plural = "无结果搜索词"
+        ordering = ["-count", "-last_seen"]
+
+    def __str__(self) -> str:
+        return self.query

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from yishi.catalog import unified_search
 from yishi.catalog.models import Material, Matter, RegionLevel, Topic
 from yishi.catalog.notice import (
     EXEMPT_LABEL,
@@ -129,17 +130,35 @@ def search(request: HttpRequest) -> HttpResponse:
         level=level,
         audience=audience,
     )
+    # Everyday words ("生孩子要办什么") become catalog words ("新生儿出生") for the matters;
+    # themes and policies come from the unified search (catalog.unified_search).
+    themes: list[unified_search.SearchItem] = []
+    policies: list[unified_search.SearchItem] = []
+    matter_queries = [q]
+    if q:
+        understood = unified_search.understand(q)
+        matter_queries = understood.queries or [q]
+        themes = unified_search.search(q, kind="theme", limit=5, log_misses=False)
+        policies = unified_search.search(q, kind="policy", limit=5, log_misses=False)
+    matter_q = matter_queries[0]
     try:
-        results, total = _search_page(q, filters, page)
+        results, total = _search_page(matter_q, filters, page)
+        for fallback in matter_queries[1:]:
+            if total:
+                break
+            matter_q = fallback
+            results, total = _search_page(matter_q, filters, page)
     except ValidationFailed as exc:  # a filter went away between our check and the search
         problems.append(f"{exc.message}，已清除筛选条件。")
         kept, chips, filters = {}, [], MatterFilters()
-        results, total = _search_page(q, filters, page)
+        results, total = _search_page(matter_q, filters, page)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         problems.append(f"共 {pages} 页，已显示最后一页。")
         page = pages
-        results, total = _search_page(q, filters, page)
+        results, total = _search_page(matter_q, filters, page)
+    if q and not (total or themes or policies):
+        unified_search.log_miss(q)
 
     base = {"q": q, **kept} if q else dict(kept)
 
@@ -152,6 +171,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "portal/search.html",
         {
             "q": q,
+            "themes": themes if page == 1 else [],
+            "policies": policies if page == 1 else [],
             "results": [_row(m) for m in results],
             "total": total,
             "page": page,

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
+from yishi.catalog.search_synonyms import seed_synonyms
 from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
 from yishi.people.registry import generate_registry
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = load_demo(password=password)
             themes = load_themes()
+            seed_synonyms()  # the search's everyday phrasings (idempotent; also a migration)
             instant = load_instant_rules()
             policies = policies_demo()
             hall = load_hall_demo()
