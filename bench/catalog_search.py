@@ -18,12 +18,11 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import bench_databases  # noqa: E402 - beside this script (bench/ is sys.path[0])
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 20.0
@@ -32,49 +31,12 @@ SEED = 20261128
 # --- the parent: one subprocess per database ---------------------------------------------
 
 
-def run_worker(label: str, database_url: str, quick: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", label]
-    if quick:
-        cmd.append("--quick")
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    last = ""
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"[{label}] {line.rstrip()}", flush=True)
-        if line.strip():
-            last = line
-    if proc.wait() != 0:
-        return {"error": f"worker exited with status {proc.returncode}"}
-    try:
-        return json.loads(last)
-    except json.JSONDecodeError:
-        return {"error": f"worker printed no result: {last.strip()[:200]}"}
-
-
 def run_sqlite(quick: bool) -> dict:
-    with tempfile.TemporaryDirectory(prefix="yishi-bench-") as tmp:
-        return run_worker("sqlite", f"sqlite:///{tmp}/bench.sqlite3", quick)
+    return bench_databases.run_sqlite(__file__, quick)
 
 
 def run_postgres(quick: bool) -> dict:
-    import psycopg
-
-    server = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-    name = f"yishi_bench_{os.getpid()}"
-    parts = urlsplit(server)
-    where = f"{parts.hostname}:{parts.port or 5432}"  # no password in the report
-    try:
-        admin = psycopg.connect(server, autocommit=True, connect_timeout=5)
-    except Exception as exc:  # noqa: BLE001 - any connection failure is reported as such
-        return {"error": f"PostgreSQL unreachable at {where}: {' '.join(str(exc).split())}"}
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-        return run_worker("postgres", url, quick)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    return bench_databases.run_postgres(__file__, quick, "postgres", "yishi_bench")
 
 
 def main_parent(quick: bool) -> int:
