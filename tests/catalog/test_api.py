@@ -202,13 +202,19 @@ def test_topics_list_life_and_company_events(client):
 
 @pytest.mark.parametrize("size", [1, 5, 25])
 def test_matter_list_takes_the_same_number_of_queries_whatever_the_page_size(
-    client, django_assert_num_queries, size
+    client, django_assert_num_queries, size, monkeypatch
 ):
+    from yishi.catalog import unified_search
+
     dept = DepartmentFactory(code="SCJG")
     topic = TopicFactory(code="open")
     for i in range(size):
         matter = indexed(name=f"营业执照变更登记{i}", department=dept)
         matter.topics.add(topic)
+    # the synonyms and stop words, loaded once per process and re-checked every few seconds
+    monkeypatch.setattr(unified_search, "RELOAD_CHECK_SECONDS", 3600)
+    unified_search.cache.invalidate()
+    unified_search.cache.get()
     # search, fetch the page
     with django_assert_num_queries(2):
         body = client.get("/api/v1/matters", {"q": "营业执照", "limit": 100}).json()

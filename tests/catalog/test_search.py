@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 from tests.catalog.factories import DepartmentFactory, MatterFactory, RegionFactory, TopicFactory
 from yishi.catalog.models import Matter, MatterSearchTerm, RegionLevel
 from yishi.catalog.queries import MatterFilters, matter_search
-from yishi.catalog.search import index_all, index_matter, name_terms, normalise, parse_query
+from yishi.catalog.search import (
+    index_all,
+    index_matter,
+    name_terms,
+    normalise,
+    query_tokens,
+    word_tokens,
+)
 from yishi.core.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
@@ -218,16 +225,34 @@ def test_name_terms_hold_suffixes_pinyin_and_initials():
     assert terms["cs"] == 54
 
 
-def test_query_is_normalised_and_chinese_is_segmented():
+def alternatives(q: str) -> list[list[str]]:
+    return [[text for text, _ in t.alternatives] for t in query_tokens(q)]
+
+
+def test_query_is_normalised_and_chinese_is_segmented_with_a_phrase_bonus():
     assert normalise(" ＡＢＣ 出生（证明）") == "abc出生证明"
-    parsed = parse_query("出生 医学证明")
-    assert parsed.whole == "出生医学证明"
-    assert parsed.words == ("出生", "医学", "证明")
+    tokens = query_tokens("渔船 检验证明")
+    assert [t.text for t in tokens] == ["渔船", "检验", "证明", "渔船检验证明"]
+    assert [t.bonus for t in tokens] == [False, False, False, True]
 
 
-def test_a_lone_chinese_character_stays_with_its_neighbour():
-    assert parse_query("残疾人证").words == ()
-    assert parse_query("残疾人证 qianyi").words == ("残疾人证", "qianyi")
+def test_a_lone_chinese_character_is_glued_to_its_neighbours_as_preferred_alternatives():
+    assert alternatives("林木采伐证")[:2] == [["林木"], ["采伐证", "采伐"]]
+    assert alternatives("要改门牌号") == [["要改门牌号", "改门牌号", "门牌号"]]
+    assert alternatives("公积金证 qianyi")[:2] == [["公积金证", "公积金"], ["qianyi"]]
+    assert alternatives("证") == [["证"]]
+    assert word_tokens("证", keep_lone=False) == []
+
+
+def test_nouns_count_more_than_verbs_and_function_words():
+    factors = {t.text: t.alternatives[0][1] for t in word_tokens("开通天然气")}
+    assert factors["天然气"] > factors["开通"]
+
+
+def test_a_word_that_matches_nothing_does_not_hide_the_others():
+    indexed(name="用气报装", keywords="天然气开户")
+    indexed(name="社会保障卡补换")
+    assert names("我家新房子天然气") == ["用气报装"]
 
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)

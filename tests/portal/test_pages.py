@@ -166,8 +166,11 @@ def test_material_blank_form_link_is_shown_when_present(client, birth_matters, s
 
 
 def test_guide_and_search_read_a_fixed_number_of_queries(
-    client, birth_matters, django_assert_num_queries
+    client, birth_matters, django_assert_num_queries, monkeypatch
 ):
+    from yishi.catalog import unified_search
+
+    monkeypatch.setattr(unified_search, "RELOAD_CHECK_SECONDS", 3600)
     for i in range(12):
         MaterialFactory(matter=birth_matters["registration"], name=f"补充材料{i}")
         index_matter(MatterFactory(name=f"出生补充事项{i}", keywords="新生儿出生"))
@@ -177,7 +180,8 @@ def test_guide_and_search_read_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         assert client.get(f"/matters/{code}/notice/").status_code == 200
     client.get("/matters/", {"q": "xsecs"})  # loads the unified search's synonyms and themes
-    with django_assert_num_queries(4):  # search ids, matters, filter lists
+    # the words' rarity for themes and policies, search ids, matters, filter lists
+    with django_assert_num_queries(5):
         html = client.get("/matters/", {"q": "xsecs"}).content.decode()
     assert "共找到 <strong>14</strong> 个事项" in html
 

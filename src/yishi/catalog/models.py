@@ -507,10 +507,10 @@ class MatterSearchTerm(models.Model):
 
 
 class SearchSynonym(models.Model):
-    """An everyday phrasing of a catalog term ("生孩子" → "新生儿出生"), edited by administrators
-    from the no-result log. The phrase in a query is replaced by the expansion before searching
-    themes, matters and policies; a target puts that one item first. See catalog.unified_search.
-    """
+    """An everyday phrasing of a catalog term ("生孩子" → "新生儿出生", "饭馆" → "餐饮 食品经营"),
+    edited by administrators from the no-result log. Where the phrase is in a query, each of the
+    expansions (separated by spaces, commas or 、) is searched as well as the phrase itself; a
+    target puts that one item first. See catalog.unified_search."""
 
     class Kind(models.TextChoices):
         THEME = "theme", "一件事"
@@ -523,7 +523,10 @@ class SearchSynonym(models.Model):
     expansion = models.CharField(
         "对应规范用语",
         max_length=60,
-        help_text="检索时用它替换群众说法，例如：新生儿出生；留空则只按指向对象",
+        help_text=(
+            "检索时与群众说法一并查找；多个规范用语用空格或顿号分隔，例如：餐饮 食品经营；"
+            "留空则只按指向对象"
+        ),
         blank=True,
     )
     target_kind = models.CharField("直达对象类别", max_length=10, choices=Kind.choices, blank=True)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 
 from yishi.catalog.models import Department, Material, Matter, Region, RegionLevel, Topic
-from yishi.catalog.search import SearchFilters, search_matter_ids
+from yishi.catalog.search import SearchFilters, search_tokens
+from yishi.catalog.unified_search import understand
 from yishi.core.errors import NotFound, ValidationFailed
 
 MAX_LIMIT = 100
@@ -107,14 +108,17 @@ def _filtered(qs: QuerySet[Matter], f: SearchFilters) -> QuerySet[Matter]:
 def matter_search(
     q: str, *, filters: MatterFilters | None = None, limit: int = 20, offset: int = 0
 ) -> tuple[list[Matter], int]:
-    """Ranked published matters for a query (Chinese words, full pinyin or initials, typos
-    tolerated where cheap) and the filters; returns (page, total). No query: by code."""
+    """Ranked published matters for a query (Chinese words, everyday phrasings, full pinyin or
+    initials, typos tolerated where cheap) and the filters; returns (page, total). No query:
+    by code."""
     _check_page(limit, offset)
     resolved = resolve_filters(filters)
     if not (q or "").strip():
         qs = _filtered(published_matters(), resolved)
         return list(qs.order_by("code")[offset : offset + limit]), qs.count()
-    result = search_matter_ids(q, filters=resolved, limit=limit, offset=offset)
+    # Everyday words ("生孩子") and stop words ("怎么办") as in the unified search.
+    tokens = list(understand(q).tokens)
+    result = search_tokens(tokens, filters=resolved, limit=limit, offset=offset)
     if not result.ids:
         return [], result.total
     by_id = published_matters().in_bulk(result.ids)

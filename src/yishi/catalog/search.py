@@ -8,26 +8,29 @@ short name and keywords, department and topic names add lower-weight terms. Term
 TERM_MAX characters. Each term row carries copies of the matter's ranking and filter columns,
 so a search reads one covering B-tree index and never the wide matter rows.
 
-Query time (`search_matter_ids`): the query is normalised (NFKC full-width to half-width,
-lower case, letters/digits/CJK only, spaces dropped). Each attempt is ONE SQL statement, the
-same on SQLite and PostgreSQL: indexed prefix ranges (`term >= q AND term < q || U+FFFF`),
-filters, score per matter (best term per token), rank (score, then shorter name, then id),
-page, and the total as a window count. Attempts, until one finds something:
-1. the whole query as one prefix ("社会保障卡申领", "xsecs", "营业执照变更");
-2. every word of it, all required, scores summed ("出生 证明" finds 出生医学证明; Chinese parts
-   segmented by rjieba, a lone character kept with its neighbour);
-3. typo tolerance, only when nothing was found:
-   - a Chinese query is retried as its full pinyin, so a homophone (新生儿出声) finds 新生儿出生;
-   - a Latin query of 4+ letters is retried with the closest full-pinyin term prefixes in the
-     vocabulary (rapidfuzz Levenshtein; 1 edit up to 8 letters, 2 edits from 9): a missing,
-     extra or wrong letter ("xinshnger", "yingyezhizao"), or two neighbouring letters swapped
-     (2 edits, so only from 9 letters: "shehuibaozhnagka").
-   Not tolerated: typos in pinyin initials or in queries under 4 letters (too many false
-   hits), wrong characters that do not sound alike, mixed Chinese/Latin queries with a typo.
+Query time (`search_tokens`; `search_matter_ids` for a plain query, unified_search for
+synonyms and stop words): the query is normalised (NFKC full-width to half-width, lower case,
+letters/digits/CJK only, spaces dropped) and cut into tokens (`word_tokens`: Chinese words by
+rjieba weighted by part of speech, a letters run as one word; each token a few alternatives).
+ONE SQL statement, the same on SQLite and PostgreSQL: indexed prefix ranges per alternative
+(`term >= a AND term < a || U+FFFF`), filters, per alternative the number of matters it
+matched, per matter and token the best alternative by weight × ln(1 + N / n)², summed over
+tokens (no word is required, rare words weigh most), matters under RELATIVE_CUTOFF of the
+best dropped, ranked (score, the district's own level, shorter name, id), paged, the total as
+a window count. Typo tolerance, in a second statement only for a word that matched nothing:
+- a Chinese word is retried as its full pinyin, so a homophone (新生儿出声) finds 新生儿出生,
+  and by its two-character parts;
+- a Latin word of 4+ letters is retried with the closest full-pinyin term prefixes in the
+  vocabulary (rapidfuzz Levenshtein; 1 edit up to 8 letters, 2 edits from 9): a missing,
+  extra or wrong letter ("xinshnger", "yingyezhizao"), or two neighbouring letters swapped
+  (2 edits, so only from 9 letters: "shehuibaozhnagka").
+Not tolerated: typos in pinyin initials or in words under 4 letters (too many false hits),
+wrong characters that do not sound alike.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -49,7 +52,8 @@ PREFIX_END = "\uffff"  # sorts after every character a term can hold (BMP, code-
 EXACT_BONUS = 20
 
 # Weights: exact name (120) > name prefix (100) > word in name (80) > mid-word substring (70)
-# > pinyin / initials (60/55) > aliases (50/40) > department and topic names (30/20).
+# > pinyin / initials (60/55) > aliases (50, a later word of one 45, pinyin 40) > department
+# and topic names (30/20).
 W_NAME = 100
 W_NAME_WORD = 80
 W_NAME_CHAR = 70
@@ -58,6 +62,7 @@ W_INITIALS_NAME = 59
 W_PINYIN_WORD = 55
 W_INITIALS_WORD = 54
 W_ALIAS = 50
+W_ALIAS_WORD = 45
 W_ALIAS_PINYIN = 40
 W_ALIAS_INITIALS = 39
 W_ORG = 30
@@ -87,17 +92,17 @@ def has_cjk(text: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _syllables(text: str) -> tuple[str, ...]:
+def syllables(text: str) -> tuple[str, ...]:
     """One toneless syllable per character; non-Chinese characters stay themselves."""
     return tuple(lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s)))
 
 
 def full_pinyin(text: str) -> str:
-    return "".join(_syllables(text))
+    return "".join(syllables(text))
 
 
 def initials(text: str) -> str:
-    return "".join(s[0] for s in _syllables(text))
+    return "".join(s[0] for s in syllables(text))
 
 
 # --- index side ----------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def name_terms(name: str) -> dict[str, int]:
     if not text:
         return terms
     starts = _word_starts(text)
-    full = _syllables(text)
+    full = syllables(text)
     firsts = [s[0] for s in full]
     boundary = set(starts)
     _add(terms, text, W_NAME)
@@ -137,8 +142,15 @@ def name_terms(name: str) -> dict[str, int]:
     return terms
 
 
-def alias_terms(aliases: Iterable[str], weight: int, pinyin_weight: int, initials_weight: int):
-    """Terms of whole alternative names: the text, its full pinyin and initials."""
+def alias_terms(
+    aliases: Iterable[str],
+    weight: int,
+    pinyin_weight: int,
+    initials_weight: int,
+    word_weight: int = 0,
+) -> dict[str, int]:
+    """Terms of whole alternative names: the text, its full pinyin and initials; with
+    `word_weight`, also the text from each later word on ("改手机号" of 社保卡改手机号)."""
     terms: dict[str, int] = {}
     for alias in aliases:
         text = normalise(alias)
@@ -148,6 +160,9 @@ def alias_terms(aliases: Iterable[str], weight: int, pinyin_weight: int, initial
         if has_cjk(text):
             _add(terms, full_pinyin(text), pinyin_weight)
             _add(terms, initials(text), initials_weight)
+            if word_weight:
+                for start in _word_starts(text)[1:]:
+                    _add(terms, text[start:], word_weight)
     return terms
 
 
@@ -190,6 +205,7 @@ def matter_terms(
             W_ALIAS,
             W_ALIAS_PINYIN,
             W_ALIAS_INITIALS,
+            W_ALIAS_WORD,
         ),
         topic_terms(topics),
     ]
@@ -303,51 +319,180 @@ def index_all(queryset: QuerySet[Matter] | None = None, *, batch_size: int = 100
 
 
 @dataclass(frozen=True)
-class ParsedQuery:
-    """`whole`: the normalised query; `words`: its words when it has several (whitespace
-    parts; Chinese parts segmented by rjieba, single characters kept with a neighbour)."""
+class Token:
+    """One word of a query as the ranking sees it: `alternatives` are (normalised text, factor)
+    pairs, and a matter scores the best of them (its best term starting with the text, times the
+    factor). A word is usually one alternative; a synonym adds its expansions, a lone character
+    gives the word glued to it and the word alone. `bonus`: the whole query as one phrase,
+    scored (words in their order rank higher) but not a word of its own."""
 
-    whole: str
-    words: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, float], ...]
+    bonus: bool = False
 
     @property
-    def is_latin(self) -> bool:
-        return not has_cjk(self.whole)
+    def text(self) -> str:
+        return self.alternatives[0][0]
 
 
-def _chinese_words(part: str) -> list[str]:
-    """rjieba's words, a lone character glued to its neighbour: "残疾人证" stays one word
-    instead of 残疾人 + 证 (a one-character prefix matches half the catalogue)."""
-    words: list[str] = []
-    pending = ""
-    for word in (normalise(w) for w in rjieba.cut(part)):
-        if not word:
-            continue
-        if len(word) == 1 and is_cjk(word):
-            if words:
-                words[-1] += word
-            else:
-                pending += word
+def _segments(text: str) -> list[str]:
+    """Maximal runs of Chinese characters and of letters/digits: "yyzz注销" → yyzz, 注销."""
+    runs: list[str] = []
+    for ch in text:
+        if runs and is_cjk(ch) == is_cjk(runs[-1][-1]):
+            runs[-1] += ch
         else:
-            words.append(pending + word)
+            runs.append(ch)
+    return runs
+
+
+# How much a word counts by its part of speech (rjieba's tags): the things people need
+# (nouns: 天然气, 手机号) fully, actions and qualities (开通, 改, 过期) less, function words
+# (个, 怎样, 的) little. Words rjieba does not know count fully.
+POS_FACTORS = {
+    **dict.fromkeys(("v", "vd", "vg", "a", "ad", "ag", "t", "tg", "s", "b", "f"), 0.7),
+    **dict.fromkeys(
+        ("d", "dg", "r", "rr", "rz", "q", "m", "mq", "p", "c", "e", "y", "o", "z", "zg"), 0.3
+    ),
+    **dict.fromkeys(("u", "ud", "ug", "uj", "ul", "uv", "uz"), 0.3),
+}
+POS_GLUE = 0.5  # a lone character counting less is dropped rather than glued to a word
+
+
+def word_tokens(text: str, *, keep_lone: bool = True) -> list[Token]:
+    """The words of normalised text without synonyms: a letters/digits run is one word (pinyin
+    typed with or without spaces); a Chinese run is cut by rjieba, each word weighted by its
+    part of speech (POS_FACTORS), and a lone character is glued to its neighbours as their
+    preferred alternatives ("改手机号" or else "手机号"; "残疾人证" or else "残疾人"), never a
+    word of its own, unless the run has no other word and `keep_lone`."""
+    tokens: list[Token] = []
+    for run in _segments(text):
+        if not is_cjk(run[0]):
+            tokens.append(Token(((run[:TERM_MAX], 1.0),)))
+            continue
+        words: list[tuple[list[str], float]] = []  # per word: alternatives (best first), factor
+        pending = ""
+        for raw, tag in rjieba.tag(join_split_words(run)):
+            word = normalise(raw)
+            if not word:
+                continue
+            if len(word) == 1:
+                if POS_FACTORS.get(tag, 1.0) < POS_GLUE:  # 的, 了, 在, 给: no part of a word
+                    pending = ""
+                    continue
+                if words and not pending:
+                    words[-1][0].insert(0, words[-1][0][0] + word)
+                pending += word
+                continue
+            alternatives = [pending + word, pending[-1] + word, word] if pending else [word]
+            words.append((alternatives, POS_FACTORS.get(tag, 1.0)))
             pending = ""
-    if pending:
-        words.append(pending)
-    return words
+        if not words and keep_lone:  # lone characters only: the run as it is
+            words.append(([run], 1.0))
+        for alternatives, factor in words:
+            unique = dict.fromkeys(a[:TERM_MAX] for a in alternatives)
+            tokens.append(Token(tuple((a, factor) for a in unique)))
+            if alternatives[-1] in taught_words:
+                # A catalog word rjieba was taught ("地址变更") also counts by its parts, so a
+                # matter saying 变更地址 still matches.
+                tokens += [Token(((p, factor * PART_FACTOR),)) for p in parts(alternatives[-1])]
+    return tokens
 
 
-def parse_query(q: str) -> ParsedQuery | None:
-    whole = normalise(q)[:TERM_MAX]
-    if not whole:
-        return None
-    words: list[str] = []
-    for part in unicodedata.normalize("NFKC", q).lower().split():
-        if has_cjk(part):
-            words.extend(_chinese_words(part))
-        elif normalise(part):
-            words.append(normalise(part))
-    words = list(dict.fromkeys(w[:TERM_MAX] for w in words))
-    return ParsedQuery(whole=whole, words=tuple(words) if len(words) > 1 else ())
+# Catalog words taught to rjieba (by unified_search: theme names and keywords), cut into parts
+# as well when a query holds them.
+taught_words: set[str] = set()
+PART_FACTOR = 0.4
+
+
+def parts(word: str) -> list[str]:
+    """The longest dictionary words covering `word` from left to right ("新生儿出生" → 新生儿,
+    出生), without `word` itself."""
+    subs = {w for w in rjieba.cut_for_search(word) if 2 <= len(w) < len(word)}
+    found, i = [], 0
+    while i < len(word):
+        best = max((w for w in subs if word.startswith(w, i)), key=len, default="")
+        if best:
+            found.append(best)
+            i += len(best)
+        else:
+            i += 1
+    return found
+
+
+# Characters people put inside a word or phrase without changing it: 退了休, 开个店, 盖新房.
+FILLERS = frozenset("个了一些的点下过着新")
+
+
+def join_split_words(run: str) -> str:
+    """Chinese text with a filler character taken out of a word it splits: "退了休" → 退休,
+    "结了婚" → 结婚 (the two outer characters make a word, neither makes one with the filler)."""
+    chars = list(run)
+    i = 1
+    while i < len(chars) - 1:
+        a, filler, b = chars[i - 1], chars[i], chars[i + 1]
+        if (
+            filler in FILLERS
+            and is_cjk(a)
+            and is_cjk(b)
+            and rjieba.has_word(a + b)
+            and not rjieba.has_word(a + filler)
+            and not rjieba.has_word(filler + b)
+        ):
+            del chars[i]
+        i += 1
+    return "".join(chars)
+
+
+def query_tokens(q: str) -> list[Token]:
+    """A query's tokens without synonyms or stop words (see unified_search.understand for
+    those), with the whole-phrase bonus when there are several words."""
+    text = normalise(q)
+    tokens = word_tokens(text)
+    return with_phrase_bonus(tokens, text)
+
+
+PHRASE_FACTOR = 0.5
+FALLBACK_PINYIN = 0.7
+FALLBACK_TYPO = 0.8
+FALLBACK_PART = 0.5
+
+
+def with_phrase_bonus(tokens: list[Token], phrase: str) -> list[Token]:
+    """The tokens and, for several words, the whole phrase as a bonus token; a phrase mixing
+    letters and Chinese ("sbk补办", "yyzz 注销") is also tried as all initials and all pinyin
+    ("sbkbb" is the initials of 社保卡补办)."""
+    words = [t for t in tokens if not t.bonus]
+    if len(words) < 2 or not phrase:
+        return tokens
+    forms = [phrase]
+    runs = _segments(phrase)
+    if any(is_cjk(r[0]) for r in runs) and any(not is_cjk(r[0]) for r in runs):
+        forms.append("".join(initials(r) if is_cjk(r[0]) else r for r in runs))
+        forms.append("".join(full_pinyin(r) if is_cjk(r[0]) else r for r in runs))
+    unique = dict.fromkeys(f[:TERM_MAX] for f in forms)
+    return [*tokens, Token(tuple((f, PHRASE_FACTOR) for f in unique), bonus=True)]
+
+
+def fallback_alternatives(token: Token) -> tuple[tuple[str, float], ...]:
+    """More alternatives for a word no matter matched: a Chinese word's full pinyin (so a
+    homophone, 出声 for 出生, finds it) and its two-character parts (天然气 → 天然, 然气), never
+    single characters (火星 would find 火灾); a
+    Latin word's closest pinyin prefixes in the vocabulary (one wrong, missing or extra letter;
+    two from 9 letters)."""
+    found: dict[str, float] = {}
+    for text, factor in token.alternatives:
+        if has_cjk(text):
+            found.setdefault(full_pinyin(text)[:TERM_MAX], factor * FALLBACK_PINYIN)
+            if len(text) >= 3:
+                for i in range(len(text) - 1):
+                    if is_cjk(text[i]) and is_cjk(text[i + 1]):
+                        found.setdefault(text[i : i + 2], factor * FALLBACK_PART)
+
+        elif len(text) >= TYPO_MIN_LEN:
+            for candidate in typo_candidates(text):
+                found.setdefault(candidate, factor * FALLBACK_TYPO)
+    have = {text for text, _ in token.alternatives}
+    return tuple((t, f) for t, f in found.items() if t not in have)
 
 
 @dataclass(frozen=True)
@@ -364,16 +509,37 @@ class SearchFilters:
 @dataclass
 class SearchResult:
     ids: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
     total: int = 0
-    corrected: tuple[str, ...] = ()  # the alternatives a typo fallback searched
+    # Per token, per alternative: how many matters (under the filters) it matched; the rarer,
+    # the more it counts.
+    matched: list[list[int]] = field(default_factory=list)
+    population: int = 0  # the largest matter id: the N of the rarity weights
+    corrected: tuple[str, ...] = ()  # the alternatives a fallback added
+    tokens: list[Token] = field(default_factory=list)  # as searched, fallbacks included
+
+
+# A matter is listed when its score is at least this share of the best score: words of the
+# query it does not hold are forgiven, a match on one common word among rarer ones is not.
+RELATIVE_CUTOFF = 0.2
+
+
+def idf(matched: int, population: int) -> float:
+    """The weight of a word by rarity, as in the SQL: ln(1 + N / n) squared (the query's and
+    the matter's side of tf-idf)."""
+    return math.log(1.0 + max(population, 1) / max(matched, 1)) ** 2
 
 
 def _ranked_sql(
-    tokens: list[tuple[str, ...]], filters: SearchFilters, limit: int, offset: int
+    tokens: list[Token], filters: SearchFilters, limit: int, offset: int
 ) -> tuple[str, list]:
-    """One statement: each token's prefix ranges (a token is a tuple of alternatives) over the
-    covering index, filtered; a matter must match every token; scored per matter by its best
-    term per token, ranked, paged, with the total as a window count."""
+    """One statement: each token's alternatives as prefix ranges over the covering index,
+    filtered; per matter and alternative the best term (weight, +EXACT_BONUS when the term is
+    the whole alternative, times its factor); per alternative the number of matters it matched
+    (n); per matter and token the best alternative by weight × ln(1 + N / n)², N the largest
+    matter id, so a rare alternative (挖路) outweighs a common one (道路); per matter the sum
+    over its tokens. Matters scoring at least RELATIVE_CUTOFF of the best are ranked, paged,
+    and counted in a window; every row also carries each alternative's n."""
     qn = connection.ops.quote_name
     table = qn(MatterSearchTerm._meta.db_table)
     through = Matter.topics.through._meta
@@ -399,30 +565,36 @@ def _ranked_sql(
         where_params.append(filters.topic_id)
     extra = "".join(f" AND {w}" for w in where)
     branches, params = [], []
-    for i, alternatives in enumerate(tokens):
-        for alt in alternatives:
+    k = 0
+    for i, token in enumerate(tokens):
+        for alt, factor in token.alternatives:
             branches.append(
-                f"SELECT matter_id, name_length, level, {i} AS tok, weight + CASE WHEN term = %s "  # noqa: S608
-                f"THEN {EXACT_BONUS} ELSE 0 END AS w FROM {table} t "
+                f"SELECT matter_id, name_length, level, {i} AS tok, {k} AS alt, (weight + CASE "  # noqa: S608
+                f"WHEN term = %s THEN {EXACT_BONUS} ELSE 0 END) * %s AS w FROM {table} t "
                 f"WHERE term >= %s AND term < %s{extra}"
             )
-            params += [alt, alt, alt + PREFIX_END, *where_params]
-    if len(tokens) == 1:
-        scores, having, score = "MAX(w) AS s0", "", "s0"
-    else:
-        scores = ", ".join(
-            f"MAX(CASE WHEN tok = {i} THEN w ELSE 0 END) AS s{i}" for i in range(len(tokens))
-        )
-        having = " WHERE " + " AND ".join(f"s{i} > 0" for i in range(len(tokens)))
-        score = " + ".join(f"s{i}" for i in range(len(tokens)))
+            params += [alt, float(factor), alt, alt + PREFIX_END, *where_params]
+            k += 1
+    counts = [f"(SELECT n FROM d WHERE d.alt = {j}) AS n{j}" for j in range(k)]  # noqa: S608
+    idf_sql = "LN(1.0 + m.big * 1.0 / d.n)"
     sql = (
-        f"SELECT matter_id, COUNT(*) OVER () AS total FROM ("  # noqa: S608 - no values inline
-        f"SELECT matter_id, MAX(name_length) AS name_length, MAX(level) AS lvl, {scores} "
-        f"FROM ({' UNION ALL '.join(branches)}) u GROUP BY matter_id) s{having} "
-        f"ORDER BY {score} DESC, CASE WHEN lvl = %s THEN 0 ELSE 1 END, name_length, matter_id "
-        f"LIMIT %s OFFSET %s"
+        f"WITH u AS ({' UNION ALL '.join(branches)}), "  # noqa: S608 - no values inline
+        "a AS (SELECT matter_id, tok, alt, MAX(w) AS w, MAX(name_length) AS nl, "
+        "MAX(level) AS lvl FROM u GROUP BY matter_id, tok, alt), "
+        "d AS (SELECT alt, COUNT(*) AS n FROM a GROUP BY alt), "
+        f"m AS (SELECT MAX(matter_id) AS big FROM {table}), "
+        f"p AS (SELECT a.matter_id, a.tok, MAX(a.w * {idf_sql} * {idf_sql}) AS s, "
+        "MAX(a.nl) AS nl, MAX(a.lvl) AS lvl FROM a JOIN d ON d.alt = a.alt CROSS JOIN m "
+        "GROUP BY a.matter_id, a.tok), "
+        "s AS (SELECT matter_id, SUM(s) AS score, MAX(nl) AS nl, MAX(lvl) AS lvl FROM p "
+        "GROUP BY matter_id), "
+        "r AS (SELECT matter_id, score, nl, lvl, MAX(score) OVER () AS best FROM s) "
+        f"SELECT matter_id, score, COUNT(*) OVER () AS total, (SELECT big FROM m) AS big, "
+        f"{', '.join(counts)} FROM r WHERE score >= best * %s "
+        "ORDER BY score DESC, CASE WHEN lvl = %s THEN 0 ELSE 1 END, nl, matter_id "
+        "LIMIT %s OFFSET %s"
     )
-    return sql, [*params, home_level(), limit, offset]
+    return sql, [*params, RELATIVE_CUTOFF, home_level(), limit, offset]
 
 
 def home_level() -> int:
@@ -438,50 +610,58 @@ def home_level() -> int:
     return RegionLevel.COUNTY
 
 
-def _run(
-    tokens: list[tuple[str, ...]], filters: SearchFilters, limit: int, offset: int
-) -> SearchResult:
+def _run(tokens: list[Token], filters: SearchFilters, limit: int, offset: int) -> SearchResult:
     sql, params = _ranked_sql(tokens, filters, limit, offset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if rows:
-        return SearchResult(ids=[r[0] for r in rows], total=rows[0][1])
+        first = rows[0]
+        counts = iter(n or 0 for n in first[4:])
+        return SearchResult(
+            ids=[r[0] for r in rows],
+            scores=[float(r[1]) for r in rows],
+            total=first[2],
+            population=first[3] or 0,
+            matched=[[next(counts) for _ in t.alternatives] for t in tokens],
+        )
     if offset == 0:
-        return SearchResult()
+        return SearchResult(matched=[[0] * len(t.alternatives) for t in tokens])
     # Past the last page the window count is lost with the rows: count on the first page.
     probe = _run(tokens, filters, 1, 0)
-    return SearchResult(total=probe.total)
+    return SearchResult(total=probe.total, matched=probe.matched, population=probe.population)
+
+
+def search_tokens(
+    tokens: list[Token], *, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0
+) -> SearchResult:
+    """Ranked ids of published matters for these tokens (see _ranked_sql): one statement, and a
+    second only when a word matched no matter, with its fallback alternatives added."""
+    filters = filters or SearchFilters()
+    if not tokens:
+        return SearchResult()
+    result = _run(tokens, filters, limit, offset)
+    retried: list[Token] = []
+    added: list[str] = []
+    for token, n in zip(tokens, result.matched, strict=True):
+        extra = () if any(n) or token.bonus else fallback_alternatives(token)
+        added += [text for text, _ in extra]
+        retried.append(Token(token.alternatives + extra, token.bonus) if extra else token)
+    if not added:
+        result.tokens = list(tokens)
+        return result
+    result = _run(retried, filters, limit, offset)
+    result.corrected = tuple(added)
+    result.tokens = retried
+    return result
 
 
 def search_matter_ids(
     q: str, *, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0
 ) -> SearchResult:
-    """Ranked ids of published matters for a non-empty query, with the total match count.
-
-    Tried in turn until one finds something: the whole query as one prefix (the usual case,
-    one statement); every word of it; the typo fallbacks."""
-    filters = filters or SearchFilters()
-    parsed = parse_query(q)
-    if parsed is None:
-        return SearchResult()
-    result = _run([(parsed.whole,)], filters, limit, offset)
-    if result.total:
-        return result
-    if parsed.words:
-        result = _run([(w,) for w in parsed.words], filters, limit, offset)
-        if result.total:
-            return result
-    if parsed.is_latin:
-        whole = parsed.whole
-        alternatives = tuple(typo_candidates(whole)) if len(whole) >= TYPO_MIN_LEN else ()
-    else:
-        alternatives = (full_pinyin(parsed.whole)[:TERM_MAX],)
-    if not alternatives:
-        return result
-    result = _run([alternatives], filters, limit, offset)
-    result.corrected = alternatives
-    return result
+    """Ranked ids of published matters for a query's words, without synonyms (see
+    unified_search for those), with the total match count."""
+    return search_tokens(query_tokens(q), filters=filters, limit=limit, offset=offset)
 
 
 # --- typo vocabulary -----------------------------------------------------------------------

@@ -4,24 +4,30 @@
 Understanding a query (`understand`, pure Python over a cached vocabulary):
 1. normalise (catalog.search.normalise: NFKC, lower case, letters/digits/CJK only);
 2. one left-to-right longest-match pass over the administrators' synonyms (SearchSynonym:
-   phrase → expansion, optional target item) and the stop words (search_synonyms.STOP_WORDS):
-   a synonym's phrase is replaced by its expansion and its target is remembered, a stop word
-   is dropped ("退休手续" → "退休", "生孩子要办什么" → "新生儿出生" + theme newborn);
-3. the rewritten text is what the matter index (catalog.search) and the theme/policy terms
-   are searched with; the stop-word-stripped original is the fallback when it finds nothing.
-   rjieba learns the synonym phrases, expansions and theme names, so a multi-word query is
-   segmented along the catalog's own terms.
+   phrase → expansions, optional target item) and the stop words (search_synonyms.STOP_WORDS).
+   A synonym's phrase becomes one token whose alternatives are the phrase and each expansion
+   ("饭馆" → 饭馆 | 餐饮 | 食品经营 | 开办餐饮店); its target is remembered; a stop word is
+   dropped. A phrase of 3+ characters is also found by its sound ("营业执找" → 营业执照);
+3. the text between them is cut into words by rjieba (catalog.search.word_tokens), which has
+   learnt the themes' short names and keywords; each word is weighted by its part of speech
+   (nouns fully, verbs less, function words little), a lone character is glued to its
+   neighbours as their preferred alternative, a taught catalog word also counts by its parts;
+4. with several words, the whole phrase is a bonus token (words in order rank higher; a mixed
+   query is also tried as initials and pinyin: "sbk补办" → sbkbb).
 
-Ranking: synonym targets first; then themes matching well (name, its pinyin or initials, an
-exact keyword); then matters (catalog.search ranking, one SQL statement, typo and homophone
-tolerance and pinyin kept); then weaker theme matches; then policies.
+Ranking (catalog.search.search_tokens, one SQL statement over the matters' term index, a
+second only when a word matched nothing and gets its pinyin, parts or closest pinyin as
+fallback alternatives): no word is required. Per matter and token, the best alternative by
+(term weight × factor) × rarity², rarity = ln(1 + N / matters the alternative matched), summed
+over tokens; so a matter holding the rare words of a query ranks first, and a word the
+catalogue does not know ("怎么", "饭馆" before its synonym existed) costs nothing. Themes and
+policies (few: their terms in memory with their description words) are scored the same way
+with the matters' rarities, themes × THEME_BOOST; everything below RELATIVE_CUTOFF of the best
+is dropped; synonym targets come first.
 
-Themes and policies are few (tens): their terms (catalog.search.name_terms / alias_terms:
-Chinese suffixes, full pinyin, initials) live in memory with the synonyms. The cache is
-dropped by post_save/post_delete signals in this process and re-checked against the tables'
-row counts and last update times (one small statement) at most every RELOAD_CHECK_SECONDS,
-for changes made by other processes. The hot path is the matter search plus the matter
-names: two statements.
+The cache of synonyms, themes and policies is dropped by post_save/post_delete signals in this
+process and re-checked against the tables' row counts and last update times (one small
+statement) at most every RELOAD_CHECK_SECONDS, for changes made by other processes.
 
 Queries that find nothing are counted in SearchMiss for administrators, unless they hold a
 run of 6+ digits (possibly an ID or phone number): those are never stored.
@@ -32,6 +38,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import rjieba
@@ -39,25 +46,31 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from yishi.catalog.models import Matter, SearchMiss, SearchSynonym
 from yishi.catalog.search import (
     EXACT_BONUS,
+    FILLERS,
+    RELATIVE_CUTOFF,
     TERM_MAX,
-    TYPO_MAX_CANDIDATES,
     W_ALIAS,
     W_ALIAS_INITIALS,
     W_ALIAS_PINYIN,
-    W_INITIALS_WORD,
-    _chinese_words,
+    W_ALIAS_WORD,
+    Token,
     alias_terms,
     full_pinyin,
     has_cjk,
+    idf,
+    is_cjk,
+    join_split_words,
     name_terms,
     normalise,
-    search_matter_ids,
+    search_tokens,
+    syllables,
+    taught_words,
+    with_phrase_bonus,
+    word_tokens,
 )
 from yishi.catalog.search_synonyms import STOP_WORDS
 from yishi.core.errors import ValidationFailed
@@ -67,10 +80,13 @@ KIND_LABELS = {"theme": "一件事", "matter": "事项", "policy": "政策"}
 MAX_QUERY = 50
 MAX_LIMIT = 50
 RELOAD_CHECK_SECONDS = 2.0
+PINYIN_PHRASE_MIN = 3
+EXPANSION_FACTOR = 1.0
+SEGMENT_WORD_MAX = 4
+# The words of a theme's or policy's description ("裁员", "脱贫人口") find it, below its name
+# and keywords.
+W_TEXT = 25
 TARGET_SCORE = 1000
-# A theme at least this good goes before the matters: its name (or a word of it), the name's
-# pinyin or initials, or an exact keyword (W_ALIAS + EXACT_BONUS).
-THEME_FIRST = W_INITIALS_WORD
 PERSONAL_DATA = re.compile(r"\d{6,}")
 
 
@@ -84,16 +100,15 @@ class SearchItem:
 
 @dataclass(frozen=True)
 class Understood:
-    """`text`: the query rewritten with synonyms, stop words dropped; `plain`: the query with
-    stop words dropped only; `targets`: (kind, code) of the synonyms' target items."""
+    """`tokens`: the words the ranking scores (synonyms' expansions as alternatives of the
+    phrase, stop words gone); `text`: the query rewritten with the first expansions, stop words
+    dropped; `plain`: the query with stop words dropped only; `targets`: (kind, code) of the
+    synonyms' target items."""
 
+    tokens: tuple[Token, ...]
     text: str
     plain: str
     targets: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def queries(self) -> list[str]:
-        return list(dict.fromkeys(q for q in (self.text, self.plain) if q))
 
 
 @dataclass
@@ -104,18 +119,37 @@ class _Entry:
     url: str
     audience: str
     terms: dict[str, int] = field(default_factory=dict)
-    keywords: frozenset[str] = frozenset()
 
-    def is_strong(self, score: int, queries: list[str]) -> bool:
-        """Good enough to go before the matters: pinyin of the name, an exact keyword, or a
-        Chinese query covering at least 2/5 of the name ("出生" of 新生儿出生, not "登记" of
-        企业注销登记)."""
-        if score < THEME_FIRST:
-            return False
-        return any(
-            not has_cjk(q) or q in self.keywords or len(q) * 5 >= len(normalise(self.name)) * 2
-            for q in queries
+
+class _TermIndex:
+    """The terms of a few entries (themes or policies) in one sorted list, for prefix lookups
+    by bisection: the in-memory twin of the matters' term table."""
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self.entries = entries
+        self.rows = sorted(
+            (term, i, weight) for i, e in enumerate(entries) for term, weight in e.terms.items()
         )
+        self.keys = [row[0] for row in self.rows]
+
+    def scores(self, tokens: list[Token], weights: list[list[float]]) -> dict[int, float]:
+        """Per entry: the sum over tokens of the best alternative by its best term's weight
+        (+EXACT_BONUS for the whole alternative, times the alternative's factor) times the
+        alternative's rarity weight, as the matters' SQL does."""
+        total: dict[int, float] = {}
+        for token, alt_weights in zip(tokens, weights, strict=True):
+            best: dict[int, float] = {}
+            for (text, factor), rarity in zip(token.alternatives, alt_weights, strict=True):
+                at = bisect_left(self.keys, text)
+                while at < len(self.rows) and self.keys[at].startswith(text):
+                    term, i, weight = self.rows[at]
+                    score = (weight + (EXACT_BONUS if term == text else 0)) * factor * rarity
+                    if score > best.get(i, 0):
+                        best[i] = score
+                    at += 1
+            for i, score in best.items():
+                total[i] = total.get(i, 0.0) + score
+        return total
 
 
 class _Cache:
@@ -124,10 +158,15 @@ class _Cache:
         self.loaded = False
         self.version: tuple | None = None
         self.checked_at = 0.0
-        self.phrases: dict[str, tuple[str, str, str] | None] = {}  # None: a stop word
+        # phrase → (expansions, target kind, target code); None: a stop word
+        self.phrases: dict[str, tuple[tuple[str, ...], str, str] | None] = {}
         self.longest = 1
-        self.themes: list[_Entry] = []
-        self.policies: list[_Entry] = []
+        # the full pinyin of each synonym phrase of 3+ characters → the phrase: a homophone
+        # typo ("营业执找") still finds the phrase ("营业执照")
+        self.by_pinyin: dict[str, str] = {}
+        self.longest_pinyin = 0
+        self.themes = _TermIndex([])
+        self.policies = _TermIndex([])
 
     def invalidate(self, *args, **kwargs) -> None:
         with self.lock:
@@ -165,62 +204,63 @@ class _Cache:
         from yishi.policies.models import Policy
         from yishi.themes.models import Theme
 
-        phrases: dict[str, tuple[str, str, str] | None] = {}
+        phrases: dict[str, tuple[tuple[str, ...], str, str] | None] = {}
         for word in STOP_WORDS:
             phrases[normalise(word)] = None
         words: set[str] = set()
         for syn in SearchSynonym.objects.all():
             phrase = normalise(syn.phrase)
             if phrase:
-                phrases[phrase] = (normalise(syn.expansion), syn.target_kind, syn.target_code)
-                words.update(w for w in (phrase, normalise(syn.expansion)) if len(w) > 1)
+                expansions = tuple(
+                    dict.fromkeys(e for e in map(normalise, split_words(syn.expansion)) if e)
+                )
+                phrases[phrase] = (expansions, syn.target_kind, syn.target_code)
         themes = []
         for t in Theme.objects.filter(status=Theme.Status.PUBLISHED).order_by("order", "code"):
             terms = dict(name_terms(t.name))
-            keywords = t.keywords.replace(",", " ").replace("，", " ").replace("、", " ")
-            keyword_set = frozenset(normalise(k) for k in keywords.split())
-            for i, keyword in enumerate(keywords.split()):
+            for i, keyword in enumerate(split_words(t.keywords)):
                 # The first keywords describe the theme best: a shared keyword ("社保卡" of
                 # both 新生儿出生 and 社会保障卡居民服务) ranks the theme listing it first.
                 rank = min(i, 9)
                 for term, weight in alias_terms(
-                    [keyword], W_ALIAS - rank, W_ALIAS_PINYIN - rank, W_ALIAS_INITIALS - rank
+                    [keyword],
+                    W_ALIAS - rank,
+                    W_ALIAS_PINYIN - rank,
+                    W_ALIAS_INITIALS - rank,
+                    W_ALIAS_WORD - rank,
                 ).items():
                     if terms.get(term, 0) < weight:
                         terms[term] = weight
-            themes.append(
-                _Entry(
-                    "theme",
-                    t.code,
-                    t.name,
-                    reverse("portal:theme", args=[t.code]),
-                    t.audience,
-                    terms,
-                    keyword_set,
-                )  # fmt: skip
-            )
-            words.add(normalise(t.name))
+            for term, weight in text_terms(t.summary, t.conditions).items():
+                terms.setdefault(term, weight)
+            url = reverse("portal:theme", args=[t.code])
+            themes.append(_Entry("theme", t.code, t.name, url, t.audience, terms))
+            words.update(normalise(w) for w in (t.name, *split_words(t.keywords)))
         policies = []
         for p in Policy.objects.filter(active=True).order_by("code"):
             page = "policies_portal:company" if p.subject == "company" else "policies_portal:home"
-            policies.append(
-                _Entry(
-                    "policy",
-                    p.code,
-                    p.name,
-                    f"{reverse(page)}#policy-{p.code}",
-                    p.subject,
-                    dict(name_terms(p.name)),
-                )  # fmt: skip
-            )
+            url = f"{reverse(page)}#policy-{p.code}"
+            terms = dict(name_terms(p.name))
+            for term, weight in text_terms(p.description, p.basis).items():
+                terms.setdefault(term, weight)
+            policies.append(_Entry("policy", p.code, p.name, url, p.subject, terms))
+        # The catalog's own short words keep together when a query is cut ("社保卡", "宅基地");
+        # longer ones would hide their parts from the matters.
         for word in words:
-            if word and has_cjk(word) and not rjieba.has_word(word):
+            if 2 <= len(word) <= SEGMENT_WORD_MAX and has_cjk(word) and not rjieba.has_word(word):
                 rjieba.add_word(word, None, None)
+                taught_words.add(word)
+        by_pinyin: dict[str, str] = {}
+        for phrase, action in sorted(phrases.items()):
+            if action is not None and len(phrase) >= PINYIN_PHRASE_MIN and all(map(is_cjk, phrase)):
+                by_pinyin.setdefault(full_pinyin(phrase), phrase)
         with self.lock:
             self.phrases = phrases
             self.longest = max((len(p) for p in phrases), default=1)
-            self.themes = themes
-            self.policies = policies
+            self.by_pinyin = by_pinyin
+            self.longest_pinyin = max((len(p) for p in by_pinyin.values()), default=0)
+            self.themes = _TermIndex(themes)
+            self.policies = _TermIndex(policies)
             self.version = version
             self.loaded = True
 
@@ -228,150 +268,139 @@ class _Cache:
 cache = _Cache()
 
 
+def text_terms(*texts: str) -> dict[str, int]:
+    """The words of descriptive text, each a term of weight W_TEXT."""
+    terms: dict[str, int] = {}
+    for text in texts:
+        for word in rjieba.cut_for_search(text):
+            word = normalise(word)[:TERM_MAX]
+            if len(word) >= 2 and has_cjk(word):
+                terms[word] = W_TEXT
+    return terms
+
+
+def split_words(text: str) -> list[str]:
+    """Keywords and expansions as typed in the admin: separated by spaces, commas or 、."""
+    for sep in ",，、;；|":
+        text = text.replace(sep, " ")
+    return text.split()
+
+
 # --- understanding -------------------------------------------------------------------------
 
 
 def understand(q: str) -> Understood:
-    """Rewrite a query with the synonyms, dropping stop words (see the module docstring)."""
+    """The query as tokens (see the module docstring): one left-to-right longest-match pass
+    over the synonyms and stop words; the text between them cut into words."""
     state = cache.get()
-    text = normalise(q)
-    out, plain, targets = [], [], []
+    text = join_split_words(normalise(q))  # before the stop words: "退了休" → 退休
+    tokens: list[Token] = []
+    out: list[str] = []
+    plain: list[str] = []
+    targets: list[tuple[str, str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            tokens.extend(word_tokens("".join(run), keep_lone=False))
+            run.clear()
+
+    sounds = syllables(text)
+
+    def near_phrase(i: int) -> tuple[str, str] | None:
+        """When no phrase is written at i: (the phrase, the text) of the longest phrase written
+        with one filler character more ("盖新房" for 盖房, "交了社保" for 交社保), or else of 3+
+        characters sounding as the text does ("营业执找" for 营业执照)."""
+        for size in range(min(state.longest, len(text) - i - 1), 1, -1):
+            piece = text[i : i + size + 1]
+            for k in range(1, size):
+                if piece[k] in FILLERS:
+                    phrase = piece[:k] + piece[k + 1 :]
+                    if state.phrases.get(phrase) is not None:
+                        return phrase, piece
+        if len(sounds) != len(text):
+            return None
+        for size in range(min(state.longest_pinyin, len(text) - i), PINYIN_PHRASE_MIN - 1, -1):
+            piece = text[i : i + size]
+            if all(map(is_cjk, piece)) and (
+                phrase := state.by_pinyin.get("".join(sounds[i : i + size]))
+            ):
+                return phrase, piece
+        return None
+
     i = 0
     while i < len(text):
-        for size in range(min(state.longest, len(text) - i), 0, -1):
-            piece = text[i : i + size]
-            if piece in state.phrases:
-                action = state.phrases[piece]
+        for size in range(min(state.longest, len(text) - i), -1, -1):
+            if size == 0:  # no phrase written so: one with a filler, or sounding alike?
+                found = near_phrase(i)
+                if found is None:
+                    continue
+                phrase, piece = found
+            else:
+                phrase = piece = text[i : i + size]
+            if phrase in state.phrases:
+                flush()
+                action = state.phrases[phrase]
                 if action is not None:
-                    expansion, kind, code = action
-                    out.append(expansion)
+                    expansions, kind, code = action
+                    # The catalog's words for the phrase count as the phrase itself does (a
+                    # lower factor let the general words of other matters win; measured).
+                    alternatives = {a[:TERM_MAX]: EXPANSION_FACTOR for a in expansions}
+                    alternatives.update({phrase[:TERM_MAX]: 1.0, piece[:TERM_MAX]: 1.0})
+                    tokens.append(Token(tuple(alternatives.items())))
+                    out.append(expansions[0] if expansions else "")
                     plain.append(piece)
                     if kind and code:
                         targets.append((kind, code))
-                i += size
+                i += len(piece)
                 break
         else:
+            run.append(text[i])
             out.append(text[i])
             plain.append(text[i])
             i += 1
+    flush()
+    plain_text = "".join(plain)
+    if not tokens and plain_text:  # a lone character, or one between stop words
+        tokens = word_tokens(plain_text, keep_lone=True)
     return Understood(
+        tokens=tuple(with_phrase_bonus(tokens, plain_text)),
         text="".join(out)[:TERM_MAX],
-        plain="".join(plain)[:TERM_MAX],
+        plain=plain_text[:TERM_MAX],
         targets=tuple(dict.fromkeys(targets)),
     )
 
 
-# --- theme and policy scoring --------------------------------------------------------------
+# --- ranking -------------------------------------------------------------------------------
 
 
-def _score_word(terms: dict[str, int], word: str) -> int:
-    best = 0
-    for term, weight in terms.items():
-        if term.startswith(word):
-            score = weight + (EXACT_BONUS if term == word else 0)
-            if score > best:
-                best = score
-    return best
-
-
-def _score(terms: dict[str, int], query: str) -> int:
-    score = _score_word(terms, query)
-    if score or not has_cjk(query):
-        return score
-    words = _chinese_words(query)
-    if len(words) > 1:
-        scores = [_score_word(terms, w) for w in words]
-        if all(scores):
-            return min(scores)
-    return 0
-
-
-def _rank_entries(entries: list[_Entry], queries: list[str]) -> list[tuple[int, _Entry]]:
-    for query in queries:
-        found = [(s, e) for e in entries if (s := _score(e.terms, query))]
-        if found:
-            break
-    else:
-        found = []
-        # Typo and homophone tolerance, as for matters: a Chinese query as its pinyin, a Latin
-        # one as the closest pinyin prefixes of the vocabulary.
-        alternatives: list[str] = []
-        for query in queries:
-            if has_cjk(query):
-                alternatives.append(full_pinyin(query)[:TERM_MAX])
-            elif len(query) >= 4:
-                alternatives.extend(_typo_candidates(entries, query))
-        for e in entries:
-            score = max((_score_word(e.terms, a) for a in alternatives), default=0)
-            if score:
-                found.append((score, e))
-    order = {id(e): i for i, e in enumerate(entries)}
-    found.sort(key=lambda se: (-se[0], len(se[1].name), order[id(se[1])]))
+def _ranked_entries(
+    index: _TermIndex, tokens: list[Token], weights: list[list[float]], boost: float
+) -> list[tuple[float, _Entry]]:
+    found = [
+        (score * boost, index.entries[i]) for i, score in index.scores(tokens, weights).items()
+    ]
+    found.sort(key=lambda se: (-se[0], len(se[1].name), se[1].code))
     return found
-
-
-def _typo_candidates(entries: list[_Entry], word: str) -> list[str]:
-    """The pinyin term prefixes of these entries closest to `word` (same length ± 1), as
-    catalog.search.typo_candidates does over the matter vocabulary, without a query."""
-    max_distance = 1 if len(word) <= 8 else 2
-    vocabulary = {
-        term[:length]
-        for e in entries
-        for term in e.terms
-        if not has_cjk(term)
-        for length in (len(word) - 1, len(word), len(word) + 1)
-        if len(term) >= length
-    }
-    vocabulary.discard(word)
-    found = process.extract(
-        word, sorted(vocabulary), scorer=Levenshtein.distance, score_cutoff=max_distance,
-        limit=TYPO_MAX_CANDIDATES,
-    )  # fmt: skip
-    if not found:
-        return []
-    best = min(d for _, d, _ in found)
-    return sorted(c for c, d, _ in found if d == best)
 
 
 def _item(e: _Entry) -> SearchItem:
     return SearchItem(kind=e.kind, code=e.code, name=e.name, url=e.url)
 
 
-# --- matters -------------------------------------------------------------------------------
-
-
-def _matter_items(queries: list[str], limit: int, first: list[str]) -> list[SearchItem]:
-    ids: list[int] = []
-    for query in queries:
-        ids = search_matter_ids(query, limit=limit).ids
-        if ids:
-            break
-    rows = {
-        m["pk"]: m
-        for m in Matter.objects.filter(pk__in=ids, status=Matter.Status.PUBLISHED).values(
-            "pk", "code", "name"
-        )
-    }
-    if first:
-        for m in Matter.objects.filter(code__in=first, status=Matter.Status.PUBLISHED).values(
-            "pk", "code", "name"
-        ):
-            rows[m["pk"]] = m
-    pinned = [pk for code in first for pk, m in rows.items() if m["code"] == code]
-    ordered = list(dict.fromkeys([*pinned, *ids]))
-    return [
-        SearchItem(
+def _matter_items(ids: list[int]) -> dict[int, SearchItem]:
+    rows = Matter.objects.filter(pk__in=ids, status=Matter.Status.PUBLISHED).values(
+        "pk", "code", "name"
+    )
+    return {
+        m["pk"]: SearchItem(
             kind="matter",
-            code=rows[pk]["code"],
-            name=rows[pk]["name"],
-            url=reverse("portal:guide", args=[rows[pk]["code"]]),
+            code=m["code"],
+            name=m["name"],
+            url=reverse("portal:guide", args=[m["code"]]),
         )
-        for pk in ordered
-        if pk in rows
-    ]
-
-
-# --- entry point ---------------------------------------------------------------------------
+        for m in rows
+    }
 
 
 def validate(q: str, kind: str | None, limit: int) -> str:
@@ -389,42 +418,63 @@ def validate(q: str, kind: str | None, limit: int) -> str:
     return q
 
 
+# Themes rank above matters scoring alike: a theme is the whole "一件事" a person came for.
+THEME_BOOST = 1.5
+
+
 def search(
     q: str, *, kind: str | None = None, limit: int = 10, log_misses: bool = True
 ) -> list[SearchItem]:
     """Themes, matters and policies for a query, best first (see the module docstring).
     `log_misses=False`: the caller logs a query that found nothing itself."""
     q = validate(q, kind, limit)
-    understood = understand(q)
-    queries = understood.queries
-    state = cache.get()
-    targets = understood.targets
-    items: list[SearchItem] = []
-    strong_themes: list[SearchItem] = []
-    weak_themes: list[SearchItem] = []
-    if kind in (None, "theme"):
-        by_code = {e.code: e for e in state.themes}
-        pinned = [by_code[c] for k, c in targets if k == "theme" and c in by_code]
-        ranked = _rank_entries(state.themes, queries) if queries else []
-        strong_themes = [_item(e) for e in pinned]
-        for score, e in ranked:
-            if e in pinned:
-                continue
-            (strong_themes if e.is_strong(score, queries) else weak_themes).append(_item(e))
-    matters: list[SearchItem] = []
-    if kind in (None, "matter") and (queries or targets):
-        first = [c for k, c in targets if k == "matter"]
-        matters = _matter_items(queries, limit, first) if queries else []
-    policies: list[SearchItem] = []
-    if kind in (None, "policy"):
-        by_code = {e.code: e for e in state.policies}
-        pinned = [by_code[c] for k, c in targets if k == "policy" and c in by_code]
-        ranked = _rank_entries(state.policies, queries) if queries else []
-        policies = [_item(e) for e in pinned] + [_item(e) for _, e in ranked if e not in pinned]
-    items = [*strong_themes, *matters, *weak_themes, *policies][:limit]
+    items = search_kinds(q, kinds=(kind,) if kind else KINDS, limit=limit)
     if not items and log_misses:
         log_miss(q)
     return items
+
+
+def search_kinds(q: str, *, kinds: tuple[str, ...], limit: int) -> list[SearchItem]:
+    """`search` over some kinds, for a validated query, without logging misses: the portal's
+    search page lists themes and policies from here and the matters by page."""
+    understood = understand(q)
+    state = cache.get()
+    targets = understood.targets
+    tokens = list(understood.tokens)
+    # The matters are searched even for themes or policies only: their counts per word weigh
+    # the words by rarity for every kind.
+    result = search_tokens(tokens, limit=limit if "matter" in kinds else 1)
+    if result.corrected:
+        tokens = list(result.tokens)
+    weights = [[idf(n, result.population) for n in alts] for alts in result.matched]
+    scored: list[tuple[float, int, SearchItem]] = []  # (score, kind order, item)
+    pinned: list[SearchItem] = []
+    wanted = {"theme": 0, "matter": 1, "policy": 2}
+    if "matter" in kinds:
+        rows = _matter_items(result.ids)
+        first = [c for k, c in targets if k == "matter"]
+        if first:
+            extra = Matter.objects.filter(code__in=first, status=Matter.Status.PUBLISHED)
+            pinned_rows = _matter_items(list(extra.values_list("pk", flat=True)))
+            pinned += sorted(pinned_rows.values(), key=lambda it: first.index(it.code))
+        scored += [
+            (score, 1, rows[pk])
+            for pk, score in zip(result.ids, result.scores, strict=True)
+            if pk in rows
+        ]
+    for k, index, boost in (("theme", state.themes, THEME_BOOST), ("policy", state.policies, 1.0)):
+        if k not in kinds:
+            continue
+        by_code = {e.code: e for e in index.entries}
+        pinned += [_item(by_code[c]) for tk, c in targets if tk == k and c in by_code]
+        scored += [
+            (s, wanted[k], _item(e)) for s, e in _ranked_entries(index, tokens, weights, boost)
+        ]
+    best = max((s for s, _, _ in scored), default=0.0)
+    scored = [row for row in scored if row[0] >= best * RELATIVE_CUTOFF]
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    pinned.sort(key=lambda it: wanted[it.kind])
+    return list(dict.fromkeys([*pinned, *(it for _, _, it in scored)]))[:limit]
 
 
 def grouped(items: list[SearchItem]) -> list[tuple[str, str, list[SearchItem]]]:

@@ -130,33 +130,27 @@ def search(request: HttpRequest) -> HttpResponse:
         level=level,
         audience=audience,
     )
-    # Everyday words ("生孩子要办什么") become catalog words ("新生儿出生") for the matters;
-    # themes and policies come from the unified search (catalog.unified_search).
+    # Themes and policies come from the unified search (catalog.unified_search); the matters
+    # are the same ranking with the filters and pages.
     themes: list[unified_search.SearchItem] = []
     policies: list[unified_search.SearchItem] = []
-    matter_queries = [q]
     if q:
-        understood = unified_search.understand(q)
-        matter_queries = understood.queries or [q]
-        themes = unified_search.search(q, kind="theme", limit=5, log_misses=False)
-        policies = unified_search.search(q, kind="policy", limit=5, log_misses=False)
-    matter_q = matter_queries[0]
+        found = unified_search.search_kinds(
+            q, kinds=("theme", "policy"), limit=unified_search.MAX_LIMIT
+        )
+        themes = [i for i in found if i.kind == "theme"][:5]
+        policies = [i for i in found if i.kind == "policy"][:5]
     try:
-        results, total = _search_page(matter_q, filters, page)
-        for fallback in matter_queries[1:]:
-            if total:
-                break
-            matter_q = fallback
-            results, total = _search_page(matter_q, filters, page)
+        results, total = _search_page(q, filters, page)
     except ValidationFailed as exc:  # a filter went away between our check and the search
         problems.append(f"{exc.message}，已清除筛选条件。")
         kept, chips, filters = {}, [], MatterFilters()
-        results, total = _search_page(matter_q, filters, page)
+        results, total = _search_page(q, filters, page)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         problems.append(f"共 {pages} 页，已显示最后一页。")
         page = pages
-        results, total = _search_page(matter_q, filters, page)
+        results, total = _search_page(q, filters, page)
     if q and not (total or themes or policies):
         unified_search.log_miss(q)
 
