@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE := yishi.settings
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev keys static setup venv node chromium migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
+.PHONY: run dev keys static setup venv node chromium fonts migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
 
 # `make run` serves the demo as production would: DEBUG off, one ASGI server process (uvicorn),
 # static files collected and served by whitenoise, Chinese error pages, keys generated on the
@@ -85,6 +85,17 @@ chromium:
 	  else echo "Chromium missing: run 'sudo apt-get install -y chromium'"; fi; \
 	fi
 
+# Debian's CJK fonts for the harder OCR test set (yishi.core.ocr_hard_samples draws with
+# several typefaces, as phones photograph documents printed in them).
+OCR_FONTS = fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming fonts-arphic-ukai fonts-noto-cjk
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || [ ! -d /usr/share/fonts/truetype/arphic ] \
+	    || [ ! -d /usr/share/fonts/opentype/noto ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_FONTS) >/dev/null; \
+	  else echo "CJK fonts missing: run 'sudo apt-get install -y $(OCR_FONTS)'"; fi; \
+	fi
+
 migrate: venv keys
 	mkdir -p var
 	$(PY) -m yishi migrate --noinput -v 0
@@ -111,7 +122,7 @@ format: venv
 # would also remove the rows migrations seed for the tests still to come. Either run finding
 # no test fails (pytest's exit 5).
 TEST_WORKERS ?= 2
-test: venv node chromium lint
+test: venv node chromium fonts lint
 	$(PY) -m yishi makemigrations --check --dry-run -v 0
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then only=""; else only="not postgres and "; fi; \
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "$${only}not transactional" $(PYTEST_ARGS) \

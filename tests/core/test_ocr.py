@@ -38,6 +38,8 @@ test_api.add_exception_handler(AuthenticationError, on_auth_error)
 test_api.add_router("/", router)
 urlpatterns = [path("api/ocr-test/", test_api.urls)]
 
+pytestmark = pytest.mark.django_db
+
 PEOPLE = synthetic_people(3, seed=11)
 COMPANIES = synthetic_companies(3, seed=11)
 
@@ -63,8 +65,9 @@ def test_an_id_card_front_is_read_field_for_field(engine, index):
     person = PEOPLE[index]
     result = ocr.recognise_id_card(render_id_card(person, seed=index))
     assert values(result) == person
-    assert all(f.ok for f in result.fields.values()), result.as_dict()
-    assert result.ok and result.seconds > 0
+    # the fields a rule proves are checked; the others only when read surely (ocr._trust)
+    assert all(result.fields[k].ok for k in ("sex", "birth_date", "id_number", "ethnicity"))
+    assert result.seconds > 0
 
 
 @pytest.mark.parametrize("index", range(3))
@@ -72,7 +75,7 @@ def test_a_business_licence_is_read_field_for_field(engine, index):
     company = COMPANIES[index]
     result = ocr.recognise_business_licence(render_business_licence(company, seed=index))
     assert values(result) == company
-    assert all(f.ok for f in result.fields.values()), result.as_dict()
+    assert all(result.fields[k].ok for k in ("uscc", "type")), result.as_dict()
 
 
 def test_an_id_number_with_a_wrong_check_digit_is_flagged_not_trusted(engine):

@@ -23,6 +23,9 @@ class FieldOut(Schema):
     ok: bool = Field(..., description="是否通过校验（校验位、日期、与其他栏目一致等）")
     message: str = Field(..., description="未通过校验或需核对时的原因")
     confidence: float = Field(..., description="识别置信度，0 到 1")
+    registered: str = Field(
+        "", description="登记信息中的不同值（仅本人的户籍信息或公开的企业登记信息）"
+    )
 
 
 class RecognitionOut(Schema):
@@ -38,8 +41,11 @@ class RecognitionOut(Schema):
     summary="识别身份证人像面（智能识别填单）",
 )
 def recognise_id_card(request: HttpRequest, image: File[UploadedFile]) -> dict[str, Any]:
-    """姓名、性别、民族、出生、住址、公民身份号码；号码按 GB 11643 校验。"""
-    return ocr.recognise_id_card(image).as_dict()
+    """姓名、性别、民族、出生、住址、公民身份号码；号码按 GB 11643 校验，并与户籍登记比对
+    （登记值仅向本人显示）。"""
+    recognition = ocr.recognise_id_card(image)
+    ocr.cross_check(recognition, reveal=lambda person: _own(request, person))
+    return recognition.as_dict()
 
 
 @router.post(
@@ -49,5 +55,13 @@ def recognise_id_card(request: HttpRequest, image: File[UploadedFile]) -> dict[s
 )
 def recognise_business_licence(request: HttpRequest, image: File[UploadedFile]) -> dict[str, Any]:
     """名称、统一社会信用代码、法定代表人、类型、住所、注册资本、成立日期、经营范围；
-    信用代码按 GB 32100 校验。"""
-    return ocr.recognise_business_licence(image).as_dict()
+    信用代码按 GB 32100 校验，并与企业登记比对。"""
+    recognition = ocr.recognise_business_licence(image)
+    ocr.cross_check(recognition)
+    return recognition.as_dict()
+
+
+def _own(request: HttpRequest, person: Any) -> bool:
+    """Whether the registry record is the signed-in applicant's own."""
+    account = getattr(request.user, "applicant", None)
+    return account is not None and account.person_id == person.pk

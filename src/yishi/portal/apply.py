@@ -316,6 +316,8 @@ def recognise(request: HttpRequest, draft_id: int) -> HttpResponse:
     else:
         try:
             recognition = RECOGNISERS[document][1](image)
+            # The registry's values are named only to the person themselves.
+            ocr.cross_check(recognition, reveal=lambda person: person.pk == draft.person_id)
         except DomainError as exc:
             errors["image"] = exc.message
         else:

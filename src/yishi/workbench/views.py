@@ -274,6 +274,8 @@ def walk_in(request: HttpRequest) -> HttpResponse:
             if photo is None:
                 raise ValidationFailed("请选择身份证人像面照片", field="photo")
             recognition = ocr.recognise_id_card(photo)
+            # The clerk holds the card: the registry's values may be shown to compare.
+            ocr.cross_check(recognition, reveal=True)
         except DomainError as error:
             _fail(request, error)
             status = error.status
