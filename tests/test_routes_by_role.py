@@ -167,6 +167,12 @@ PROBES: list[Probe] = [
     page("portal:theme", "/themes/{theme}/", PUBLIC),
     page("portal:theme_notice", "/themes/{theme}/notice/", PUBLIC),
     page("portal:theme_notice_pdf", "/themes/{theme}/notice.pdf", PUBLIC),
+    # 掌上办 (yishi/portal/pwa.py): the installable app and the 掌上可办 list are public.
+    page("pwa_manifest", "/manifest.webmanifest", PUBLIC),
+    page("pwa_service_worker", "/sw.js", PUBLIC),
+    page("offline", "/offline/", PUBLIC),
+    page("mobile", "/mobile/", PUBLIC),
+    page("mobile", "/mobile/?topic=1&department=1", PUBLIC, variant="filtered"),
     page("licences:verify", "/licences/verify/?number={licence}", PUBLIC),
     page("licences:verify_number", "/licences/verify/{licence}/", PUBLIC),
     page("hall_public:outlets", "/hall/", PUBLIC),
@@ -180,6 +186,7 @@ PROBES: list[Probe] = [
     page("hall_public:screen_calls", "/hall/{outlet}/screen/calls/", PUBLIC),
     page("hall_public:book", "/hall/{outlet}/book/", SIGNED_IN),
     post("hall_public:book", "/hall/{outlet}/book/", SIGNED_IN, {"slot": "{slot_id}"}),
+    page("service_map:index", "/map/", PUBLIC),
     # ------------------------------------------------------------ accounts
     page("account:register", "/account/register/", PUBLIC),
     post("account:register", "/account/register/", PUBLIC),
@@ -460,6 +467,10 @@ PROBES: list[Probe] = [
     op("POST", "/applicants", PUBLIC),
     op("GET", "/me", APPLICANTS),
     op("GET", "/my/data-access", APPLICANTS),
+    # Tokens for apps (yishi/people/api_tokens.py): anyone may try; a bad credential is 4xx.
+    op("POST", "/auth/token", PUBLIC, body={"phone": "13800138000", "password": "x"}),
+    op("POST", "/auth/refresh", PUBLIC, body={"refresh_token": "not-a-token"}),
+    op("POST", "/auth/revoke", PUBLIC, body={"refresh_token": "not-a-token"}),
     # ------------------------------------------------------------ API: themes
     op("GET", "/themes", PUBLIC),
     op("GET", "/themes/{code}", PUBLIC),
@@ -522,6 +533,7 @@ PROBES: list[Probe] = [
     op("POST", "/my/grants/{grant_id}/contest", OWNER, body={"reason": "档次有误"}),
     # ------------------------------------------------------------ API: hall
     op("GET", "/hall/outlets", PUBLIC),
+    op("GET", "/hall/outlets/nearest", PUBLIC, query="lat=30.1&lng=114.55&limit=5"),
     op("POST", "/hall/outlets/{code}/tickets", PUBLIC, body={"queue": "A"}),
     op("GET", "/hall/tickets/{token}", PUBLIC),
     op("POST", "/hall/tickets/{token}/rating", PUBLIC, body={"score": 5}),

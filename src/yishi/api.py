@@ -50,7 +50,13 @@ CONFLICTS = frozenset(
         "yishi_supervision_api_record_result",
     }
 )
-THROTTLED = frozenset({"yishi_people_api_sms_code_create", "yishi_hall_api_take_ticket"})
+THROTTLED = frozenset(
+    {
+        "yishi_people_api_sms_code_create",
+        "yishi_hall_api_take_ticket",
+        "yishi_people_api_tokens_token",
+    }
+)
 # Operations without a path parameter that still answer 404 for a record they name elsewhere
 # (a company in the query or body, the caller's own applicant account).
 NOT_FOUND_WITHOUT_PATH = frozenset(
@@ -230,6 +236,7 @@ def _register_routers() -> None:
     from yishi.hall.api import router as hall_router
     from yishi.licences.api import router as licences_router
     from yishi.people.api import router as people_router
+    from yishi.people.api_tokens import router as tokens_router
     from yishi.policies.api import router as policies_router
     from yishi.supervision.api import router as supervision_router
     from yishi.themes.api import router as themes_router
@@ -240,6 +247,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", ocr_router)
     api.add_router("/v1/", credit_router)
     api.add_router("/v1/", people_router)
+    api.add_router("/v1/", tokens_router)
     api.add_router("/v1/", themes_router)
     api.add_router("/v1/", supervision_router)
     api.add_router("/v1/", licences_router)
@@ -269,5 +277,21 @@ def _guard_operations() -> None:
                 operation.view_func = _int64_guarded(operation.view_func)
 
 
+def _accept_bearer() -> None:
+    """Operations that take a signed-in session also take a bearer access token or a scoped
+    API key (yishi/people/api_tokens.py); the OpenAPI document lists the three schemes."""
+    from yishi.people.api_tokens import with_bearer
+
+    for bound in api._get_bound_routers():
+        for path_view in bound.path_operations.values():
+            for operation in path_view.operations:
+                operation.auth_callbacks = with_bearer(
+                    list(operation.auth_callbacks),
+                    operation_id=operation.operation_id or api.get_openapi_operation_id(operation),
+                    tags=list(operation.tags or ()),
+                )
+
+
 _register_routers()
 _guard_operations()
+_accept_bearer()

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on personal answers (the service worker keeps none).
+    "yishi.portal.pwa.PrivateCacheMiddleware",
     # Right after the user is known: an ended session is signed out before anything else.
     "yishi.core.session_limits.SessionLimitsMiddleware",
     "yishi.workbench.second_factor.SecondFactorMiddleware",
@@ -194,6 +196,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
+    # The service map (hall): Leaflet and its marker clustering.
+    ("vendor/leaflet", PROJECT_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/markercluster", PROJECT_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
 ]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
@@ -259,6 +264,21 @@ SITE_NAME = env_str("YISHI_SITE_NAME", "梁子湖区政务服务")
 
 # Map tiles for the digital map (天地图 in production; key in the URL).
 MAP_TILE_URL = env_str("YISHI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+
+def _tile_origin(url: str) -> str:
+    """The CSP source of the map tiles: scheme and host of the tile URL, its leading
+    subdomain template ({s}) as a wildcard (https://t{s}.tianditu.gov.cn → https://*.…)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+MAP_TILE_ORIGIN = _tile_origin(MAP_TILE_URL)
 
 # Font used for PDFs (one-time notices, licences): a CJK font file; the default comes from
 # the noto-cjk-sans-otc package so no system font is needed.
@@ -331,7 +351,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [CSP_SELF],
         "script-src": [CSP_SELF],
         "style-src": [CSP_SELF],
-        "img-src": [CSP_SELF, "data:"],
+        "img-src": [CSP_SELF, "data:", MAP_TILE_ORIGIN],  # map tiles (MAP_TILE_URL)
         "connect-src": [CSP_SELF],
         "font-src": [CSP_SELF],
         "object-src": [CSP_NONE],

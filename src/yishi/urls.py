@@ -6,6 +6,7 @@ from django.views.static import serve
 from yishi.api import api, api_not_found
 from yishi.core.csp_report import csp_report
 from yishi.core.staff_login import StaffLoginForm
+from yishi.portal import pwa
 
 admin.site.site_header = "一事 · 梁子湖区政务服务管理后台"
 admin.site.site_title = "一事管理后台"
@@ -30,6 +31,12 @@ urlpatterns = [
     path("apply/", include("yishi.portal.apply_urls")),
     path("licences/", include("yishi.licences.urls")),
     path("hall/", include("yishi.hall.public_urls")),
+    path("map/", include("yishi.hall.map_urls")),  # 政务服务数字地图
+    # 掌上办: the installable web app (yishi/portal/pwa.py); the worker must sit at the root.
+    path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
+    path("sw.js", pwa.service_worker, name="pwa_service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("mobile/", pwa.mobile, name="mobile"),
     path("", include("yishi.portal.urls")),
 ]
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -46,7 +47,7 @@ def test_pages_carry_the_strict_policy(client, path):
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]
     assert policy["style-src"] == ["'self'"]
-    assert policy["img-src"] == ["'self'", "data:"]
+    assert policy["img-src"] == ["'self'", "data:", settings.MAP_TILE_ORIGIN]  # map tiles
     assert policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
@@ -163,6 +164,8 @@ NOT_HTML = {
     "workbench:material_file",
     "policies:run_payments",
     "api:openapi-json",
+    "pwa_manifest",  # 掌上办: JSON and JavaScript
+    "pwa_service_worker",
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

@@ -96,6 +96,7 @@ def test_a_visitor_on_a_phone_reaches_every_navigation_link_through_the_menu(pag
         "法人办事",
         "事项查询",
         "取号预约",
+        "服务地图",
         "登录/注册",
     ]
     shoot(page, "home-visitor")

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import rjieba
 from django.conf import settings
@@ -514,7 +516,7 @@ class SearchResult:
     # Per token, per alternative: how many matters (under the filters) it matched; the rarer,
     # the more it counts.
     matched: list[list[int]] = field(default_factory=list)
-    population: int = 0  # the largest matter id: the N of the rarity weights
+    population: int = 0  # the published matters: the N of the rarity weights
     corrected: tuple[str, ...] = ()  # the alternatives a fallback added
     tokens: list[Token] = field(default_factory=list)  # as searched, fallbacks included
 
@@ -536,9 +538,9 @@ def _ranked_sql(
     """One statement: each token's alternatives as prefix ranges over the covering index,
     filtered; per matter and alternative the best term (weight, +EXACT_BONUS when the term is
     the whole alternative, times its factor); per alternative the number of matters it matched
-    (n); per matter and token the best alternative by weight × ln(1 + N / n)², N the largest
-    matter id, so a rare alternative (挖路) outweighs a common one (道路); per matter the sum
-    over its tokens. Matters scoring at least RELATIVE_CUTOFF of the best are ranked, paged,
+    (n); per matter and token the best alternative by weight × ln(1 + N / n)², N the number of
+    published matters (`population`), so a rare alternative (挖路) outweighs a common one
+    (道路); per matter the sum over its tokens. Matters scoring at least RELATIVE_CUTOFF of the best are ranked, paged,
     and counted in a window; every row also carries each alternative's n."""
     qn = connection.ops.quote_name
     table = qn(MatterSearchTerm._meta.db_table)
@@ -582,7 +584,7 @@ def _ranked_sql(
         "a AS (SELECT matter_id, tok, alt, MAX(w) AS w, MAX(name_length) AS nl, "
         "MAX(level) AS lvl FROM u GROUP BY matter_id, tok, alt), "
         "d AS (SELECT alt, COUNT(*) AS n FROM a GROUP BY alt), "
-        f"m AS (SELECT MAX(matter_id) AS big FROM {table}), "
+        "m AS (SELECT %s AS big), "
         f"p AS (SELECT a.matter_id, a.tok, MAX(a.w * {idf_sql} * {idf_sql}) AS s, "
         "MAX(a.nl) AS nl, MAX(a.lvl) AS lvl FROM a JOIN d ON d.alt = a.alt CROSS JOIN m "
         "GROUP BY a.matter_id, a.tok), "
@@ -594,7 +596,23 @@ def _ranked_sql(
         "ORDER BY score DESC, CASE WHEN lvl = %s THEN 0 ELSE 1 END, nl, matter_id "
         "LIMIT %s OFFSET %s"
     )
-    return sql, [*params, RELATIVE_CUTOFF, home_level(), limit, offset]
+    return sql, [*params, population(), RELATIVE_CUTOFF, home_level(), limit, offset]
+
+
+POPULATION_TTL = 60.0
+_population: dict[str, Any] = {"key": None, "value": 0, "at": 0.0}
+
+
+def population() -> int:
+    """The number of published matters, the N of the words' rarity: counted again after this
+    process indexes a matter, else at most every POPULATION_TTL seconds (another process's
+    publications change the rarities only slightly)."""
+    now = time.monotonic()
+    key = vocabulary.local_writes
+    if _population["key"] != key or now - _population["at"] > POPULATION_TTL:
+        count = Matter.objects.filter(status=Matter.Status.PUBLISHED).count()
+        _population.update(key=key, value=count, at=now)
+    return max(int(_population["value"]), 1)
 
 
 def home_level() -> int:

@@ -363,6 +363,10 @@ def understand(q: str) -> Understood:
     plain_text = "".join(plain)
     if not tokens and plain_text:  # a lone character, or one between stop words
         tokens = word_tokens(plain_text, keep_lone=True)
+    if not tokens and text:
+        # Stop words only: the query as typed, as one phrase, with no fallback parts (a matter
+        # named 什么 is found; 怎么办理需要什么材料 finds nothing).
+        tokens = [Token(((text[:TERM_MAX], 1.0),), bonus=True)]
     return Understood(
         tokens=tuple(with_phrase_bonus(tokens, plain_text)),
         text="".join(out)[:TERM_MAX],

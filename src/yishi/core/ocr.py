@@ -1036,20 +1036,25 @@ ID_FRONT = Layout(
         FieldSpec("id_number", ("公民身份号码", "公民身份号", "身份号码")),
     ),
 )
+# The fields every licence variant prints alike.
+_NAME = FieldSpec("name", ("名称",), multiline=True)
+_USCC = FieldSpec("uscc", ("统一社会信用代码", "社会信用代码", "信用代码"))
+_TYPE = FieldSpec("type", ("类型",), multiline=True)
+_SCOPE = FieldSpec("business_scope", ("经营范围",), multiline=True)
 _LICENCE_STOPS = ("营业期限", "经营期限", "合伙期限", "登记机关")
 LICENCE_COMPANY = Layout(
     document="business_licence",
     variant="company",
     title="营业执照（企业）",
     fields=(
-        FieldSpec("name", ("名称",), multiline=True),
-        FieldSpec("uscc", ("统一社会信用代码", "社会信用代码", "信用代码")),
+        _NAME,
+        _USCC,
         FieldSpec("legal_representative", ("法定代表人", "负责人", "投资人")),
-        FieldSpec("type", ("类型",), multiline=True),
+        _TYPE,
         FieldSpec("address", ("住所",), multiline=True),
         FieldSpec("registered_capital", ("注册资本",)),
         FieldSpec("established_on", ("成立日期",)),
-        FieldSpec("business_scope", ("经营范围",), multiline=True),
+        _SCOPE,
     ),
     markers=("法定代表人", "注册资本", "住所"),
     stops=_LICENCE_STOPS,
@@ -1059,14 +1064,14 @@ LICENCE_INDIVIDUAL = Layout(
     variant="individual",
     title="营业执照（个体工商户）",
     fields=(
-        FieldSpec("name", ("名称",), multiline=True),
-        FieldSpec("uscc", ("统一社会信用代码", "社会信用代码", "信用代码")),
+        _NAME,
+        _USCC,
         FieldSpec("legal_representative", ("经营者",)),
-        FieldSpec("type", ("类型",), multiline=True),
+        _TYPE,
         FieldSpec("composition", ("组成形式",)),
         FieldSpec("address", ("经营场所",), multiline=True),
         FieldSpec("established_on", ("注册日期", "成立日期")),
-        FieldSpec("business_scope", ("经营范围",), multiline=True),
+        _SCOPE,
     ),
     markers=("经营者", "组成形式", "经营场所", "注册日期"),
     stops=_LICENCE_STOPS,
@@ -1076,14 +1081,14 @@ LICENCE_PARTNERSHIP = Layout(
     variant="partnership",
     title="营业执照（合伙企业）",
     fields=(
-        FieldSpec("name", ("名称",), multiline=True),
-        FieldSpec("uscc", ("统一社会信用代码", "社会信用代码", "信用代码")),
+        _NAME,
+        _USCC,
         FieldSpec("legal_representative", ("执行事务合伙人",)),
-        FieldSpec("type", ("类型",), multiline=True),
+        _TYPE,
         FieldSpec("address", ("主要经营场所",), multiline=True),
         FieldSpec("registered_capital", ("出资额",)),
         FieldSpec("established_on", ("成立日期",)),
-        FieldSpec("business_scope", ("经营范围",), multiline=True),
+        _SCOPE,
     ),
     markers=("执行事务合伙人", "主要经营场所", "出资额", "合伙期限"),
     stops=_LICENCE_STOPS,

@@ -46,8 +46,16 @@ class OutletForm(forms.ModelForm):
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
     form = OutletForm
-    list_display = ("name", "code", "kind", "region_code", "sample_location", "is_active")
-    list_filter = ("kind", "is_active")
+    list_display = (
+        "name",
+        "code",
+        "kind",
+        "region_code",
+        "location_verified",
+        "sample_location",
+        "is_active",
+    )
+    list_filter = ("kind", "location_verified", "is_active")
     search_fields = ("name", "code")
     inlines = [QueueInline]
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from yishi.catalog.models import Matter
@@ -110,6 +110,47 @@ def outlets(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for o in Outlet.objects.filter(is_active=True).prefetch_related("queues")
     ]
+
+
+@router.get("hall/outlets/nearest", auth=None, summary="就近办：附近可办理的服务网点")
+def nearest(
+    request: HttpRequest,
+    lat: float = Query(..., ge=-90, le=90, allow_inf_nan=False, description="纬度(WGS-84)"),
+    lng: float = Query(..., ge=-180, le=180, allow_inf_nan=False, description="经度(WGS-84)"),
+    matter: str | None = Query(None, description="事项实施编码：只列可办理该事项的网点"),
+    theme: str | None = Query(None, description="一件事主题编码：只列可办理该主题的网点"),
+    limit: int = Query(10, ge=1, le=50, description="最多返回网点数(1–50)"),
+) -> dict[str, Any]:
+    """Outlets with coordinates, nearest first by great-circle distance (ties by code); with
+    a matter or theme only those whose windows or queues handle it."""
+    if matter and theme:
+        raise ValidationFailed("事项编码与主题编码只能填写其一", field="theme")
+    matter_obj = theme_obj = None
+    if matter:
+        matter_obj = Matter.objects.filter(code=matter).first()
+        if matter_obj is None:
+            raise ValidationFailed("事项编码不存在", field="matter")
+    if theme:
+        theme_obj = Theme.objects.filter(code=theme).first()
+        if theme_obj is None:
+            raise ValidationFailed("主题编码不存在", field="theme")
+    rows = queries.nearest_outlets(lat, lng, matter=matter_obj, theme=theme_obj, limit=limit)
+    items = []
+    for r in rows:
+        g_lat, g_lng = r.gcj02
+        items.append(
+            {
+                "code": r.outlet.code,
+                "name": r.outlet.name,
+                "distance_m": round(r.distance_m, 1),
+                "lat": r.lat,
+                "lng": r.lng,
+                "gcj02": {"lat": round(g_lat, 7), "lng": round(g_lng, 7)},
+                "waiting": r.waiting,
+                "open_now": r.open_now,
+            }
+        )
+    return {"items": items}
 
 
 @router.post("hall/outlets/{code}/tickets", auth=None, response={201: dict}, summary="取号")

@@ -1,11 +1,12 @@
 """Demo outlets of 梁子湖区: the district service centre with ten windows of mixed kinds and
 skills, and the five town centres. Idempotent (keyed on codes). The centre's street address
-and all coordinates are not verified: the rows are flagged as sample locations and carry a
-placeholder address only."""
+and all coordinates are not verified: the rows are flagged as sample locations, carry a
+placeholder address only and approximate town-seat coordinates marked 待核实."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,29 @@ TOWNS = [
     ("420702103", "tujianao", "涂家垴镇"),
     ("420702104", "zhaoshan", "沼山镇"),
 ]
+
+# Approximate WGS-84 positions (lat, lng) of the town seats, from public descriptions of
+# where each seat lies (太和 the district seat south-east of 梁子湖, 梁子 on 梁子岛, 沼山 on
+# the east shore about 10 km from the district seat, 东沟 to the north, 涂家垴 to the east).
+# Roughly right, not surveyed: every demo outlet is shown 待核实 (location_verified=False)
+# until a clerk confirms or corrects it in the admin; a rerun never overwrites them.
+TOWN_SEATS = {
+    "taihe": (30.0990, 114.5530),
+    "donggou": (30.2700, 114.6600),
+    "liangzi": (30.2600, 114.5300),
+    "tujianao": (30.1100, 114.7100),
+    "zhaoshan": (30.1800, 114.6000),
+}
+DISTRICT_SEAT = (30.1010, 114.5570)  # near 太和镇, the district seat
+
+
+def _place(outlet: Outlet, lat: float, lng: float) -> None:
+    """Give a demo outlet its approximate position once; a clerk's entry is never replaced."""
+    if outlet.latitude is None or outlet.longitude is None:
+        outlet.latitude, outlet.longitude = Decimal(str(lat)), Decimal(str(lng))
+        outlet.location_verified = False
+        outlet.save(update_fields=["latitude", "longitude", "location_verified"])
+
 
 DISTRICT_QUEUES = [
     # letter, name, general, green, default service minutes
@@ -92,6 +116,7 @@ def load_hall_demo() -> dict[str, int]:
             "department": centre,
         },
     )
+    _place(district, *DISTRICT_SEAT)
     queues = _queues(district, DISTRICT_QUEUES)
     for number, name, kind, serves_all, letters in DISTRICT_WINDOWS:
         window, _ = Window.objects.update_or_create(
@@ -122,6 +147,7 @@ def load_hall_demo() -> dict[str, int]:
                 "department": Department.objects.filter(code=f"CENTRE-{region[-3:]}").first(),
             },
         )
+        _place(outlet, *TOWN_SEATS[slug])
         town_queues = _queues(outlet, TOWN_QUEUES)
         # Town centres accept the residents' themes at their comprehensive windows.
         town_queues["A"].themes.set(Theme.objects.filter(audience=Theme.Audience.PERSON))

@@ -23,16 +23,27 @@ class Outlet(models.Model):
         DISTRICT = "district", "区级政务服务中心"
         TOWN = "town", "乡镇(街道)便民服务中心"
         VILLAGE = "village", "村(社区)便民服务站"
+        SELF_SERVICE = "self_service", "24小时自助服务区"
+        CROSS_REGION = "cross_region", "跨域通办窗口"
 
     code = models.SlugField("网点编码", max_length=40, unique=True)
     name = models.CharField("网点名称", max_length=100)
-    kind = models.CharField("网点类别", max_length=10, choices=Kind.choices)
+    kind = models.CharField("网点类别", max_length=20, choices=Kind.choices)
     region_code = models.CharField("区划代码", max_length=12, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     sample_location = models.BooleanField(
         "地址坐标为示例数据", default=False, help_text="地址或坐标未经核实时勾选"
+    )
+    location_verified = models.BooleanField(
+        "位置已核实",
+        default=False,
+        help_text="工作人员到现场或按权威资料核对坐标(WGS-84)和地址后勾选；未勾选时地图显示“待核实”",
+    )
+    phone = models.CharField("咨询电话", max_length=40, blank=True)
+    hours_note = models.CharField(
+        "开放时间说明", max_length=200, blank=True, help_text="如“24小时开放”“周六上午延时服务”"
     )
     opening_hours = models.JSONField(
         "开放时间",
@@ -50,8 +61,8 @@ class Outlet(models.Model):
         limit_choices_to={"kind": "centre"},
         related_name="outlets",
     )
-    entrance_photo = models.FileField("入口照片", upload_to="hall/photos/", blank=True)
-    sign_photo = models.FileField("标识照片", upload_to="hall/photos/", blank=True)
+    entrance_photo = models.ImageField("入口照片", upload_to="hall/photos/", blank=True)
+    sign_photo = models.ImageField("标识照片", upload_to="hall/photos/", blank=True)
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:

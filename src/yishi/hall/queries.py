@@ -8,22 +8,26 @@ import math
 from dataclasses import dataclass, field
 from statistics import mean
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import escape
 
-from yishi.core.workdays import Reason, day_info
+from yishi.core.workdays import DayInfo, Reason, day_info
+from yishi.hall import geo
 from yishi.hall.models import Outlet, Queue, Ticket, Window, WindowSession
 
 TS = Ticket.Status
 ACTIVE = (TS.CALLED, TS.SERVING)
 
 
-def opening_hours_on(outlet: Outlet, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+def opening_hours_on(
+    outlet: Outlet, day: dt.date, *, info: DayInfo | None = None
+) -> list[tuple[dt.time, dt.time]]:
     """The outlet's opening periods on `day`: its weekday hours, none on a public holiday (or
     a day the administrator closed), and Monday's hours on a weekend made a working day
-    (调休) when the weekend has no hours of its own."""
-    info = day_info(day)
+    (调休) when the weekend has no hours of its own. `info` is the day's ruling when the
+    caller already has it (one calendar query for many outlets)."""
+    info = info or day_info(day)
     hours = (outlet.opening_hours or {}).get(str(day.isoweekday())) or []
     if not info.is_workday and info.reason != Reason.WEEKEND:
         return []
@@ -313,3 +317,117 @@ def open_slots_by_day(
             grouped[day] = SlotDay(day, day_heading(day))
         grouped[day].slots.append(slot)
     return list(grouped.values())
+
+
+# ---------------------------------------------------------------- the service map (就近办)
+
+
+@dataclass
+class OutletOnMap:
+    """An outlet as the map and the 就近办 list show it: today's hours from the working-day
+    calendar, people waiting now and, from a given point, the great-circle distance."""
+
+    outlet: Outlet
+    hours: list[tuple[dt.time, dt.time]]
+    open_now: bool
+    waiting: int
+    distance_m: float | None = None
+
+    @property
+    def lat(self) -> float | None:
+        return float(self.outlet.latitude) if self.outlet.latitude is not None else None
+
+    @property
+    def lng(self) -> float | None:
+        return float(self.outlet.longitude) if self.outlet.longitude is not None else None
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    @property
+    def gcj02(self) -> tuple[float, float] | None:
+        return geo.wgs84_to_gcj02(self.lat, self.lng) if self.has_location else None
+
+    @property
+    def bd09(self) -> tuple[float, float] | None:
+        return geo.wgs84_to_bd09(self.lat, self.lng) if self.has_location else None
+
+
+def outlets_handling(*, matter=None, theme=None):
+    """Active outlets whose windows or queues list the matter or theme (directly or through a
+    "一件事" theme containing the matter); a matter that may be handled across regions
+    (跨域通办) also at every outlet with a 跨域通办 window. Without either: every active outlet."""
+    outlets = Outlet.objects.filter(is_active=True)
+    if matter is not None:
+        skill = (
+            Q(queues__matters=matter)
+            | Q(windows__matters=matter, windows__is_active=True)
+            | Q(queues__themes__items__matter=matter)
+            | Q(windows__themes__items__matter=matter, windows__is_active=True)
+        )
+        if matter.cross_region != "none":
+            skill |= Q(windows__kind=Window.Kind.CROSS_REGION, windows__is_active=True)
+            skill |= Q(kind=Outlet.Kind.CROSS_REGION)
+        outlets = outlets.filter(skill)
+    elif theme is not None:
+        outlets = outlets.filter(
+            Q(queues__themes=theme) | Q(windows__themes=theme, windows__is_active=True)
+        )
+    return Outlet.objects.filter(pk__in=outlets.values("pk"))
+
+
+def outlets_on_map(outlets, *, now: dt.datetime | None = None) -> list[OutletOnMap]:
+    """The outlets with today's hours, open-now and waiting counts, in three queries whatever
+    their number (outlets, the day's calendar ruling, the waiting counts)."""
+    local = timezone.localtime(now or timezone.now())
+    today = local.date()
+    outlets = list(outlets)
+    info = day_info(today)
+    waiting = dict(
+        Ticket.objects.filter(
+            outlet__in=outlets, day=today, status__in=[TS.WAITING, TS.TRANSFERRED]
+        )
+        .values_list("outlet_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = []
+    for outlet in outlets:
+        hours = opening_hours_on(outlet, today, info=info)
+        rows.append(
+            OutletOnMap(
+                outlet=outlet,
+                hours=hours,
+                open_now=any(a <= local.time() < b for a, b in hours),
+                waiting=waiting.get(outlet.pk, 0),
+            )
+        )
+    return rows
+
+
+def nearest_outlets(
+    lat: float,
+    lng: float,
+    *,
+    matter=None,
+    theme=None,
+    limit: int = 10,
+    now: dt.datetime | None = None,
+) -> list[OutletOnMap]:
+    """Outlets with coordinates (handling the matter or theme when given), nearest first by
+    great-circle distance from (lat, lng), ties by outlet code; at most `limit`."""
+    located = outlets_handling(matter=matter, theme=theme).filter(
+        latitude__isnull=False, longitude__isnull=False
+    )
+    ranked = sorted(
+        (
+            (geo.distance_m(lat, lng, float(o.latitude), float(o.longitude)), o.code, o)
+            for o in located
+        ),
+        key=lambda t: (t[0], t[1]),
+    )[:limit]
+    rows = outlets_on_map([o for _, _, o in ranked], now=now)
+    for row, (distance, _, _) in zip(rows, ranked, strict=True):
+        row.distance_m = distance
+    return rows

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from urllib.parse import quote, urlsplit
 
 import segno
 from django.conf import settings
@@ -50,7 +51,8 @@ def _outlet(code: str) -> Outlet:
 
 
 def outlets(request: HttpRequest) -> HttpResponse:
-    """The district's service outlets: where to take a ticket, book, check in, watch calls."""
+    """The district's service outlets: where to take a ticket, book, check in, watch calls;
+    a small map of them above the list."""
     rows = [
         {
             "outlet": outlet,
@@ -60,7 +62,102 @@ def outlets(request: HttpRequest) -> HttpResponse:
         }
         for outlet in Outlet.objects.order_by("kind", "code")
     ]
-    return render(request, "hall/outlets.html", {"rows": rows})
+    on_map = queries.outlets_on_map(Outlet.objects.filter(is_active=True).order_by("kind", "code"))
+    return render(
+        request,
+        "hall/outlets.html",
+        {"rows": rows, **map_context([map_card(r) for r in on_map])},
+    )
+
+
+# ---------------------------------------------------------------- the service map
+
+
+def _nav_links(row: queries.OutletOnMap) -> list[tuple[str, str]]:
+    """Navigation links of the public URI schemes of 高德 and 腾讯 (GCJ-02) and 百度 (BD-09)."""
+    if not row.has_location:
+        return []
+    name = quote(row.outlet.name, safe="")
+    g_lat, g_lng = row.gcj02
+    b_lat, b_lng = row.bd09
+    return [
+        (
+            "高德地图",
+            f"https://uri.amap.com/marker?position={g_lng:.6f},{g_lat:.6f}&name={name}"
+            "&coordinate=gaode&callnative=1",
+        ),
+        (
+            "腾讯地图",
+            f"https://apis.map.qq.com/uri/v1/marker?marker=coord:{g_lat:.6f},{g_lng:.6f}"
+            f";title:{name}&referer=yishi",
+        ),
+        (
+            "百度地图",
+            f"https://api.map.baidu.com/marker?location={b_lat:.6f},{b_lng:.6f}&title={name}"
+            f"&content={name}&output=html&coord_type=bd09ll&src=yishi",
+        ),
+    ]
+
+
+def map_card(row: queries.OutletOnMap) -> dict:
+    """What a marker's card and the list item show about one outlet."""
+    o = row.outlet
+    d = row.distance_m
+    return {
+        "row": row,
+        "distance_text": ""
+        if d is None
+        else (f"{d / 1000:.1f} 公里" if d >= 1000 else f"{round(d)} 米"),
+        "outlet": o,
+        "hours_today": "、".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in row.hours),
+        "nav": _nav_links(row),
+        "take_url": reverse("hall_public:take", args=[o.code]),
+        "book_url": reverse("hall_public:book", args=[o.code]),
+        "matters_url": reverse("portal:search"),
+    }
+
+
+MAP_LAYERS = list(Outlet.Kind.choices)
+
+
+def _tile_attribution(url: str) -> str:
+    host = urlsplit(url).netloc
+    if "openstreetmap" in host:
+        return "© OpenStreetMap contributors"
+    if "tianditu" in host:
+        return "© 天地图"
+    return ""
+
+
+def map_context(cards: list[dict]) -> dict:
+    """Template context of a map: the cards, the markers' data for map.js, the tile URL."""
+    return {
+        "cards": cards,
+        "layers": MAP_LAYERS,
+        "map_data": {
+            "tiles": settings.MAP_TILE_URL,
+            "attribution": _tile_attribution(settings.MAP_TILE_URL),
+            "layers": [{"kind": k, "label": str(label)} for k, label in MAP_LAYERS],
+            "outlets": [
+                {
+                    "code": c["outlet"].code,
+                    "name": c["outlet"].name,
+                    "kind": c["outlet"].kind,
+                    "lat": c["row"].lat,
+                    "lng": c["row"].lng,
+                }
+                for c in cards
+                if c["row"].has_location
+            ],
+        },
+    }
+
+
+def service_map(request: HttpRequest) -> HttpResponse:
+    """政务服务数字地图: every active outlet on a map by layer, with the same cards as a list
+    (readable without tiles or JavaScript)."""
+    rows = queries.outlets_on_map(Outlet.objects.filter(is_active=True).order_by("kind", "code"))
+    return render(request, "hall/map.html", map_context([map_card(r) for r in rows]))
 
 
 def _client(request: HttpRequest, *, kiosk: bool) -> dict:

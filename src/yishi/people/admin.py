@@ -502,3 +502,7 @@ class RegistryAccessAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: RegistryAccess | None = None
     ) -> bool:
         return False
+
+
+# ---- 掌上办: system API keys (issue 19), in their own module.
+from yishi.people import admin_tokens  # noqa: E402, F401

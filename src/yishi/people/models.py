@@ -435,3 +435,8 @@ class RegistryAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader_name} · {self.get_channel_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---- 掌上办: API tokens and system API keys live in yishi/people/tokens.py (issue 19); imported
+# here so Django registers their models with this app.
+from yishi.people.tokens import ApiKey, ApiToken  # noqa: E402, F401

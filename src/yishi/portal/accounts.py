@@ -22,6 +22,7 @@ from yishi.core.errors import DomainError, NotFound
 from yishi.core.validators import validate_mobile
 from yishi.people import queries, services
 from yishi.people.models import CompanyAgent, SmsCode
+from yishi.portal.pwa import logout_clears_site_data
 
 LOGIN_URL = "/account/login/"
 PHONE_BACKEND = "yishi.people.auth.PhonePasswordBackend"
@@ -210,7 +211,8 @@ def reset(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_page(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect("/")
+    # Clear-Site-Data: the browser drops this site's caches (the service worker's too).
+    return logout_clears_site_data(redirect("/"))
 
 
 @login_required(login_url=LOGIN_URL)
