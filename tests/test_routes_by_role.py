@@ -181,6 +181,7 @@ PROBES: list[Probe] = [
     page("hall_public:take", "/hall/{outlet}/take/", PUBLIC),
     post("hall_public:take", "/hall/{outlet}/take/", PUBLIC, {"queue": "A"}),
     page("hall_public:check_in", "/hall/{outlet}/check-in/", PUBLIC),
+    page("hall_public:poster", "/hall/{outlet}/poster/", PUBLIC),
     post("hall_public:check_in", "/hall/{outlet}/check-in/", PUBLIC, {"code": "{appointment}"}),
     page("hall_public:screen", "/hall/{outlet}/screen/", PUBLIC),
     page("hall_public:screen_calls", "/hall/{outlet}/screen/calls/", PUBLIC),

@@ -180,3 +180,19 @@ def test_guide_of_a_matter_no_outlet_handles_says_so(client, demo):
     )
     html = client.get(f"/matters/{matter.code}/").content.decode()
     assert "可就近办理的网点" in html and "暂无登记可办理此事项的线下网点" in html
+
+
+def test_an_outlets_poster_carries_a_qr_code_that_opens_its_card_on_the_map(client, settings):
+    settings.YISHI_PUBLIC_URL = "https://zwfw.example.gov.cn"
+    outlet = OutletFactory(code="LZH-TH", name="太和镇便民服务中心", address="太和镇太和街1号")
+
+    r = client.get(f"/hall/{outlet.code}/poster/")
+
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "太和镇便民服务中心" in html and "太和镇太和街1号" in html
+    assert "<svg" in html  # the QR code, drawn on the page (no script, no external image)
+    assert "https://zwfw.example.gov.cn/map/#outlet-LZH-TH" in html
+    assert client.get("/hall/NO-SUCH/poster/").status_code == 404
+    card = client.get("/map/").content.decode()
+    assert f"/hall/{outlet.code}/poster/" in card

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:code>/take/", views.take, name="take"),
     path("<slug:code>/check-in/", views.check_in, name="check_in"),
     path("<slug:code>/book/", views.book, name="book"),
+    path("<slug:code>/poster/", views.poster, name="poster"),
     path("<slug:code>/screen/", views.screen, name="screen"),
     path("<slug:code>/screen/calls/", views.screen_calls, name="screen_calls"),
 ]

@@ -236,6 +236,16 @@ def _qr_svg(url: str) -> str:
     return out.getvalue().decode()
 
 
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """An outlet's printable poster: its name, address and hours, and a QR code that opens its
+    card on the service map on a phone (取号, 预约, 导航 from there)."""
+    from yishi.licences.pdf import public_base_url
+
+    outlet = _outlet(code)
+    url = f"{public_base_url(request)}{reverse('service_map:index')}#outlet-{outlet.code}"
+    return render(request, "hall/poster.html", {"outlet": outlet, "url": url, "qr": _qr_svg(url)})
+
+
 def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
     ticket = _ticket(token)
     return render(
