@@ -210,6 +210,9 @@ def test_a_revoked_api_key_gets_401_problem(submitted_number):
     assert response["Content-Type"].startswith(PROBLEM)
     assert response.json()["title"] == "未登录"
     assert ApiKey.objects.get(pk=key.pk).active is False
+    # the owner can see that the revoked key is still being used
+    entry = AuditEntry.objects.filter(action="api_key.revoked_used").get()
+    assert (entry.actor, entry.data["method"]) == ("已停用", "GET")
 
 
 def test_a_wrong_secret_for_a_real_prefix_gets_401(submitted_number):
@@ -220,6 +223,7 @@ def test_a_wrong_secret_for_a_real_prefix_gets_401(submitted_number):
         headers=_bearer(f"yk_{key.prefix}_not-the-secret"),
     )
     assert response.status_code == 401
+    assert AuditEntry.objects.filter(action="api_key.wrong_secret", object_id=str(key.pk)).exists()
 
 
 def test_an_applicant_token_does_not_open_staff_only_operations(holder):

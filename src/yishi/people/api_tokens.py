@@ -21,6 +21,7 @@ from yishi.people.tokens import (
     KEY_PREFIX,
     access_token_user,
     api_key_lookup,
+    api_key_misused,
     api_key_used,
     token_pair_issue,
     token_pair_refresh,
@@ -146,6 +147,7 @@ class ApiKey(HttpBearer):
             return None
         key = api_key_lookup(token)
         if key is None:
+            api_key_misused(presented=token, request=request, operation_id=self.operation_id)
             return None
         allowed = key.allows(self.operation_id, self.tags)
         api_key_used(key=key, request=request, operation_id=self.operation_id, allowed=allowed)

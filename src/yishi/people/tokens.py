@@ -247,6 +247,24 @@ def api_key_lookup(presented: str) -> ApiKey | None:
     return key
 
 
+def api_key_misused(*, presented: str, request: HttpRequest, operation_id: str) -> None:
+    """Record a call with a key that names a real key but did not pass: a revoked key still in
+    use, or a wrong secret for its prefix (someone guessing). A key no prefix names is not
+    recorded (there is nothing to attribute it to)."""
+    prefix, _, secret = presented[len(KEY_PREFIX) :].partition("_")
+    key = ApiKey.objects.filter(prefix=prefix).first() if prefix else None
+    if key is None:
+        return
+    revoked = not key.active and secrets.compare_digest(key.digest, sm3_hex(secret))
+    audit_append(
+        action="api_key.revoked_used" if revoked else "api_key.wrong_secret",
+        actor=key.name,
+        object_type="ApiKey",
+        object_id=key.pk,
+        data={"operation": operation_id, "method": request.method, "path": request.path},
+    )
+
+
 def api_key_used(*, key: ApiKey, request: HttpRequest, operation_id: str, allowed: bool) -> None:
     """Record one call made with a key (allowed or refused for its scope)."""
     now = timezone.now()
