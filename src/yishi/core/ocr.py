@@ -1105,6 +1105,11 @@ ENTITY_TYPES = (
     "个体工商户", "农民专业合作社",
 )  # fmt: skip
 COMPOSITIONS = ("个人经营", "家庭经营")
+# Licence fields whose value is one of a closed list: a value read as one of them is proven.
+CLOSED_LISTS = {
+    "type": (ENTITY_TYPES, "不是常见的市场主体类型"),
+    "composition": (COMPOSITIONS, "应为“个人经营”或“家庭经营”"),
+}
 
 # Back-compatible names: the fields' labels of the default variants.
 ID_LABELS = ID_FRONT.labels
@@ -1258,18 +1263,13 @@ def parse_business_licence(
             _check_code(f, raw.text, kind="uscc")
         elif key == "legal_representative":
             _check_name(f, raw.text)
-        elif key == "type":
+        elif key in CLOSED_LISTS:
+            allowed, rule = CLOSED_LISTS[key]
             f.value = raw.text
-            if f.value in ENTITY_TYPES:
+            if f.value in allowed:
                 proven.add(key)
             else:
-                f.fail(f"“类型”不是常见的市场主体类型，识别结果为“{raw.text}”，请对照原件核对")
-        elif key == "composition":
-            f.value = raw.text
-            if f.value in COMPOSITIONS:
-                proven.add(key)
-            else:
-                f.fail(f"“组成形式”应为“个人经营”或“家庭经营”，识别结果为“{raw.text}”")
+                f.fail(f"“{f.label}”{rule}，识别结果为“{raw.text}”，请对照原件核对")
         elif key == "address":
             f.value = _restore_places(raw.text)
             if len(raw.text) < 6:
