@@ -228,6 +228,7 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from yishi.assist.api import router as assist_router
     from yishi.cases.api import router as cases_router
     from yishi.catalog.api import router as catalog_router
     from yishi.core.api import router as core_router
@@ -238,6 +239,8 @@ def _register_routers() -> None:
     from yishi.people.api import router as people_router
     from yishi.people.api_tokens import router as tokens_router
     from yishi.policies.api import router as policies_router
+    from yishi.ratings.api import router as ratings_router
+    from yishi.reports.api import router as reports_router
     from yishi.supervision.api import router as supervision_router
     from yishi.themes.api import router as themes_router
 
@@ -253,6 +256,9 @@ def _register_routers() -> None:
     api.add_router("/v1/", licences_router)
     api.add_router("/v1/", policies_router)
     api.add_router("/v1/", hall_router)
+    api.add_router("/v1/", ratings_router)
+    api.add_router("/v1/", assist_router)
+    api.add_router("/v1/", reports_router)
 
 
 def _int64_guarded(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "yishi.licences",
     "yishi.policies",
     "yishi.hall",
+    "yishi.ratings",
+    "yishi.assist",
+    "yishi.reports",
     "yishi.portal",
     "yishi.workbench",
     # Staff second factor: TOTP and single-use recovery codes (yishi.workbench.second_factor).
@@ -231,6 +234,21 @@ TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
 if TASK_BACKEND == "immediate":
     TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+
+# Real-time (django-channels: 帮办 chat, later the remote window): an in-memory channel layer
+# serves one process (`make run`); set YISHI_CHANNEL_REDIS_URL to share it between processes
+# and machines through Redis (channels-redis).
+CHANNEL_REDIS_URL = env_str("YISHI_CHANNEL_REDIS_URL", "")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_REDIS_URL]},
+        }
+        if CHANNEL_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 
 # Outbox delivery: attempts before a message becomes a dead letter, and the first back-off.
 OUTBOX_MAX_ATTEMPTS = env_int("YISHI_OUTBOX_MAX_ATTEMPTS", 8)

@@ -24,6 +24,9 @@ urlpatterns = [
     path("workbench/supervision/", include("yishi.supervision.urls")),
     path("workbench/hall/", include("yishi.hall.urls")),
     path("workbench/policies/", include("yishi.policies.urls")),
+    path("workbench/ratings/", include("yishi.ratings.staff_urls")),
+    path("workbench/assist/", include("yishi.assist.staff_urls")),
+    path("workbench/reports/", include("yishi.reports.staff_urls")),
     path("workbench/", include("yishi.workbench.urls")),
     path("account/credit/", include("yishi.credit.portal_urls")),
     path("account/policies/", include("yishi.policies.portal_urls")),
@@ -31,7 +34,10 @@ urlpatterns = [
     path("apply/", include("yishi.portal.apply_urls")),
     path("licences/", include("yishi.licences.urls")),
     path("hall/", include("yishi.hall.public_urls")),
-    path("map/", include("yishi.hall.map_urls")),  # 政务服务数字地图
+    path("map/", include("yishi.hall.map_urls")),
+    path("ratings/", include("yishi.ratings.urls")),  # 好差评
+    path("assist/", include("yishi.assist.urls")),  # 帮办代办
+    path("reports/", include("yishi.reports.urls")),  # 办不成事反映  # 政务服务数字地图
     # 掌上办: the installable web app (yishi/portal/pwa.py); the worker must sit at the root.
     path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
     path("sw.js", pwa.service_worker, name="pwa_service_worker"),

@@ -13,6 +13,7 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from yishi.assist.demo import load_assist_demo
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
 from yishi.catalog.search_synonyms import seed_synonyms
 from yishi.hall.demo import load_hall_demo
@@ -21,6 +22,8 @@ from yishi.people.registry import generate_registry
 from yishi.policies.demo import policies_demo
 from yishi.portal.demo import PHONE, load_demo_applicant
 from yishi.portal.demo_staff import demo_table_rows, load_demo_staff, render_table
+from yishi.ratings.demo import load_ratings_demo
+from yishi.reports.demo import load_reports_demo
 from yishi.themes.demo.loader import load_themes
 
 
@@ -48,6 +51,12 @@ class Command(BaseCommand):
             registry = generate_registry(
                 persons=2000, companies=200, seed=0, today=dt.date(2026, 11, 1)
             )
+            # After staff and the applicant: who rated, asked for help and reported what.
+            feedback = {
+                **load_ratings_demo(),
+                **load_assist_demo(),
+                **load_reports_demo(),
+            }
         self.stdout.write(result.summary())
         created = len(result.new_accounts) + len(staff) + (applicant is not None)
         if created:
@@ -70,6 +79,11 @@ class Command(BaseCommand):
         self.stdout.write(registry.summary())
         self.stdout.write(policies.summary())
         self.stdout.write(f"服务大厅：网点 {hall['outlets']} 个，窗口 {hall['windows']} 个")
+        if feedback:
+            self.stdout.write(
+                "好差评、帮办与办不成事反映："
+                + "，".join(f"{label} {n} 条" for label, n in feedback.items())
+            )
         # Last, where a newcomer looks: who to sign in as, and what to try.
         self.stdout.write("")
         self.stdout.write(
