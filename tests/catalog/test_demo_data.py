@@ -282,7 +282,8 @@ def test_five_level_chains_differ_only_where_intended():
     }  # 城乡居民基本医疗保险参保登记
     assert sorted(chain) == [1, 2, 3, 4]
     assert chain[1]["base"] is None
-    local = {"code", "region", "department", "level", "base", "place"}
+    # Where a matter is handled within its own district (就近办范围) is local too.
+    local = {"code", "region", "department", "level", "base", "place", "outlet_scope"}
     reference = {k: v for k, v in chain[1].items() if k not in local}
     for level in (2, 3, 4):
         assert {k: v for k, v in chain[level].items() if k not in local} == reference

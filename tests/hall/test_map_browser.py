@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from yishi.hall.demo import load_hall_demo
+from yishi.hall.demo import DISTRICT_CODE, load_hall_demo
 from yishi.hall.models import Outlet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -121,6 +121,14 @@ def test_layer_toggles_hide_markers_and_list_items(demo, watched):
     page.get_by_role("checkbox", name="乡镇(街道)便民服务中心").check()
     assert marker_total(page) == 6
     expect(page.locator(".svc-list__items > li:visible")).to_have_count(6)
+
+    # The district centre has a 跨域通办 window: it stays while either of its layers is on.
+    page.get_by_role("checkbox", name="区级政务服务中心").uncheck()
+    assert marker_total(page) == 6
+    expect(page.locator(f"#outlet-{DISTRICT_CODE}")).to_be_visible()
+    page.get_by_role("checkbox", name="跨域通办窗口").uncheck()
+    assert marker_total(page) == 5
+    expect(page.locator(f"#outlet-{DISTRICT_CODE}")).to_be_hidden()
     assert page.seen["csp"] == []
 
 

@@ -155,6 +155,18 @@ def test_search_pages_through_results(client):
     assert third.count('class="matter-card"') == 3
 
 
+def test_care_mode_shows_fewer_results_per_page(client):
+    for i in range(12):
+        index_matter(MatterFactory(name=f"关怀分页{i:02d}"))
+    client.cookies["yishi_care"] = "1"
+    first = client.get("/matters/", {"q": "关怀分页"}).content.decode()
+    assert "第 1 / 3 页" in first
+    assert first.count('class="matter-card"') == 5
+    client.cookies["yishi_care"] = "0"
+    plain = client.get("/matters/", {"q": "关怀分页"}).content.decode()
+    assert "第 1 / 2 页" in plain and plain.count('class="matter-card"') == 10
+
+
 def test_material_blank_form_link_is_shown_when_present(client, birth_matters, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     material = MaterialFactory(matter=birth_matters["registration"], name="出生登记申报表")

@@ -241,6 +241,7 @@ class MatterAdmin(admin.ModelAdmin):
         "online_depth",
         "mobile",
         "cross_region",
+        "outlet_scope",
         "topics",
         CommitmentFilter,
         "supervised",
@@ -273,7 +274,10 @@ class MatterAdmin(admin.ModelAdmin):
         ("收费", {"fields": ("fee_required", "fee_standard", "fee_basis")}),
         ("办理结果", {"fields": ("result_name", "result_type", "result_delivery")}),
         ("办理地点与咨询", {"fields": ("place", "hours", "consult_phone", "complaint_phone")}),
-        ("网办与通办", {"fields": ("online_depth", "visits", "mobile", "cross_region")}),
+        (
+            "网办与通办",
+            {"fields": ("online_depth", "visits", "mobile", "cross_region", "outlet_scope")},
+        ),
         (
             "告知承诺与容缺受理",
             {

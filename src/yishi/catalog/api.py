@@ -118,6 +118,10 @@ class MatterDetailOut(MatterSummaryOut):
     complaint_phone: str
     cross_region: str
     cross_region_label: str
+    outlet_scope: str = Field(
+        ..., description="就近办范围：空 实施主体所在网点，nearby 就近办，citywide 全城通办"
+    )
+    outlet_scope_label: str
     materials: list[MaterialOut]
 
 
@@ -204,6 +208,7 @@ def _detail(m: Matter) -> dict[str, Any]:
         "keywords", "legal_basis", "conditions", "process", "legal_limit_days", "handling",
         "fee_required", "fee_standard", "fee_basis", "result_name", "result_type",
         "result_delivery", "place", "hours", "consult_phone", "complaint_phone", "cross_region",
+        "outlet_scope",
     ]  # fmt: skip
     return {
         **_summary(m),
@@ -211,6 +216,7 @@ def _detail(m: Matter) -> dict[str, Any]:
         "handling_label": m.get_handling_display(),
         "result_type_label": m.get_result_type_display(),
         "cross_region_label": m.get_cross_region_display(),
+        "outlet_scope_label": m.get_outlet_scope_display(),
         "base": m.base.code if m.base_id else None,
         "department_detail": _department(m.department),
         "region_detail": _region(m.region),

@@ -28,6 +28,7 @@ from openpyxl import Workbook, load_workbook
 from yishi.catalog.models import Material, Matter
 from yishi.catalog.services import (
     COMMITMENT_FIELDS,
+    LOCAL_FIELDS,
     MATERIAL_COMMITMENT_FIELDS,
     MATERIAL_FIELDS,
     MATTER_FIELDS,
@@ -66,6 +67,7 @@ MATTER_COLUMNS: list[tuple[str, str]] = [
         *MATTER_FIELDS[6:7],
         "topics",
         *MATTER_FIELDS[7:],
+        *LOCAL_FIELDS,
         *COMMITMENT_FIELDS[:4],
         "supervising_department",
         *COMMITMENT_FIELDS[4:],
@@ -83,6 +85,7 @@ _OPTIONAL_COLUMNS = {
     "status",
     "supervising_department",
     *COMMITMENT_FIELDS,
+    *LOCAL_FIELDS,
     *MATERIAL_COMMITMENT_FIELDS,
 }
 _CODE_KEYS = {"code", "region", "department", "base", "matter", "supervising_department"}

@@ -136,6 +136,16 @@ class CrossRegion(models.TextChoices):
     NATIONAL = "national", "跨省通办"
 
 
+class OutletScope(models.TextChoices):
+    """Where within the district a matter can be handled, beyond its own department's
+    windows: 就近办 brings it down to the town and village service points, 全城通办 lets any
+    outlet of the district accept it."""
+
+    OWN = "", "实施主体所在网点"
+    NEARBY = "nearby", "就近办（镇、村便民服务点可办）"
+    CITYWIDE = "citywide", "全城通办（区内各网点可办）"
+
+
 class CommitmentExclusion(models.TextChoices):
     """Fields where 告知承诺 does not apply by law (scope exclusions of 国办发〔2020〕42号 as
     applied in local rules)."""
@@ -230,6 +240,14 @@ class Matter(models.Model):
     mobile = models.BooleanField("掌上可办", default=False)
     cross_region = models.CharField(
         "通办范围", max_length=20, choices=CrossRegion.choices, default=CrossRegion.NONE
+    )
+    outlet_scope = models.CharField(
+        "就近办范围",
+        max_length=10,
+        choices=OutletScope.choices,
+        default=OutletScope.OWN,
+        blank=True,
+        help_text="就近办：镇（街道）、村（社区）便民服务点可受理；全城通办：区内任一服务网点可受理",
     )
 
     # 告知承诺与容缺受理 (which materials may be promised or supplied later: see Material).

@@ -42,6 +42,10 @@ COMMITMENT_FIELDS = [
     "supervision_days",
 ]  # fmt: skip
 MATERIAL_COMMITMENT_FIELDS = ["by_commitment", "defer_days"]
+# 就近办 / 全城通办: where in the district the matter can be handled. Optional like the
+# commitment elements (older workbooks and dicts lack it) and part of every snapshot.
+LOCAL_FIELDS = ["outlet_scope"]
+OPTIONAL_FIELDS = [*COMMITMENT_FIELDS, *LOCAL_FIELDS]
 
 # Verbose names of the dict keys that are not plain model fields.
 REFERENCE_LABELS = {
@@ -76,7 +80,7 @@ def matter_to_dict(matter: Matter) -> dict[str, Any]:
         {f: getattr(m, f) for f in (*MATERIAL_FIELDS, *MATERIAL_COMMITMENT_FIELDS)}
         for m in matter.materials.all()
     ]
-    for f in COMMITMENT_FIELDS:
+    for f in OPTIONAL_FIELDS:
         data[f] = getattr(matter, f)
     data["supervising_department"] = (
         matter.supervising_department.code if matter.supervising_department_id else None
@@ -85,6 +89,13 @@ def matter_to_dict(matter: Matter) -> dict[str, Any]:
 
 
 def content_hash(data: dict[str, Any]) -> str:
+    """SM3 of the dict. A local element at its default is left out, so versions published
+    before the element existed keep their hash (no new version for an unchanged matter)."""
+    data = {
+        k: v
+        for k, v in data.items()
+        if k not in LOCAL_FIELDS or v != Matter._meta.get_field(k).get_default()
+    }
     return sm3_hex(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
@@ -153,7 +164,7 @@ def matter_clean(
     so they count as known bases."""
     errors: list[tuple[str, str]] = []
     out: dict[str, Any] = {}
-    for key in (*MATTER_FIELDS, *COMMITMENT_FIELDS):
+    for key in (*MATTER_FIELDS, *OPTIONAL_FIELDS):
         field = Matter._meta.get_field(key)
         if key not in data and field.has_default():
             out[key] = field.get_default()
@@ -271,7 +282,7 @@ def matter_upsert(
     """Create or update a matter (with its materials and topics) from a dict and publish it.
     Returns (matter, changed); content equal to the latest version publishes nothing.
     With `expect_new`, an existing code is an error (a duplicate). Commitment elements the
-    dict leaves out keep their stored values (see COMMITMENT_FIELDS)."""
+    dict leaves out keep their stored values (see OPTIONAL_FIELDS)."""
     code = data.get("code")
     matter = (
         Matter.objects.select_for_update().filter(code=code).first()
@@ -293,7 +304,7 @@ def matter_upsert(
     matter.region = Region.objects.get(code=clean["region"])
     matter.department = Department.objects.get(code=clean["department"])
     matter.base = Matter.objects.get(code=clean["base"]) if clean["base"] else None
-    for f in COMMITMENT_FIELDS:
+    for f in OPTIONAL_FIELDS:
         setattr(matter, f, clean[f])
     matter.supervising_department = (
         Department.objects.get(code=clean["supervising_department"])
@@ -329,7 +340,7 @@ def _with_stored_commitment(data: Mapping[str, Any], matter: Matter | None) -> d
     out = dict(data)
     if matter is None:
         return out
-    for f in COMMITMENT_FIELDS:
+    for f in OPTIONAL_FIELDS:
         if f not in out:
             out[f] = getattr(matter, f)
     if "supervising_department" not in out:

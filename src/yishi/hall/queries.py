@@ -332,6 +332,8 @@ class OutletOnMap:
     open_now: bool
     waiting: int
     distance_m: float | None = None
+    # The map layers it sits on: its kind, and 跨域通办 when it has an open 跨域通办 window.
+    layers: tuple[str, ...] = ()
 
     @property
     def lat(self) -> float | None:
@@ -357,7 +359,9 @@ class OutletOnMap:
 def outlets_handling(*, matter=None, theme=None):
     """Active outlets whose windows or queues list the matter or theme (directly or through a
     "一件事" theme containing the matter); a matter that may be handled across regions
-    (跨域通办) also at every outlet with a 跨域通办 window. Without either: every active outlet."""
+    (跨域通办) also at every outlet with a 跨域通办 window; a 全城通办 matter at every outlet
+    with a comprehensive window, a 就近办 one at the town and village points with one.
+    Without either: every active outlet."""
     outlets = Outlet.objects.filter(is_active=True)
     if matter is not None:
         skill = (
@@ -369,6 +373,13 @@ def outlets_handling(*, matter=None, theme=None):
         if matter.cross_region != "none":
             skill |= Q(windows__kind=Window.Kind.CROSS_REGION, windows__is_active=True)
             skill |= Q(kind=Outlet.Kind.CROSS_REGION)
+        # 全城通办: any outlet with a comprehensive window (综窗, serves every business)
+        # accepts it; 就近办: so do the town and village service points.
+        comprehensive = Q(windows__serves_all=True, windows__is_active=True)
+        if matter.outlet_scope == "citywide":
+            skill |= comprehensive
+        elif matter.outlet_scope == "nearby":
+            skill |= comprehensive & Q(kind__in=[Outlet.Kind.TOWN, Outlet.Kind.VILLAGE])
         outlets = outlets.filter(skill)
     elif theme is not None:
         outlets = outlets.filter(
@@ -378,8 +389,9 @@ def outlets_handling(*, matter=None, theme=None):
 
 
 def outlets_on_map(outlets, *, now: dt.datetime | None = None) -> list[OutletOnMap]:
-    """The outlets with today's hours, open-now and waiting counts, in three queries whatever
-    their number (outlets, the day's calendar ruling, the waiting counts)."""
+    """The outlets with today's hours, open-now and waiting counts and map layers, in four
+    queries whatever their number (outlets, the day's calendar ruling, the waiting counts,
+    the 跨域通办 windows)."""
     local = timezone.localtime(now or timezone.now())
     today = local.date()
     outlets = list(outlets)
@@ -392,15 +404,24 @@ def outlets_on_map(outlets, *, now: dt.datetime | None = None) -> list[OutletOnM
         .annotate(n=Count("id"))
         .order_by()
     )
+    cross_region = set(
+        Window.objects.filter(
+            outlet__in=outlets, kind=Window.Kind.CROSS_REGION, is_active=True
+        ).values_list("outlet_id", flat=True)
+    )
     rows = []
     for outlet in outlets:
         hours = opening_hours_on(outlet, today, info=info)
+        layers = [outlet.kind]
+        if outlet.pk in cross_region and outlet.kind != Outlet.Kind.CROSS_REGION:
+            layers.append(Outlet.Kind.CROSS_REGION.value)
         rows.append(
             OutletOnMap(
                 outlet=outlet,
                 hours=hours,
                 open_now=any(a <= local.time() < b for a, b in hours),
                 waiting=waiting.get(outlet.pk, 0),
+                layers=tuple(layers),
             )
         )
     return rows

@@ -130,10 +130,15 @@ def _tile_attribution(url: str) -> str:
 
 
 def map_context(cards: list[dict]) -> dict:
-    """Template context of a map: the cards, the markers' data for map.js, the tile URL."""
+    """Template context of a map: the cards, the markers' data for map.js, the tile URL, and
+    each layer with how many outlets sit on it (an empty layer says so instead of hiding)."""
+    counts = {kind: 0 for kind, _ in MAP_LAYERS}
+    for c in cards:
+        for kind in c["row"].layers:
+            counts[kind] = counts.get(kind, 0) + 1
     return {
         "cards": cards,
-        "layers": MAP_LAYERS,
+        "layers": [(kind, label, counts[kind]) for kind, label in MAP_LAYERS],
         "map_data": {
             "tiles": settings.MAP_TILE_URL,
             "attribution": _tile_attribution(settings.MAP_TILE_URL),
@@ -143,6 +148,7 @@ def map_context(cards: list[dict]) -> dict:
                     "code": c["outlet"].code,
                     "name": c["outlet"].name,
                     "kind": c["outlet"].kind,
+                    "layers": list(c["row"].layers),
                     "lat": c["row"].lat,
                     "lng": c["row"].lng,
                 }

@@ -38,6 +38,15 @@ from yishi.themes.savings import Savings, dependency_levels, theme_savings
 from yishi.themes.tailoring import prerequisites, question_options, validate_answers
 
 PAGE_SIZE = 10
+# 关怀版 shows fewer results per page (and fewer themes and policies above them).
+CARE_PAGE_SIZE = 5
+CARE_COOKIE = "yishi_care"  # set by site.js when the visitor switches care mode on
+
+
+def care_mode(request: HttpRequest) -> bool:
+    return request.COOKIES.get(CARE_COOKIE) == "1"
+
+
 MAX_QUERY_LENGTH = 50
 AUDIENCES = {"person": "个人办事", "company": "法人办事"}
 
@@ -138,19 +147,21 @@ def search(request: HttpRequest) -> HttpResponse:
         found = unified_search.search_kinds(
             q, kinds=("theme", "policy"), limit=unified_search.MAX_LIMIT
         )
-        themes = [i for i in found if i.kind == "theme"][:5]
-        policies = [i for i in found if i.kind == "policy"][:5]
+        few = 3 if care_mode(request) else 5
+        themes = [i for i in found if i.kind == "theme"][:few]
+        policies = [i for i in found if i.kind == "policy"][:few]
+    size = CARE_PAGE_SIZE if care_mode(request) else PAGE_SIZE
     try:
-        results, total = _search_page(q, filters, page)
+        results, total = _search_page(q, filters, page, size)
     except ValidationFailed as exc:  # a filter went away between our check and the search
         problems.append(f"{exc.message}，已清除筛选条件。")
         kept, chips, filters = {}, [], MatterFilters()
-        results, total = _search_page(q, filters, page)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+        results, total = _search_page(q, filters, page, size)
+    pages = max(1, math.ceil(total / size))
     if page > pages:
         problems.append(f"共 {pages} 页，已显示最后一页。")
         page = pages
-        results, total = _search_page(q, filters, page)
+        results, total = _search_page(q, filters, page, size)
     if q and not (total or themes or policies):
         unified_search.log_miss(q)
 
@@ -186,8 +197,10 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _search_page(q: str, filters: MatterFilters, page: int) -> tuple[list[Matter], int]:
-    return matter_search(q, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+def _search_page(
+    q: str, filters: MatterFilters, page: int, size: int = PAGE_SIZE
+) -> tuple[list[Matter], int]:
+    return matter_search(q, filters=filters, limit=size, offset=(page - 1) * size)
 
 
 @dataclass

@@ -33,7 +33,7 @@
   }
 
   var markers = {};
-  var byKind = {};
+  var allMarkers = [];
   var map = null;
   var group = null;
 
@@ -67,7 +67,8 @@
       });
       m.outletCode = o.code;
       markers[o.code] = m;
-      (byKind[o.kind] = byKind[o.kind] || []).push(m);
+      m.outletLayers = o.layers || [o.kind];
+      allMarkers.push(m);
       group.addLayer(m);
       bounds.push([o.lat, o.lng]);
     });
@@ -107,19 +108,25 @@
     });
   }
 
+  // An outlet sits on every layer it belongs to (its kind, and 跨域通办 when it has such a
+  // window); it shows while at least one of them is ticked.
   function wireLayers() {
     var box = document.querySelector("[data-map-layers]");
     if (!box) return;
     box.addEventListener("change", function (ev) {
       var input = ev.target;
       if (!input || input.name !== "layer") return;
-      var kind = input.value;
-      (byKind[kind] || []).forEach(function (m) {
+      var on = {};
+      box.querySelectorAll('input[name="layer"]').forEach(function (i) { on[i.value] = i.checked; });
+      var shown = function (layers) {
+        return layers.some(function (k) { return on[k]; });
+      };
+      allMarkers.forEach(function (m) {
         if (!group) return;
-        if (input.checked) group.addLayer(m); else group.removeLayer(m);
+        if (shown(m.outletLayers)) group.addLayer(m); else group.removeLayer(m);
       });
-      document.querySelectorAll('li[data-kind="' + kind + '"]').forEach(function (li) {
-        li.hidden = !input.checked;
+      document.querySelectorAll("li[data-layers]").forEach(function (li) {
+        li.hidden = !shown(li.getAttribute("data-layers").split(" "));
       });
     });
   }
