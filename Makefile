@@ -36,7 +36,7 @@ define serve_with_loops
 	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
 	  $(PY) -m yishi dispatch_events --loop 30 >var/events.log 2>&1 & events=$$!; \
-	  (while true; do $(PY) -m yishi check_commitments; sleep 3600; done) >var/credit.log 2>&1 & credit=$$!; \
+	  (while true; do $(PY) -m yishi check_commitments; $(PY) -m yishi rating_invitations; sleep 3600; done) >var/credit.log 2>&1 & credit=$$!; \
 	  (while true; do $(PY) -m yishi policies_run --match; sleep 86400; done) >var/policies.log 2>&1 & policies=$$!; \
 	  (while true; do $(PY) -m yishi mark_no_shows; sleep 1800; done) >var/hall.log 2>&1 & hall=$$!; \
 	  trap 'kill $$worker $$outbox $$events $$credit $$policies $$hall 2>/dev/null' EXIT INT TERM; \
@@ -102,6 +102,7 @@ migrate: venv keys
 
 demo: venv keys
 	$(PY) -m yishi load_demo
+	$(PY) -m yishi generate_history --applications 5000 --if-empty
 
 worker: venv keys
 	$(PY) -m yishi db_worker --queue-name '*' --no-reload
@@ -165,3 +166,29 @@ bench-hall: venv
 # Search quality (success@3, MRR) and latency of the unified search, SQLite and PostgreSQL.
 bench-search: venv
 	$(PY) bench/search_quality.py $(BENCH_ARGS)
+
+# 跨域通办 on one machine: a second instance as the partner region 武汉市江夏区 (420115) on
+# port 8001, with its own SQLite database, var dir and keys (var/partner/). Both instances sign
+# with the public test keys of docs/exchange/test-keys/ (demo only). Start `make run` too.
+.PHONY: partner
+PARTNER_DIR := $(CURDIR)/var/partner
+partner: export YISHI_VAR_DIR := $(PARTNER_DIR)
+partner: export YISHI_KEY_DIR := $(PARTNER_DIR)/keys
+partner: export DATABASE_URL := sqlite:///$(PARTNER_DIR)/yishi.sqlite3
+partner: export YISHI_DEMO := true
+partner: export YISHI_DEBUG := false
+partner: export YISHI_EXCHANGE_REGION := 420115
+partner: export YISHI_EXCHANGE_REGION_NAME := 武汉市江夏区
+partner: export YISHI_EXCHANGE_PUBLIC_URL := http://127.0.0.1:8001
+partner: setup ## the partner region (武汉市江夏区) on http://127.0.0.1:8001
+	mkdir -p $(PARTNER_DIR)
+	$(PY) -m yishi.keys
+	$(PY) -m yishi migrate --noinput -v 0
+	$(PY) -m yishi collectstatic --noinput -v 0
+	$(PY) -m yishi load_demo
+	$(PY) -m yishi exchange_demo
+	@echo "Partner 武汉市江夏区 (420115) on http://127.0.0.1:8001/"
+	@$(PY) -m yishi deliver_outbox --loop 5 >$(PARTNER_DIR)/outbox.log 2>&1 & outbox=$$!; \
+	  $(PY) -m yishi dispatch_events --loop 30 >$(PARTNER_DIR)/events.log 2>&1 & events=$$!; \
+	  trap 'kill $$outbox $$events 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/uvicorn yishi.asgi:application --host 127.0.0.1 --port 8001 --workers 1 --no-proxy-headers --no-server-header

@@ -51,6 +51,12 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tests.access_world import ROLES, build_world, describe
+from tests.assist.route_probes import assist_world
+from tests.exchange.route_probes import exchange_world
+from tests.ratings.route_probes import ratings_world
+from tests.reports.route_probes import reports_world
+from tests.stats.route_probes import stats_world
+from tests.training.route_probes import training_world
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.core.errors import DomainError
 from yishi.credit.models import Commitment, CommitmentItem, CreditRecord, CreditRepair
@@ -86,6 +92,9 @@ SEES_APPLICATION = FOR_COMPANY | {"clerk_here", "reviewer_here", "admin"}
 # Commitments are followed up by window staff and overseen by credit supervisors
 # (yishi.credit: 监管人员 decide repairs district-wide); a clerk only at their own centre.
 CREDIT_STAFF = frozenset({"clerk_here", "supervisor", "supervisor_here", "admin"})
+# 帮办代办: who sees the world's request (about department b) and who opens the console.
+ASSIST_CLERKS = WINDOW_ANY | {"reviewer_here"}
+ASSIST_CONSOLE = WINDOW_ANY | {"reviewer_here", "reviewer_there"}
 
 
 # ---------------------------------------------------------------- the table
@@ -537,7 +546,6 @@ PROBES: list[Probe] = [
     op("GET", "/hall/outlets/nearest", PUBLIC, query="lat=30.1&lng=114.55&limit=5"),
     op("POST", "/hall/outlets/{code}/tickets", PUBLIC, body={"queue": "A"}),
     op("GET", "/hall/tickets/{token}", PUBLIC),
-    op("POST", "/hall/tickets/{token}/rating", PUBLIC, body={"score": 5}),
     op("POST", "/hall/windows/{window_id}/call-next", WINDOW_HERE, on_duty=True),
     op("GET", "/hall/outlets/{code}/slots", PUBLIC, query="matter={matter}&day={slot_day}"),
     op("POST", "/hall/appointments", SIGNED_IN, body={"slot": "{slot_id}"}),
@@ -545,6 +553,262 @@ PROBES: list[Probe] = [
     op("POST", "/hall/appointments/{code}/cancel", OWNER),
     # Check-in is the kiosk's: the booking code is the key (tomorrow's booking: 422).
     op("POST", "/hall/appointments/{code}/check-in", PUBLIC),
+    # ------------------------------------------------------------ 好差评 (yishi.ratings)
+    page("ratings:stats", "/ratings/stats/", PUBLIC),
+    page("ratings:application", "/ratings/application/{number}/accept/", FOR_COMPANY),
+    post(
+        "ratings:application",
+        "/ratings/application/{number}/accept/",
+        FOR_COMPANY,
+        {"level": "5"},
+    ),
+    page("ratings:signed", "/ratings/s/{rating_link}/", PUBLIC),  # the signature is the key
+    page("ratings:ticket", "/ratings/ticket/{token}/", PUBLIC),  # the token is the key
+    post("ratings:ticket", "/ratings/ticket/{token}/", PUBLIC, {"level": "5"}),
+    page("ratings:tablet", "/ratings/tablet/{token}/", PUBLIC),
+    page("ratings:portal", "/ratings/portal/", SIGNED_IN),
+    post("ratings:portal", "/ratings/portal/", SIGNED_IN, {"level": "4"}),
+    page("ratings_staff:followups", "/workbench/ratings/", SUPERVISOR_ANY),
+    page("ratings_staff:followup", "/workbench/ratings/followups/{followup}/", SUPERVISOR_ANY),
+    post(
+        "ratings_staff:followup",
+        "/workbench/ratings/followups/{followup}/",
+        ADMIN,
+        {"action": "visit", "outcome": "已电话回访"},
+    ),
+    op(
+        "POST",
+        "/ratings",
+        FOR_COMPANY,
+        body={
+            "target": {"kind": "application", "ref": "{number}"},
+            "stage": "complete",
+            "level": 5,
+        },
+    ),
+    op(
+        "POST",
+        "/ratings",
+        PUBLIC,
+        body={"target": {"kind": "ticket", "ref": "{token}"}, "stage": "service", "level": 5},
+        variant="ticket",
+    ),
+    op("GET", "/ratings/stats", PUBLIC, query="department={department}"),
+    op("GET", "/rating-followups", SUPERVISOR_ANY),
+    # ------------------------------------------------------------ 办不成事反映 (reports)
+    page("reports:new", "/reports/new/", PUBLIC),
+    post(
+        "reports:new",
+        "/reports/new/",
+        PUBLIC,
+        {
+            "obstacle": "where",
+            "tried": "办证",
+            "description": "不知道去哪办",
+            "phone": "13900001234",
+        },
+    ),
+    page("reports:poster", "/reports/poster/?outlet={outlet}", PUBLIC),
+    page("reports:mine", "/reports/mine/", SIGNED_IN, leak=("{report_number}", OWNER)),
+    page("reports:link", "/reports/r/{report_token}/", PUBLIC),  # the signed token is the key
+    post("reports:link_rate", "/reports/r/{report_token}/rate/", PUBLIC, {"satisfaction": "4"}),
+    page("reports:walks", "/reports/walks/", NOBODY),
+    page("reports:walk_new", "/reports/walks/new/", NOBODY),
+    post("reports:walk_new", "/reports/walks/new/", NOBODY, {"kind": "experience"}),
+    page("reports_staff:list", "/workbench/reports/", WINDOW_ANY, leak=("{report_number}", ADMIN)),
+    page("reports_staff:new", "/workbench/reports/new/", WINDOW_ANY),
+    post(
+        "reports_staff:new",
+        "/workbench/reports/new/",
+        WINDOW_ANY,
+        {"obstacle": "where", "tried": "办证", "description": "代为登记", "phone": "13900001235"},
+    ),
+    page("reports_staff:report", "/workbench/reports/{report_id}/", ADMIN),
+    post(
+        "reports_staff:answer",
+        "/workbench/reports/{report_id}/answer/",
+        ADMIN,
+        {"answer": "正在办"},
+    ),
+    post(
+        "reports_staff:resolve",
+        "/workbench/reports/{report_id}/resolve/",
+        ADMIN,
+        {"resolution": "已办好"},
+    ),
+    post(
+        "reports_staff:improve",
+        "/workbench/reports/{report_id}/improve/",
+        ADMIN,
+        {"kind": "process", "change": "精简", "department": "{department}"},
+    ),
+    page("reports_staff:improvements", "/workbench/reports/improvements/", ADMIN),
+    post(
+        "reports_staff:improvement_progress",
+        "/workbench/reports/improvements/{improvement_id}/progress/",
+        ADMIN,
+        {"status": "in_progress"},
+    ),
+    page("reports_staff:walks", "/workbench/reports/walks/", ADMIN),
+    page("reports_staff:walk_new", "/workbench/reports/walks/new/", ADMIN),
+    post(
+        "reports_staff:walk_new", "/workbench/reports/walks/new/", ADMIN, {"kind": "director_day"}
+    ),
+    page("reports_staff:walk", "/workbench/reports/walks/{walk_id}/", ADMIN),
+    page("reports_staff:officers", "/workbench/reports/officers/", ADMIN),
+    post("reports_staff:officers", "/workbench/reports/officers/", ADMIN, {"phone": "13900009999"}),
+    op(
+        "POST",
+        "/reports",
+        PUBLIC,
+        body={"obstacle": "where", "tried": "办证", "description": "x", "phone": "13900001236"},
+    ),
+    op("GET", "/reports", SIGNED_IN, leak=("{report_number}", OWNER | ADMIN)),
+    op("GET", "/reports/{report_id}", OWNER | ADMIN),
+    op("POST", "/reports/{report_id}/answer", ADMIN, body={"answer": "正在办"}),
+    op("POST", "/reports/{report_id}/resolve", ADMIN, body={"resolution": "已办好"}),
+    op("POST", "/reports/{report_id}/rating", OWNER, body={"satisfaction": 4}),
+    op(
+        "POST",
+        "/reports/{report_id}/improvements",
+        ADMIN,
+        body={"kind": "process", "change": "精简", "department": "{department}"},
+    ),
+    op("GET", "/report-improvements", SIGNED_IN, leak=("精简材料", ADMIN)),
+    op(
+        "POST",
+        "/report-improvements/{improvement_id}/progress",
+        ADMIN,
+        body={"status": "in_progress"},
+    ),
+    op("GET", "/walks", SIGNED_IN, leak=("全程走一遍", ADMIN)),
+    op(
+        "POST",
+        "/walks",
+        ADMIN,
+        body={
+            "kind": "director_day",
+            "walked_on": "2026-03-02",
+            "steps": "x",
+            "minutes": 5,
+            "matter": "{matter}",
+        },
+    ),
+    # ------------------------------------------------------------ 帮办代办 (portal)
+    page("assist:home", "/assist/", PUBLIC),
+    post("assist:home", "/assist/", PUBLIC, {"channel": "chat", "question": "怎么办理？"}),
+    page("assist:request", "/assist/{assist_request}/", OWNER),
+    post(
+        "assist:request", "/assist/{assist_request}/", OWNER, {"action": "message", "body": "你好"}
+    ),
+    page("assist:authorisation", "/assist/authorisations/{assist_authorisation}/", OWNER),
+    post(
+        "assist:authorisation",
+        "/assist/authorisations/{assist_authorisation}/",
+        OWNER,
+        {"action": "confirm", "agree": "on"},
+    ),
+    # ------------------------------------------------------------ 帮办代办 (workbench)
+    page(
+        "assist_staff:console",
+        "/workbench/assist/",
+        ASSIST_CONSOLE,
+        leak=('data-row="assist-{assist_request}"', ASSIST_CLERKS),
+    ),
+    post("assist_staff:console", "/workbench/assist/", WINDOW_ANY, {"question": "老人办社保卡"}),
+    page("assist_staff:request", "/workbench/assist/{assist_request}/", ASSIST_CLERKS),
+    post(
+        "assist_staff:request",
+        "/workbench/assist/{assist_request}/",
+        ASSIST_CLERKS,
+        {"action": "message", "body": "您好"},
+    ),
+    page("assist_staff:stats", "/workbench/assist/stats/", STAFF),
+    page("assist_staff:authorisations", "/workbench/assist/authorisations/", WINDOW_ANY),
+    post(
+        "assist_staff:authorisations",
+        "/workbench/assist/authorisations/",
+        WINDOW_ANY,
+        {"phone": "13700000000", "all_matters": "on"},
+    ),
+    page(
+        "assist_staff:authorisation",
+        "/workbench/assist/authorisations/{assist_authorisation}/",
+        WINDOW_ANY,
+    ),
+    post(
+        "assist_staff:authorisation",
+        "/workbench/assist/authorisations/{assist_authorisation}/",
+        WINDOW_ANY,
+        {"action": "submit", "draft": "0"},
+    ),
+    # ------------------------------------------------------------ API: 帮办代办
+    op("GET", "/assist/stats", STAFF),
+    op("GET", "/assist/stats", STAFF, query="from=2026-01-01&to=2026-12-31", variant="period"),
+    op("GET", "/assist/requests", APPLICANTS | ASSIST_CONSOLE),
+    op("POST", "/assist/requests", APPLICANTS, body={"channel": "chat", "question": "怎么办理？"}),
+    op(
+        "POST",
+        "/assist/requests/{request_id}/messages",
+        OWNER | ASSIST_CLERKS,
+        body={"body": "你好"},
+        args={"request_id": "assist_request"},
+    ),
+    # 跨域通办 (yishi.exchange): staff see the cases their role reaches (a window clerk those
+    # received at their centre, a reviewer those their department decides); the inbox is
+    # open to anyone — the SM2 signature decides, and the probe's `{}` is refused 422.
+    page(
+        "exchange_staff:list",
+        "/workbench/exchange/",
+        WINDOW_ANY | REVIEWER_ANY,
+        leak=("{number}", REVIEWER_HERE),
+    ),
+    page("exchange_staff:detail", "/workbench/exchange/{crossing}/", REVIEWER_HERE),
+    # 异地代收代办 at our counter: window staff; 全程网办 for a partner's matter: any signed-in
+    # account, as the ordinary online application (apply:matter).
+    page("exchange_staff:counter", "/workbench/exchange/counter/", WINDOW_ANY),
+    post("exchange_staff:counter", "/workbench/exchange/counter/", WINDOW_ANY),
+    page("exchange_apply:online", "/apply/exchange/{offer}/", SIGNED_IN),
+    post("exchange_apply:online", "/apply/exchange/{offer}/", SIGNED_IN),
+    post("exchange_staff:action", "/workbench/exchange/{crossing}/supplement/", REVIEWER_HERE),
+    op("POST", "/exchange/inbox", PUBLIC),
+    op("GET", "/exchange/identity", PUBLIC),
+    # ------------------------------------------------------------ 培训考核 (yishi.training)
+    page("training:home", "/workbench/training/", STAFF),
+    page("training:course", "/workbench/training/courses/{course}/", STAFF),
+    page("training:exam", "/workbench/training/exams/{exam}/", STAFF),
+    post("training:exam", "/workbench/training/exams/{exam}/", STAFF),
+    page("training:attempt", "/workbench/training/attempts/{attempt}/", {"clerk_here"}),
+    post(
+        "training:attempt",
+        "/workbench/training/attempts/{attempt}/",
+        {"clerk_here"},
+        {"q1": "0"},
+    ),
+    page("training:certificates", "/workbench/training/certificates/", STAFF),
+    page("training:assessment", "/workbench/training/assessment/", STAFF),
+    page("training:team", "/workbench/training/team/", ADMIN),
+    page("training:guides", "/workbench/training/guides/", STAFF),
+    post("training:guides_generate", "/workbench/training/guides/generate/", ADMIN),
+    page("training:guide", "/workbench/training/guides/{guide}/", STAFF),
+    page("training:guide_edit", "/workbench/training/guides/{guide}/edit/", ADMIN),
+    post(
+        "training:guide_edit",
+        "/workbench/training/guides/{guide}/edit/",
+        ADMIN,
+        {"body": "修订后的工作指引正文", "note": "权限测试"},
+    ),
+    op("GET", "/training/certificates", STAFF),
+    op("GET", "/training/assessment", STAFF, query="month=2026-03"),
+    # ------------------------------------------------------------ workbench: stats
+    page("stats:index", "/workbench/stats/", ADMIN),
+    page("stats:department", "/workbench/stats/departments/{stats_department}/", ADMIN),
+    page("stats:matter", "/workbench/stats/matters/{stats_matter}/", ADMIN),
+    page("stats:export", "/workbench/stats/export.xlsx", ADMIN),
+    page("stats:screen", "/workbench/stats/screen/", ADMIN),
+    page("stats_public:screen", "/stats/screen/", PUBLIC),  # the hall TV: today's counts only
+    # ------------------------------------------------------------ API: stats
+    op("GET", "/stats/summary", ADMIN, query="from=2026-03-01&to=2026-03-31"),
 ]
 
 # Which world value an API route's path parameter takes where it differs from the
@@ -660,6 +924,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         w = build_world()
         w.values = describe(w)
+        # The records of the apps that keep their part of the world beside their tests.
+        w.values.update(ratings_world(w))
+        w.values.update(reports_world(w))
+        w.values.update(assist_world(w))
+        w.values.update(exchange_world(w))
+        w.values.update(training_world(w))
+        w.values.update(stats_world(w))
         # One session per role, made here so that it outlives each test's savepoint.
         w.sessions = {}
         for role, user in w.users.items():

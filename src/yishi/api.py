@@ -41,7 +41,11 @@ CONFLICTS = frozenset(
         "yishi_policies_api_run_create",
         "yishi_policies_api_grant_decline",
         "yishi_policies_api_grant_contest",
-        "yishi_hall_api_rate",
+        "yishi_ratings_api_rating_create",
+        "yishi_reports_api_answer_report",
+        "yishi_reports_api_resolve_report",
+        "yishi_reports_api_rate_report",
+        "yishi_reports_api_progress_improvement",
         "yishi_hall_api_call_next",
         "yishi_hall_api_book",
         "yishi_hall_api_cancel",
@@ -66,8 +70,12 @@ NOT_FOUND_WITHOUT_PATH = frozenset(
         "yishi_credit_api_credit_me",
         "yishi_credit_api_repair_submit",
         "yishi_policies_api_my_grants",
+        "yishi_ratings_api_rating_create",
     }
 )
+# Operations open to anyone that still answer 401 when what they are asked needs a signed-in
+# person (a rating: only a ticket's token stands in for signing in).
+SIGN_IN_DEPENDS = frozenset({"yishi_ratings_api_rating_create"})
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -116,7 +124,7 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     record; 413 where a body is sent; 409 and 429 where the tables above say so."""
     op_id = operation.get("operationId", "")
     statuses = {400, 422}
-    if operation.get("security"):
+    if operation.get("security") or op_id in SIGN_IN_DEPENDS:
         statuses |= {401, 403}
     has_path_parameter = any(p.get("in") == "path" for p in operation.get("parameters", ()))
     if has_path_parameter or op_id in NOT_FOUND_WITHOUT_PATH:
@@ -234,6 +242,7 @@ def _register_routers() -> None:
     from yishi.core.api import router as core_router
     from yishi.core.api_ocr import router as ocr_router
     from yishi.credit.api import router as credit_router
+    from yishi.exchange.api import router as exchange_router
     from yishi.hall.api import router as hall_router
     from yishi.licences.api import router as licences_router
     from yishi.people.api import router as people_router
@@ -241,8 +250,10 @@ def _register_routers() -> None:
     from yishi.policies.api import router as policies_router
     from yishi.ratings.api import router as ratings_router
     from yishi.reports.api import router as reports_router
+    from yishi.stats.api import router as stats_router
     from yishi.supervision.api import router as supervision_router
     from yishi.themes.api import router as themes_router
+    from yishi.training.api import router as training_router
 
     api.add_router("/v1/", cases_router)
     api.add_router("/v1/", catalog_router)
@@ -259,6 +270,9 @@ def _register_routers() -> None:
     api.add_router("/v1/", ratings_router)
     api.add_router("/v1/", assist_router)
     api.add_router("/v1/", reports_router)
+    api.add_router("/v1/", exchange_router)
+    api.add_router("/v1/", stats_router)
+    api.add_router("/v1/", training_router)
 
 
 def _int64_guarded(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,7 +1,9 @@
-"""The ASGI application `make run` serves with one uvicorn process.
+"""The ASGI application `make run` serves with one uvicorn process: HTTP through Django, and
+websockets (帮办 chat) through channels, signed in by the same session cookie and refused
+from an origin outside ALLOWED_HOSTS.
 
-One process serves every request, so later real-time features (the hall's calling screen,
-chat) can push without a message broker on one machine."""
+One process serves every request, so real-time features push through the in-memory channel
+layer without a message broker on one machine (Redis with YISHI_CHANNEL_REDIS_URL)."""
 
 import os
 import warnings
@@ -18,4 +20,20 @@ warnings.filterwarnings(
     category=Warning,
 )
 
-application = get_asgi_application()
+# Django first: the apps must be loaded before the consumers' modules import models.
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from yishi.assist.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

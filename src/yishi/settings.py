@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "yishi.ratings",
     "yishi.assist",
     "yishi.reports",
+    "yishi.exchange",
+    "yishi.stats",
+    "yishi.training",
     "yishi.portal",
     "yishi.workbench",
     # Staff second factor: TOTP and single-use recovery codes (yishi.workbench.second_factor).
@@ -273,6 +276,56 @@ YISHI_SUPERVISION_PUSH_DESTINATION = env_str("YISHI_SUPERVISION_PUSH_DESTINATION
 # to), and where issued/revoked licences go.
 YISHI_PUBLIC_URL = env_str("YISHI_PUBLIC_URL", "")
 YISHI_LICENCE_PUSH_DESTINATION = env_str("YISHI_LICENCE_PUSH_DESTINATION", "log")
+# 跨域通办 (yishi.exchange): who we are to partner regions (GB/T 2260 code, name, the base
+# URL partners post to), the signed envelopes' freshness window and how long nonces are kept,
+# how long a partner's working-day calendar is cached, the HTTP timeout, and whether the
+# committed test keys of docs/exchange/test-keys/ may be used (never in production). Our SM2
+# private key is the key-folder file YISHI_EXCHANGE_SM2_KEY (`python -m yishi exchange_keygen`).
+EXCHANGE_REGION = env_str("YISHI_EXCHANGE_REGION", env_str("YISHI_DISTRICT_CODE", "420702"))
+EXCHANGE_REGION_NAME = env_str("YISHI_EXCHANGE_REGION_NAME", "鄂州市梁子湖区")
+EXCHANGE_PUBLIC_URL = env_str("YISHI_EXCHANGE_PUBLIC_URL", "http://127.0.0.1:8000")
+EXCHANGE_FRESHNESS_SECONDS = env_int("YISHI_EXCHANGE_FRESHNESS_SECONDS", 600)
+EXCHANGE_NONCE_HOURS = env_int("YISHI_EXCHANGE_NONCE_HOURS", 24)
+EXCHANGE_CALENDAR_CACHE_SECONDS = env_int("YISHI_EXCHANGE_CALENDAR_CACHE_SECONDS", 86400)
+EXCHANGE_HTTP_TIMEOUT = env_int("YISHI_EXCHANGE_HTTP_TIMEOUT", 10)
+EXCHANGE_ALLOW_TEST_KEYS = env_bool("YISHI_EXCHANGE_ALLOW_TEST_KEYS", not PRODUCTION)
+# 持证上岗 (yishi.training): signing on to a 综合窗口 without a valid 行政办事员 certificate is
+# refused ("block"), allowed with a warning ("warn") or not checked ("off"); certificates
+# expiring within this many days are flagged; a certificate issued on passing lasts this many
+# years. 五级同: the compared elements (comma-separated matter dict keys; unset: every one).
+YISHI_CERTIFICATE_GATE = env_str("YISHI_CERTIFICATE_GATE", "warn")
+YISHI_CERTIFICATE_WARN_DAYS = env_int("YISHI_CERTIFICATE_WARN_DAYS", 60)
+YISHI_CERTIFICATE_YEARS = env_int("YISHI_CERTIFICATE_YEARS", 3)
+_five_level = env_str("YISHI_FIVE_LEVEL_ELEMENTS", "")
+YISHI_FIVE_LEVEL_ELEMENTS = (
+    [e.strip() for e in _five_level.split(",") if e.strip()] if _five_level else None
+)
+# 好差评 (yishi.ratings): the one invitation goes this many days after 办结; a 差评's 回访
+# and 整改 limits in working days from the day after the rating; warnings this many working
+# days ahead; how long a signed SMS rating link lives; where ratings and follow-ups go
+# ("http:province_ratings" with OUTBOX_ENDPOINTS in production).
+YISHI_RATING_INVITE_DAYS = env_int("YISHI_RATING_INVITE_DAYS", 3)
+YISHI_RATING_VISIT_DAYS = env_int("YISHI_RATING_VISIT_DAYS", 5)
+YISHI_RATING_RECTIFY_DAYS = env_int("YISHI_RATING_RECTIFY_DAYS", 15)
+YISHI_RATING_WARN_DAYS = env_int("YISHI_RATING_WARN_DAYS", 1)
+YISHI_RATING_LINK_DAYS = env_int("YISHI_RATING_LINK_DAYS", 30)
+YISHI_RATING_PUSH_DESTINATION = env_str("YISHI_RATING_PUSH_DESTINATION", "file:province_ratings")
+# 帮办代办 (yishi.assist): first-response limits in minutes of the assist service's hours
+# (chat, call-back, on-site help and 代办); those hours in the JSON file YISHI_ASSIST_HOURS_FILE
+# ({ISO weekday: [[from, to], …]};
+# unset: the district centre's opening hours on the working-day calendar); the longest a
+# 代办 authorisation may run, in days.
+YISHI_ASSIST_CHAT_RESPONSE_MINUTES = env_int("YISHI_ASSIST_CHAT_RESPONSE_MINUTES", 10)
+YISHI_ASSIST_CALLBACK_RESPONSE_MINUTES = env_int("YISHI_ASSIST_CALLBACK_RESPONSE_MINUTES", 60)
+YISHI_ASSIST_ONSITE_RESPONSE_MINUTES = env_int("YISHI_ASSIST_ONSITE_RESPONSE_MINUTES", 10)
+YISHI_ASSIST_HOURS = env_json_file("YISHI_ASSIST_HOURS", None)
+YISHI_ASSIST_PROXY_MAX_DAYS = env_int("YISHI_ASSIST_PROXY_MAX_DAYS", 365)
+# 办不成事反映 (yishi.reports), in working days after the report day: the first answer, the
+# resolution, the warning ahead of a deadline, an improvement item's default deadline.
+YISHI_REPORT_ANSWER_WORKING_DAYS = env_int("YISHI_REPORT_ANSWER_WORKING_DAYS", 1)
+YISHI_REPORT_RESOLVE_WORKING_DAYS = env_int("YISHI_REPORT_RESOLVE_WORKING_DAYS", 5)
+YISHI_REPORT_WARN_WORKING_DAYS = env_int("YISHI_REPORT_WARN_WORKING_DAYS", 1)
+YISHI_REPORT_IMPROVEMENT_WORKING_DAYS = env_int("YISHI_REPORT_IMPROVEMENT_WORKING_DAYS", 15)
 # Smart recognition (OCR): onnxruntime threads per recognition (one keeps a busy host usable).
 OCR_THREADS = env_int("YISHI_OCR_THREADS", 1)
 

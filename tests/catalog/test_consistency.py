@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from tests.catalog.factories import (
     DepartmentFactory,
@@ -8,13 +9,14 @@ from tests.catalog.factories import (
     MatterFactory,
     RegionFactory,
 )
-from yishi.catalog.consistency import element_differences, matters_differing
+from yishi.catalog.consistency import compared_elements, element_differences, matters_differing
 from yishi.catalog.models import Material, Matter, RegionLevel
+from yishi.catalog.services import MATTER_FIELDS, OPTIONAL_FIELDS
 
 
 def _chain():
     """province → city → county, identical in every compared element except where a test
-    changes one; place, phones, region and department differ by nature everywhere."""
+    changes one; code, level, region and department differ by nature everywhere."""
     province = RegionFactory(code="420000", name="湖北省", level=RegionLevel.PROVINCE)
     city = RegionFactory(code="420700", name="鄂州市", level=RegionLevel.CITY, parent=province)
     county = RegionFactory(code="420702", name="梁子湖区", level=RegionLevel.COUNTY, parent=city)
@@ -24,7 +26,6 @@ def _chain():
         level=RegionLevel.PROVINCE,
         region=province,
         department=DepartmentFactory(code="P", region=province),
-        place="湖北省政务服务中心",
         **common,
     )
     c = MatterFactory(
@@ -33,8 +34,6 @@ def _chain():
         region=city,
         department=DepartmentFactory(code="C", region=city),
         base=p,
-        place="鄂州市民之家",
-        consult_phone="0711-1",
         **common,
     )
     x = MatterFactory(
@@ -43,8 +42,6 @@ def _chain():
         region=county,
         department=DepartmentFactory(code="X", region=county),
         base=c,
-        place="梁子湖区政务服务中心",
-        hours="全天",
         **common,
     )
     for m in (p, c, x):
@@ -110,4 +107,47 @@ def test_a_missing_material_and_a_choice_element_are_reported_with_labels():
         ("申请材料", "营业执照（必需，复印件）", "申请书（必需，原件）；营业执照（必需，复印件）"),
         ("网办深度", "仅限窗口办理", "全程网办"),
         ("通办范围", "全省通办", "不支持"),
+    ]
+
+
+@pytest.mark.django_db
+def test_local_details_are_compared_by_default_and_a_setting_narrows_the_set(settings):
+    _, c, _ = _chain()
+    Matter.objects.filter(pk=c.pk).update(place="鄂州市民之家", consult_phone="0711-1")
+    c = Matter.objects.get(pk=c.pk)
+
+    assert element_differences(c) == [
+        ("办理地点", "鄂州市民之家", "梁子湖区政务服务中心"),
+        ("咨询电话", "0711-1", "12345"),
+    ]
+    settings.YISHI_FIVE_LEVEL_ELEMENTS = ["name", "conditions", "materials"]
+    assert compared_elements() == ["name", "conditions", "materials"]
+    assert element_differences(c) == []
+    assert matters_differing() == []
+
+
+def test_the_default_set_is_every_catalog_element_but_the_entry_s_own_code_and_level():
+    assert set(compared_elements()) == (
+        set(MATTER_FIELDS) | set(OPTIONAL_FIELDS) | {"materials"}
+    ) - {"code", "level"}
+
+
+def test_an_unknown_element_in_the_setting_fails_loudly(settings):
+    settings.YISHI_FIVE_LEVEL_ELEMENTS = ["name", "colour"]
+    with pytest.raises(ImproperlyConfigured, match="colour"):
+        compared_elements()
+
+
+@pytest.mark.django_db
+def test_a_material_element_outside_the_summary_is_named_in_the_difference():
+    _, c, _ = _chain()
+    Material.objects.filter(matter=c, name="申请书").update(copies=2, note="签字")
+    c = Matter.objects.get(pk=c.pk)
+
+    assert element_differences(c) == [
+        (
+            "申请材料",
+            "申请书（必需，原件）〔份数：2，填报说明：签字〕；营业执照（必需，复印件）",
+            "申请书（必需，原件）〔份数：1，填报说明：（空）〕；营业执照（必需，复印件）",
+        )
     ]

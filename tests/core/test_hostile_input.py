@@ -181,6 +181,9 @@ def test_every_json_body_the_api_takes_is_an_object():
             schema = content.get("application/json", {}).get("schema")
             if schema is not None:
                 ref = schema.get("$ref", "")
+                if not ref:  # described in place (the exchange inbox's signed envelope)
+                    assert schema.get("type") == "object", (method, path, schema)
+                    continue
                 assert ref.startswith("#/components/schemas/"), (method, path, schema)
                 target = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
                 assert target.get("type") == "object", (method, path)

@@ -32,11 +32,17 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, dict[str, str], str]:
+    """Status, headers (names in their canonical case: uvicorn's httptools parser passes them
+    on as the application wrote them, which may be lower case) and body."""
     try:
         with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 (loopback)
-            return response.status, dict(response.headers), response.read().decode()
+            return response.status, _headers(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
+        return error.code, _headers(error.headers), error.read().decode()
+
+
+def _headers(message) -> dict[str, str]:
+    return {"-".join(p.capitalize() for p in k.split("-")): v for k, v in message.items()}
 
 
 def _database_url() -> str:

@@ -115,17 +115,23 @@ def test_applicant_books_lists_cancels_an_appointment(client, hall):
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED
 
 
-def test_a_finished_ticket_is_rated_once(client, hall):
+def test_a_finished_ticket_is_rated_once_through_the_ratings_api(client, hall):
+    """The old `POST /api/v1/hall/tickets/{token}/rating` is gone: a ticket is rated through
+    `POST /api/v1/ratings` with its token (yishi.ratings)."""
     t = services.ticket_take(outlet=hall.outlet, queue=hall.a)
-    url = f"/api/v1/hall/tickets/{t.token}/rating"
-    assert_problem(post(client, url, {"score": 5}), 409, "ticket")
+    assert post(client, f"/api/v1/hall/tickets/{t.token}/rating", {"score": 5}).status_code == 404
+    url = "/api/v1/ratings"
+    body = {"target": {"kind": "ticket", "ref": str(t.token)}, "stage": "service", "level": 5}
+    assert_problem(post(client, url, body), 409, "stage")
     staff = StaffFactory().user
     services.window_sign_on(window=hall.general, staff=staff)
     services.ticket_call_next(window=hall.general, staff=staff)
     services.ticket_finish(ticket=t, staff=staff)
-    assert_problem(post(client, url, {"score": 9}), 422, "score")
-    assert post(client, url, {"score": 5}).json() == {"number": "A001", "rating": 5}
-    assert_problem(post(client, url, {"score": 4}), 409, "ticket")
+    assert_problem(post(client, url, {**body, "level": 9}), 422, "level")
+    r = post(client, url, body)
+    assert r.status_code == 201
+    assert r.json()["level"] == 5
+    assert_problem(post(client, url, {**body, "level": 4}), 409, "stage")
 
 
 def test_check_in_by_code_on_the_day_gives_a_ticket(client, hall):

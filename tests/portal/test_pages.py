@@ -187,8 +187,9 @@ def test_guide_and_search_read_a_fixed_number_of_queries(
         MaterialFactory(matter=birth_matters["registration"], name=f"补充材料{i}")
         index_matter(MatterFactory(name=f"出生补充事项{i}", keywords="新生儿出生"))
     code = birth_matters["registration"].code
-    # matter, materials, topics, themes; the 就近办 block: outlets, today's calendar
-    with django_assert_num_queries(6):
+    # matter, materials, topics, themes; the 就近办 block: outlets, today's calendar; the
+    # 跨域通办 agreements under which a partner decides the matter
+    with django_assert_num_queries(7):
         assert client.get(f"/matters/{code}/").status_code == 200
     with django_assert_num_queries(3):
         assert client.get(f"/matters/{code}/notice/").status_code == 200

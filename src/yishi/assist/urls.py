@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yishi.assist import views
 
 app_name = "assist"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:request_id>/", views.chat, name="request"),
+    path("authorisations/<int:authorisation_id>/", views.authorisation, name="authorisation"),
+]

@@ -28,6 +28,7 @@ class Application(models.Model):
     class Channel(models.TextChoices):
         ONLINE = "online", "网上申请"
         COUNTER = "counter", "窗口申请"
+        CROSS_REGION = "cross_region", "跨域通办"
 
     number = models.CharField("申请编号", max_length=20, unique=True)
     applicant = models.ForeignKey(
@@ -79,7 +80,7 @@ class Application(models.Model):
         "状态", max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     channel = models.CharField(
-        "申请渠道", max_length=10, choices=Channel.choices, default=Channel.ONLINE
+        "申请渠道", max_length=20, choices=Channel.choices, default=Channel.ONLINE
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,6 +193,8 @@ class SubCase(models.Model):
     result_name = models.CharField("办理结果", max_length=200, blank=True)
     reason = models.TextField("理由", blank=True)
     order = models.PositiveSmallIntegerField("顺序", default=0)
+    # 跨域通办: the region (GB/T 2260 code) that decides this sub-case; blank when it is ours.
+    partner_region = models.CharField("跨域办理地区代码", max_length=6, blank=True)
 
     class Meta:
         verbose_name = "子件"

@@ -53,11 +53,11 @@ def subcases_by_deadline_state(
     department_id: int, state: str, *, today: dt.date | None = None
 ) -> list[SubCase]:
     """Running sub-cases of a department whose promised deadline is in `state`
-    ("warning" or "overdue")."""
+    ("warning" or "overdue"); not those a partner region decides (跨域通办)."""
     day = today or timezone.localdate()
-    running = SubCase.objects.filter(department_id=department_id, status__in=RUNNING).order_by(
-        "promised_due", "id"
-    )
+    running = SubCase.objects.filter(
+        department_id=department_id, status__in=RUNNING, partner_region=""
+    ).order_by("promised_due", "id")
     return [s for s in running if deadlines.deadline_state(s.promised_due, day) == state]
 
 

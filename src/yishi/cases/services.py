@@ -98,6 +98,8 @@ def _require_reviewer(subcase: SubCase, reviewer: Any) -> StaffProfile:
         raise NotFound("子件不存在", field="subcase")
     if not has_role(reviewer, *REVIEW_ROLES):
         raise PermissionDeniedError("只有审批人员或管理员可以审批子件", field="reviewer")
+    if subcase.partner_region:  # 跨域通办: the partner region decides, its answer comes signed
+        raise Conflict(f"该子件由地区 {subcase.partner_region} 办理，本区不能审批", field="subcase")
     return profile
 
 
@@ -802,6 +804,17 @@ def subcase_refuse(
             fields={"decided_by": reviewer, "decided_at": timezone.now(), "reason": reason},
         )
         notify_applicant(app, f"您申请的「{done.matter.name}」不予许可，理由：{reason}。")
+        # Higher apps act on it after commit (跨域通办 sends the decision to the partner).
+        event_record(
+            "cases.subcase.refused",
+            {
+                "subcase_id": done.pk,
+                "application_id": app.pk,
+                "matter_id": done.matter_id,
+                "department_id": done.department_id,
+                "refused_on": day,
+            },
+        )
         _advance(app, day=day, actor=reviewer)
     return done
 
@@ -834,4 +847,34 @@ def subcase_request_supplement(
             reason=note,
         )
         notify_applicant(app, f"您申请的「{done.matter.name}」需要补正：{listing}。")
+    return done
+
+
+def subcase_decide_by_partner(
+    *,
+    subcase: SubCase,
+    partner_region: str,
+    approved: bool,
+    result_name: str = "",
+    reason: str = "",
+    today: dt.date | None = None,
+) -> SubCase:
+    """跨域通办: the region that decides the sub-case sent its decision through the signed
+    exchange; the decision is recorded here with the region as the audited actor."""
+    day = _today(today)
+    actor = f"exchange:{partner_region}"
+    if approved:
+        return _approve(subcase, None, day, result_name=result_name, actor=actor)
+    reason = _required(reason, "reason", "不予许可的理由")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        done = transition(
+            subcase,
+            "refuse",
+            actor=actor,
+            note=reason,
+            fields={"decided_at": timezone.now(), "reason": reason},
+        )
+        notify_applicant(app, f"您申请的「{done.matter.name}」不予许可，理由：{reason}。")
+        _advance(app, day=day, actor=actor)
     return done

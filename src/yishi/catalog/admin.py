@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from yishi.catalog.commitments import check_commitment_limit, commitment_matters
-from yishi.catalog.consistency import differing_ids, element_differences
+from yishi.catalog.consistency import differing_ids, element_differences, five_level_report
 from yishi.catalog.excel import export_catalog, import_catalog
 from yishi.catalog.models import (
     Department,
@@ -367,8 +367,25 @@ class MatterAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="catalog_matter_import",
             ),
+            path(
+                "five-level/",
+                self.admin_site.admin_view(self.five_level_view),
+                name="catalog_matter_five_level",
+            ),
         ]
         return own + super().get_urls()
+
+    def five_level_view(self, request: HttpRequest) -> HttpResponse:
+        """五级同比对报告: every difference of every compared element, level by level."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "五级同比对报告",
+            "report": five_level_report(),
+        }
+        return TemplateResponse(request, "admin/catalog/matter/five_level.html", context)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The whole catalog, or the changelist's current filter and search, as xlsx."""

@@ -60,11 +60,22 @@ class DeliveryError(Exception):
 # ---------------------------------------------------------------- destinations
 
 
+# Destination kinds other apps add (kind -> deliver(message, payload, name), raising
+# DeliveryError): the exchange app's "exchange:<region code>" posts to a partner region's
+# endpoint kept in the database.
+DELIVERERS: dict[str, Any] = {}
+
+
+def register_deliverer(kind: str, deliver_fn: Any) -> None:
+    DELIVERERS[kind] = deliver_fn
+
+
 def _split_destination(destination: str) -> tuple[str, str]:
     kind, _, name = destination.partition(":")
     if kind == "log" and not name:
         return kind, ""
-    if kind in ("http", "file") and _NAME_RE.fullmatch(name) and not name.startswith("."):
+    known = ("http", "file", *DELIVERERS)
+    if kind in known and _NAME_RE.fullmatch(name) and not name.startswith("."):
         return kind, name
     raise ValueError(
         f"outbox destination {destination!r} is not 'http:<name>', 'file:<name>' or 'log'"
@@ -196,6 +207,8 @@ def deliver(message: OutboxMessage) -> str:
         _deliver_http(message, payload, name)
     elif kind == "file":
         _deliver_file(message, payload, name)
+    elif kind in DELIVERERS:
+        DELIVERERS[kind](message, payload, name)
     else:
         _deliver_log(message, payload)
     return sm3_hex(_body(payload))

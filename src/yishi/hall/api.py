@@ -38,10 +38,6 @@ class TakeIn(Schema):
     )
 
 
-class RateIn(Schema):
-    score: int = Field(..., description="评价 1–5 分")
-
-
 class BookIn(Schema):
     slot: int = Field(..., description="预约时段 id")
 
@@ -200,12 +196,6 @@ def _ticket(token: str) -> Ticket:
 @router.get("hall/tickets/{token}", auth=None, summary="排队号状态、前面人数与预计等候")
 def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
     return ticket_out(_ticket(token))
-
-
-@router.post("hall/tickets/{token}/rating", auth=None, summary="评价")
-def rate(request: HttpRequest, token: str, body: RateIn) -> dict[str, Any]:
-    t = services.ticket_rate(ticket=_ticket(token), score=body.score)
-    return {"number": t.number, "rating": t.rating}
 
 
 @router.post("hall/windows/{window_id}/call-next", auth=django_auth, summary="叫下一位")

@@ -349,8 +349,7 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="hall_tickets",
     )
-    # 好差评 comes later (ratings app); the ticket keeps the link point.
-    rating = models.PositiveSmallIntegerField("评价(1-5)", null=True, blank=True)
+    # 好差评 of a ticket: yishi.ratings.Rating (related name `ratings`), by the ticket's token.
 
     class Meta:
         verbose_name = "排队号"

@@ -140,12 +140,24 @@ def _require_on_window(window: Window, staff: Any) -> None:
         raise PermissionDeniedError(f"您尚未在{window.label}上岗，请先上岗", field="window")
 
 
+# Checks a higher app adds at ready() (training: 持证上岗), run before every sign-on as
+# check(window=, staff=, now=): raise a DomainError to refuse, return warning texts to let on.
+# Hall imports none of them; the warnings ride on the new session as `session.warnings`.
+SIGN_ON_CHECKS: list[Any] = []
+
+
+def register_sign_on_check(check: Any) -> None:
+    if check not in SIGN_ON_CHECKS:
+        SIGN_ON_CHECKS.append(check)
+
+
 def window_sign_on(*, window: Window, staff: Any, now: dt.datetime | None = None) -> WindowSession:
     """Sign `staff` on at `window`, signing them off wherever else they were."""
     require_staff(staff, window.outlet)
     if not window.is_active:
         raise ValidationFailed("该窗口已停用", field="window")
     now = _now(now)
+    warnings = [w for check in SIGN_ON_CHECKS for w in check(window=window, staff=staff, now=now)]
     try:
         with transaction.atomic(), audit_batch():
             WindowSession.objects.filter(staff_id=staff.pk, ended_at__isnull=True).update(
@@ -166,6 +178,7 @@ def window_sign_on(*, window: Window, staff: Any, now: dt.datetime | None = None
             _audit("window.sign_on", staff, window, session=session.pk)
     except IntegrityError as exc:  # a concurrent sign-on won the race
         raise Conflict(f"{window.label}已有工作人员上岗", field="window") from exc
+    session.warnings = warnings
     return session
 
 
@@ -694,22 +707,6 @@ def ticket_link_application(*, ticket: Ticket, staff: Any, number: str) -> Ticke
             t.person_id = application.person_id
         t.save(update_fields=["application", "person"])
         _audit("ticket.link", staff, t, number=t.number, application=application.number)
-    return t
-
-
-def ticket_rate(*, ticket: Ticket, score: int) -> Ticket:
-    """Placeholder for 好差评: one score 1–5 per finished ticket."""
-    if score not in range(1, 6):
-        raise ValidationFailed("评价须为1至5分", field="score")
-    with transaction.atomic(), audit_batch():
-        t = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if t.status != TS.DONE:
-            raise Conflict("办结后才能评价", field="ticket")
-        if t.rating is not None:
-            raise Conflict("该排队号已评价", field="ticket")
-        t.rating = score
-        t.save(update_fields=["rating"])
-        _audit("ticket.rate", "", t, score=score)
     return t
 
 

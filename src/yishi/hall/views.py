@@ -486,8 +486,11 @@ def window_action(request: HttpRequest, window_id: int, action: str) -> HttpResp
             )
             messages.info(request, f"{t.number} 绿色通道未通过核验，按普通号排队")
         elif action == "sign-on":
-            services.window_sign_on(window=window, staff=user)
+            session = services.window_sign_on(window=window, staff=user)
             messages.success(request, f"已在{window.label}上岗")
+            # Checks registered by other apps (持证上岗 in warn mode) may let one on with a word.
+            for warning in getattr(session, "warnings", ()):
+                messages.warning(request, warning)
         elif action == "sign-off":
             services.window_sign_off(window=window, staff=user)
             messages.success(request, f"已从{window.label}离岗")

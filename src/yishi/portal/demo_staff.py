@@ -129,9 +129,44 @@ def _department_windows() -> list[StaffPlan]:
     return plans
 
 
+def _leads() -> list[StaffPlan]:
+    """A department lead (部门负责人) for each department with demo ratings, who follows up
+    its 差评, and one duty leader (值班领导) at the district centre for 办不成事 reports."""
+    from yishi.ratings.demo import demo_departments
+
+    plans = [
+        StaffPlan(
+            username=f"lead_{department_slug(department)}",
+            role=Role.DEPARTMENT_LEAD,
+            department=department,
+            service_centre=None,
+            try_this="工作台 → 差评整改 /workbench/ratings/：回访核实、整改、申诉",
+        )
+        for department in demo_departments()
+    ]
+    centre = (
+        Department.objects.filter(
+            kind=Department.Kind.SERVICE_CENTRE, region__code=settings.DISTRICT_CODE
+        )
+        .order_by("code")
+        .first()
+    )
+    if centre is not None:
+        plans.append(
+            StaffPlan(
+                username="duty_leader",
+                role=Role.DUTY_LEADER,
+                department=centre,
+                service_centre=centre,
+                try_this="处理群众反映的“办不成事”问题",
+            )
+        )
+    return plans
+
+
 def demo_staff_plan() -> list[StaffPlan]:
     """Every demo staff account this module makes, window clerks first."""
-    plans = [*_department_windows(), *_town_windows(), *_reviewers()]
+    plans = [*_department_windows(), *_town_windows(), *_reviewers(), *_leads()]
     seen: set[str] = set()
     return [p for p in plans if not (p.username in seen or seen.add(p.username))]
 

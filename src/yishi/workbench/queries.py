@@ -41,7 +41,8 @@ def window_queue(user: Any) -> QuerySet[Application]:
 
 def department_subcases(department_id: int) -> QuerySet[SubCase]:
     """A department's sub-cases: running ones first (earliest due first), then waiting, then
-    decided ones."""
+    decided ones. A sub-case another region decides (跨域通办, `partner_region`) is not the
+    department's to review and stays out."""
     rank = Case(
         When(status__in=RUNNING, then=Value(0)),
         When(status=SubCase.Status.WAITING, then=Value(1)),
@@ -49,7 +50,7 @@ def department_subcases(department_id: int) -> QuerySet[SubCase]:
         output_field=IntegerField(),
     )
     return (
-        SubCase.objects.filter(department_id=department_id)
+        SubCase.objects.filter(department_id=department_id, partner_region="")
         .select_related("application", "application__person", "matter", "department")
         .annotate(rank=rank)
         .order_by("rank", "promised_due", "-id")
@@ -174,7 +175,8 @@ def deadline_rows(
         "application", "matter", "department"
     )
     if department_id:
-        subcases = subcases.filter(department_id=department_id)
+        # A department's list: not the sub-cases a partner region decides (跨域通办).
+        subcases = subcases.filter(department_id=department_id, partner_region="")
     for s in subcases:
         state = deadlines.deadline_state(s.promised_due, day)
         if state != deadlines.OK:
@@ -220,7 +222,7 @@ def home_counts(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
         counts["queue"] = window_queue(user).filter(status=Application.Status.SUBMITTED).count()
     if profile is not None and has_role(user, Role.REVIEWER, Role.ADMINISTRATOR):
         counts["department"] = SubCase.objects.filter(
-            department_id=profile.department_id, status__in=RUNNING
+            department_id=profile.department_id, status__in=RUNNING, partner_region=""
         ).count()
     if has_role(user, Role.WINDOW, Role.SUPERVISOR, Role.ADMINISTRATOR):
         scope = None

@@ -16,6 +16,7 @@ from django.db import transaction
 from yishi.assist.demo import load_assist_demo
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
 from yishi.catalog.search_synonyms import seed_synonyms
+from yishi.exchange.demo import load_exchange_demo
 from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
 from yishi.people.registry import generate_registry
@@ -52,11 +53,15 @@ class Command(BaseCommand):
                 persons=2000, companies=200, seed=0, today=dt.date(2026, 11, 1)
             )
             # After staff and the applicant: who rated, asked for help and reported what.
+            # Help requests first, so that some of them are rated.
             feedback = {
-                **load_ratings_demo(),
                 **load_assist_demo(),
+                **load_ratings_demo(),
                 **load_reports_demo(),
             }
+            # 跨域通办: the demo partner region (武汉市江夏区, `make partner`) and the matters
+            # agreed with it.
+            feedback.update(load_exchange_demo())
         self.stdout.write(result.summary())
         created = len(result.new_accounts) + len(staff) + (applicant is not None)
         if created:
@@ -81,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(f"服务大厅：网点 {hall['outlets']} 个，窗口 {hall['windows']} 个")
         if feedback:
             self.stdout.write(
-                "好差评、帮办与办不成事反映："
+                "好差评、帮办、办不成事反映与跨域通办："
                 + "，".join(f"{label} {n} 条" for label, n in feedback.items())
             )
         # Last, where a newcomer looks: who to sign in as, and what to try.
