@@ -259,7 +259,30 @@ def build_world() -> SimpleNamespace:
 
 
 def describe(w: Any) -> dict[str, Any]:
-    """The values the probes fill into paths, query strings and bodies, by name."""
+    """The values the probes fill into paths, query strings and bodies, by name. The apps
+    that keep their part of the world beside their tests (tests/<app>/route_probes.py) make
+    their records here, once per world."""
+    from tests.assist.route_probes import assist_world
+    from tests.exchange.route_probes import exchange_world
+    from tests.ratings.route_probes import ratings_world
+    from tests.reports.route_probes import reports_world
+    from tests.stats.route_probes import stats_world
+    from tests.training.route_probes import training_world
+
+    values = _core_values(w)
+    for app_world in (
+        ratings_world,
+        reports_world,
+        assist_world,
+        exchange_world,
+        training_world,
+        stats_world,
+    ):
+        values.update(app_world(w))
+    return values
+
+
+def _core_values(w: Any) -> dict[str, Any]:
     site = w.chain["materials"]["a_site"]
     return {
         "number": w.app.number,

@@ -34,6 +34,42 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.transactional)
 
 
+# Rows that data migrations seed, by app: (model, migration modules with their seed function).
+# The flush after each transactional test empties them; the next transactional test puts
+# them back (serialized_rollback restores only what the run serialised at its start).
+SEEDED = [
+    ("licences.LicenceType", [("licences", "0002_seed_licence_types", "seed"),
+                              ("licences", "0005_seed_licence_subjects", "seed")]),
+    ("ratings.IndicatorSet", [("ratings", "0002_seed_indicator_sets", "seed")]),
+    ("training.CertificateLevel", [("training", "0002_certificate_levels", "load")]),
+]  # fmt: skip
+
+
+def reseed_migration_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for label, seeds in SEEDED:
+        if apps.get_model(label).objects.exists():
+            continue
+        for app, module, function in seeds:
+            getattr(importlib.import_module(f"yishi.{app}.migrations.{module}"), function)(
+                apps, None
+            )
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_back(request):
+    """Before a transactional test: the migration-seeded rows, if a flush took them."""
+    if request.node.get_closest_marker("transactional") is None:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    reseed_migration_data()
+    yield
+
+
 @pytest.fixture
 def applicant():
     """A registered applicant account; `.user` logs in or submits, `.person` is the registry."""

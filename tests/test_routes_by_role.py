@@ -51,12 +51,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from tests.access_world import ROLES, build_world, describe
-from tests.assist.route_probes import assist_world
-from tests.exchange.route_probes import exchange_world
-from tests.ratings.route_probes import ratings_world
-from tests.reports.route_probes import reports_world
-from tests.stats.route_probes import stats_world
-from tests.training.route_probes import training_world
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.core.errors import DomainError
 from yishi.credit.models import Commitment, CommitmentItem, CreditRecord, CreditRepair
@@ -924,13 +918,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         w = build_world()
         w.values = describe(w)
-        # The records of the apps that keep their part of the world beside their tests.
-        w.values.update(ratings_world(w))
-        w.values.update(reports_world(w))
-        w.values.update(assist_world(w))
-        w.values.update(exchange_world(w))
-        w.values.update(training_world(w))
-        w.values.update(stats_world(w))
         # One session per role, made here so that it outlives each test's savepoint.
         w.sessions = {}
         for role, user in w.users.items():

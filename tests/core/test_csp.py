@@ -166,6 +166,7 @@ NOT_HTML = {
     "api:openapi-json",
     "pwa_manifest",  # 掌上办: JSON and JavaScript
     "pwa_service_worker",
+    "stats:export",  # the dashboard's xlsx
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.postgres,
     # The flush after each transactional test empties the rows migrations seed (licence
-    # types) that load_demo needs: the demo fixture puts them back (reseed_migration_data).
+    # types) that load_demo needs: tests/conftest.py puts them back before each such test.
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -43,27 +43,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 NAV_LINKS = "#site-nav-list > li > a, #site-nav-list > li button"
 
 
-def reseed_migration_data() -> None:
-    """Put back the licence types migrations seed, when an earlier transactional test's flush
-    emptied them (serialized_rollback restores only what the run serialised at its start)."""
-    import importlib
-
-    from django.apps import apps
-
-    from yishi.licences.models import LicenceType
-
-    if LicenceType.objects.exists():
-        return
-    for name in ("0002_seed_licence_types", "0005_seed_licence_subjects"):
-        importlib.import_module(f"yishi.licences.migrations.{name}").seed(apps, None)
-
-
 @pytest.fixture
 def demo(monkeypatch, settings):
     # PBKDF2's rounds cost about a second per account; the hash is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("YISHI_DEMO_PASSWORD", PASSWORD)
-    reseed_migration_data()
     call_command("load_demo", stdout=StringIO())
 
 

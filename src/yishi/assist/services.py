@@ -8,6 +8,7 @@ group (channels) after commit, so a rolled-back write is never shown."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -47,6 +48,9 @@ TRANSITIONS = {
 MAX_BODY = 1000
 
 
+logger = logging.getLogger(__name__)
+
+
 def group_name(request_id: int) -> str:
     return f"assist.{request_id}"
 
@@ -58,7 +62,13 @@ def _send(request_id: int, payload: dict[str, Any]) -> None:
     event = {"type": "assist.event", "payload": payload}
 
     def send() -> None:
-        async_to_sync(layer.group_send)(group_name(request_id), event)
+        try:
+            async_to_sync(layer.group_send)(group_name(request_id), event)
+        except RuntimeError:
+            # Called from a thread that runs an event loop (not a web request: a script or a
+            # test driving a browser): nobody here listens live; the row is stored and every
+            # page shows it on its next load.
+            logger.info("assist: live push skipped for request %s (event loop thread)", request_id)
 
     transaction.on_commit(send)
 
