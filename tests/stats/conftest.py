@@ -9,6 +9,7 @@ import pytest
 from tests.cases.factories import StaffFactory, make_chain_theme
 from tests.catalog.factories import DepartmentFactory, MatterFactory, RegionFactory
 from tests.hall.factories import OutletFactory, QueueFactory, WindowFactory
+from tests.licences.factories import LicenceTypeFactory
 from yishi.catalog.models import Department
 from yishi.core.models import CalendarDay
 from yishi.core.roles import Role
@@ -47,6 +48,11 @@ def make_catalog():
             legal_limit_days=20,
         ),
     }
+    # The short matter yields a licence held by a person, valid five years.
+    licence_type = LicenceTypeFactory(
+        code="STATSLIC", name="统计测试证", holder_kind="person", validity_years=5
+    )
+    licence_type.issuing_matters.add(matters["short"])
     for n, centre in enumerate((district, town)):
         outlet = OutletFactory(code=f"stats-hall-{n}")
         outlet.department = centre
@@ -61,6 +67,7 @@ def make_catalog():
         "chain": chain,
         "health": health,
         "matters": matters,
+        "licence_type": licence_type,
         "clerk": clerk,
         "reviewer": reviewer,
     }

@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from tests.stats.conftest import ADMIN_HOLIDAY, DAYS, UNTIL
 from yishi.cases import deadlines
@@ -17,15 +18,24 @@ from yishi.core.audit import audit_verify, entry_hash
 from yishi.core.models import AuditEntry
 from yishi.core.workdays import add_working_days, is_workday
 from yishi.hall.models import Ticket
+from yishi.licences.models import Licence, LicenceSerial
+from yishi.licences.services import licence_issue, licence_number_valid
+from yishi.licences.verification import signature_holds
 from yishi.stats.history import seal
+
+SEAL_SETUP = ("licences.seal.create", "signing_key.create")
 
 
 def test_counts_add_up(history):
     result = history["result"]
     assert result.applications == Application.objects.count() == 400
     assert result.subcases == SubCase.objects.count()
-    assert result.events == CaseEvent.objects.count() == result.audit
-    assert result.audit == AuditEntry.objects.count()
+    assert result.events == CaseEvent.objects.count()
+    # one audit entry per timeline event, and one per licence issued
+    assert result.audit == result.events + result.licences
+    # besides: the issuing department's seal and its key, made on the seal's first use
+    assert result.audit == AuditEntry.objects.exclude(action__in=SEAL_SETUP).count()
+    assert AuditEntry.objects.filter(action__in=SEAL_SETUP).count() == 2
     assert result.pauses == Pause.objects.count() > 0
     assert result.tickets == Ticket.objects.count() > 0
     # every application: one submit and one accept; every started sub-case one start
@@ -34,10 +44,51 @@ def test_counts_add_up(history):
     assert actions["start"] == SubCase.objects.filter(started_on__isnull=False).count()
 
 
+def test_approved_subcases_of_a_licence_matter_hold_a_signed_licence(history):
+    short = history["matters"]["short"]
+    approved = SubCase.objects.filter(matter=short, status=SubCase.Status.APPROVED)
+    licences = Licence.objects.select_related("type", "issuer", "person", "subcase")
+    assert history["result"].licences == licences.count() == approved.count() > 0
+    for licence in licences:
+        sub = licence.subcase
+        assert sub.matter_id == short.pk and sub.status == SubCase.Status.APPROVED
+        assert licence.person_id == sub.application.person_id
+        assert licence.issuer_id == short.department_id
+        assert licence.issued_on == licence.valid_from == timezone.localdate(sub.decided_at)
+        assert licence.valid_until == licence.valid_from.replace(
+            year=licence.valid_from.year + 5
+        ) - dt.timedelta(days=1)
+        assert licence.data == {"holder_name": licence.person.name}
+        assert licence_number_valid(licence.number)
+        assert signature_holds(licence), licence.number
+    issued = AuditEntry.objects.filter(action="licences.licence.issue")
+    assert sorted(issued.values_list("object_id", flat=True)) == sorted(
+        licences.values_list("number", flat=True)
+    )
+
+
+def test_a_licence_issued_after_the_history_continues_its_serial(history):
+    short = history["matters"]["short"]
+    latest = Licence.objects.order_by("-issued_on", "-number").first()
+    year = latest.issued_on.year
+    used = Licence.objects.filter(issued_on__year=year).count()
+    assert LicenceSerial.objects.get(type=history["licence_type"], year=year).last == used
+    sub = SubCase.objects.filter(matter=short, status=SubCase.Status.APPROVED).first()
+    fresh = licence_issue(
+        type=history["licence_type"],
+        holder=sub.application.person,
+        issuer=short.department,
+        data={},
+        today=latest.issued_on,
+    )
+    assert fresh.number.split("-")[-2] == f"{used + 1:06d}"
+    assert signature_holds(fresh)
+
+
 def test_audit_chain_verifies(history):
     verification = audit_verify()
     assert verification.ok, verification.summary()
-    assert verification.checked == history["result"].audit
+    assert verification.checked == history["result"].audit + 2  # the seal and its key
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
     assert "完整" in out.getvalue()

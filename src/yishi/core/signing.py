@@ -12,6 +12,7 @@ digest of the signed bytes and the DER signature in hex::
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -130,6 +131,21 @@ def sign(data: bytes | str, *, owner: str = PLATFORM) -> Signature:
     key = _active_key(owner)
     der = _private_key(key.private_pem_encrypted).sign(raw, ec.ECDSA(hashes.SM3()))
     return Signature(key_id=key.key_id, digest=sm3_hex(raw), value=der.hex())
+
+
+def signer(owner: str = PLATFORM) -> Callable[[bytes], Signature]:
+    """A function that signs bytes with the owner's active key (created on first use), the key
+    loaded once: for writers that sign many documents in bulk (stats.history). It keeps the key
+    it started with; a rotation meanwhile is not seen."""
+    _check_owner(owner)
+    key = _active_key(owner)
+    private, key_id = _private_key(key.private_pem_encrypted), key.key_id
+
+    def sign_bytes(raw: bytes) -> Signature:
+        der = private.sign(raw, ec.ECDSA(hashes.SM3()))
+        return Signature(key_id=key_id, digest=sm3_hex(raw), value=der.hex())
+
+    return sign_bytes
 
 
 def verify(data: bytes | str, signature: Signature | dict) -> bool:

@@ -1,6 +1,7 @@
 """A year (or any span) of synthetic history for the demo and the benchmarks: applications
-with their sub-cases, timeline events, audit entries, pauses (补正), hall tickets and, when the
-ratings app is installed with an indicator set, ratings with their follow-ups.
+with their sub-cases, timeline events, audit entries, pauses (补正), hall tickets, the
+e-licences approved sub-cases yield and, when the ratings app is installed with an indicator
+set, ratings with their follow-ups.
 
 Everything agrees with the records around it:
 - matters are the published ones, each sub-case in its matter's department; theme
@@ -10,6 +11,10 @@ Everything agrees with the records around it:
   (started_on … ended_on − 1) taken out, exactly as yishi.cases.deadlines counts them;
 - the audit entries continue the hash chain (yishi.core.audit.entry_hash), under the chain's
   lock, batch by batch: `verify_audit` passes afterwards;
+- an approved sub-case of a matter that yields a licence (licences.queries.
+  licence_type_for_matter) gets one, as licence_issue_for_subcase would issue it: numbered on
+  from the type's and issuer's serial, signed with the issuing department's seal (SM2 over
+  licences.canonical), audited; history licences are not pushed to the province store;
 - ids are assigned here (max id + 1 on), so rows can point at each other without reading
   anything back; on PostgreSQL the rows travel by COPY and the sequences are moved on.
 
@@ -40,11 +45,17 @@ from django.utils import timezone
 
 from yishi.cases.models import Application, CaseEvent, Pause, SubCase
 from yishi.catalog.models import Department, Matter, StaffProfile
-from yishi.core.audit import _PG_LOCK_KEY, _lock_chain_head, audit_head
+from yishi.core.audit import _PG_LOCK_KEY, _lock_chain_head, audit_head, canonical_json, entry_hash
+from yishi.core.dates import add_years
 from yishi.core.fields import blind_index
 from yishi.core.models import AuditEntry
+from yishi.core.signing import signer
 from yishi.core.synthetic import iter_persons
 from yishi.hall.models import Outlet, Queue, Ticket, Window
+from yishi.licences.canonical import canonical_bytes, canonical_fields
+from yishi.licences.models import Licence, LicenceSerial, Seal, seal_owner
+from yishi.licences.queries import licence_type_for_matter
+from yishi.licences.services import licence_number, seal_for
 from yishi.people.models import ApplicantAccount, Person
 from yishi.stats.calendar_index import workday_flags
 from yishi.themes.models import Theme, ThemeMatter
@@ -203,7 +214,12 @@ class _World:
     reviewers: dict[int, list[tuple[int, str]]]  # department -> staff
     district_centre: int | None
     indicator_set: int | None = None
-    persons: list[tuple[int, int, str]] = field(default_factory=list)  # person, user, username
+    # person, user, username, name, ID number
+    persons: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    # matter -> (licence type, its code, validity in years) for the matters that yield one
+    licences: dict[int, tuple[int, str, int]] = field(default_factory=dict)
+    # issuing department -> (its code, the signing function of its seal's key)
+    seals: dict[int, tuple[str, Callable[[bytes], Any]]] = field(default_factory=dict)
 
 
 def _chain(days: list[int], needs: dict[int, list[int]]) -> int:
@@ -301,7 +317,27 @@ def _load_world() -> _World:
             .values_list("pk", flat=True)
             .first()
         )
-    return _World(
+    licences: dict[int, tuple[int, str, int]] = {}
+    seals: dict[int, tuple[str, Callable[[bytes], Any]]] = {}
+    # Applicants are persons: a type only a company may hold yields nothing here.
+    for matter in Matter.objects.filter(pk__in=list(matters)).select_related("department"):
+        licence_type = licence_type_for_matter(matter)
+        if licence_type is None or licence_type.holder_kind == "company":
+            continue
+        licences[matter.pk] = (
+            licence_type.pk,
+            licence_type.code,
+            licence_type.validity_years or 0,
+        )
+        department = matter.department
+        if department.pk not in seals:
+            seal = seal_for(department)
+            if not seal.active:
+                del licences[matter.pk]  # a suspended seal signs nothing
+                continue
+            sign_bytes = signer(seal_owner(department))
+            seals[department.pk] = (department.code, sign_bytes)
+    world = _World(
         matters,
         plans,
         theme_plans,
@@ -313,9 +349,17 @@ def _load_world() -> _World:
         district,
         indicator_set,
     )
+    world.licences, world.seals = licences, seals
+    # A seal whose key was just made names it, as licences.services._seal_sign records it.
+    for department_id, (_code, sign_bytes) in seals.items():
+        key_id = sign_bytes(b"").key_id
+        Seal.objects.filter(department_id=department_id).exclude(key_id=key_id).update(
+            key_id=key_id
+        )
+    return world
 
 
-def _applicants(count: int, seed: int) -> list[tuple[int, int, str]]:
+def _applicants(count: int, seed: int) -> list[tuple[int, int, str, str, str]]:
     """`count` synthetic applicants (person, user, account), made once and found again by a
     later run with the same seed."""
     User = get_user_model()
@@ -358,8 +402,8 @@ def _applicants(count: int, seed: int) -> list[tuple[int, int, str]]:
     ]
     ApplicantAccount.objects.bulk_create(accounts, batch_size=2000, ignore_conflicts=True)
     return [
-        (person_ids[i], user_ids[u.username], u.username)
-        for u, i in zip(users, indexes, strict=True)
+        (person_ids[i], user_ids[u.username], u.username, p["name"], str(p["id_number"]))
+        for u, i, p in zip(users, indexes, people, strict=True)
         if u.username in user_ids and i in person_ids
     ]
 
@@ -393,6 +437,7 @@ class Result:
     audit: int = 0
     pauses: int = 0
     tickets: int = 0
+    licences: int = 0
     ratings: int = 0
     seconds: float = 0.0
 
@@ -523,7 +568,18 @@ def generate(
         comment_empty,
         use_ratings,
     )
-    order = ("app", "sub", "dep", "pause", "event", "ticket", "rating", "followup", "audit")
+    order = (
+        "app",
+        "sub",
+        "dep",
+        "pause",
+        "event",
+        "ticket",
+        "licence",
+        "rating",
+        "followup",
+        "audit",
+    )
     # The writer thread's own connection cannot see a caller's open transaction (a test's):
     # then the batches go through this connection, one after another.
     threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -544,7 +600,21 @@ def generate(
             first_prev = prev
             audit = tables["audit"]
             for at, actor, action, object_type, object_id, frm, to, note in audit_rows:
-                data, digest = seal(prev, at, actor, action, object_type, object_id, frm, to, note)
+                if frm is None:  # an entry with its own data (a licence's issue): `note`
+                    data = canonical_json(note)
+                    digest = entry_hash(
+                        prev_hash=prev,
+                        at=at,
+                        actor=actor,
+                        action=action,
+                        object_type=object_type,
+                        object_id=object_id,
+                        data=note,
+                    )
+                else:
+                    data, digest = seal(
+                        prev, at, actor, action, object_type, object_id, frm, to, note
+                    )
                 audit.add(at, actor, action, object_type, object_id, data, prev, digest)
                 prev = digest
             result.events += len(tables["event"].rows)
@@ -558,16 +628,30 @@ def generate(
             )
     finally:
         sink.close()
+    _save_serials(context.serials)
     _move_sequences(
-        [Application, SubCase, Pause, CaseEvent, Ticket, AuditEntry]
+        [Application, SubCase, Pause, CaseEvent, Ticket, Licence, AuditEntry]
         + ([Rating, FollowUp] if use_ratings else [])
     )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Application, SubCase, Pause, CaseEvent, Ticket, AuditEntry):
+            for model in (Application, SubCase, Pause, CaseEvent, Ticket, Licence, AuditEntry):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+def _save_serials(serials: dict[tuple[int, int, int], int]) -> None:
+    """Move each (type, issuer, year) serial on to the last number the history used, so the
+    next licence issued the ordinary way continues after it."""
+    with transaction.atomic():
+        for (type_id, issuer_id, year), last in serials.items():
+            row, _created = LicenceSerial.objects.select_for_update().get_or_create(
+                type_id=type_id, issuer_id=issuer_id, year=year
+            )
+            if row.last < last:
+                row.last = last
+                row.save(update_fields=["last"])
 
 
 class _DirectSink:
@@ -771,6 +855,25 @@ def _tables(use_ratings: bool) -> dict[str, _Table]:
                 "application_id",
             ],
         ),
+        "licence": _Table(
+            Licence,
+            [
+                "number",
+                "type_id",
+                "person_id",
+                "issuer_id",
+                "subcase_id",
+                "data",
+                "issued_on",
+                "valid_from",
+                "valid_until",
+                "status",
+                "source",
+                "trust_level",
+                "signature",
+                "created_at",
+            ],
+        ),
         "audit": _Table(
             AuditEntry,
             ["at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash"],
@@ -861,6 +964,14 @@ class _Context:
         self.taken, self.seq, self.form_field = taken, seq, form_field
         self.comment_empty, self.use_ratings = comment_empty, use_ratings
         self.centre_cum = _cumulative(world.centre_weights)
+        self.licence_data = Licence._meta.get_field("data")
+        # (licence type, issuer, year) -> the last serial used, continuing the stored ones
+        self.serials: dict[tuple[int, int, int], int] = {
+            (t, i, y): last
+            for t, i, y, last in LicenceSerial.objects.values_list(
+                "type_id", "issuer_id", "year", "last"
+            )
+        }
 
     def _minutes(self, day: dt.date, lo: float, hi: float) -> float:
         if day == self.today:
@@ -903,7 +1014,9 @@ class _Context:
             if w.theme_plans and rng.random() < THEME_SHARE
             else w.plans[rng.randrange(len(w.plans))]
         )
-        person_id, user_id, username = w.persons[rng.randrange(len(w.persons))]
+        person_id, user_id, username, person_name, id_number = w.persons[
+            rng.randrange(len(w.persons))
+        ]
         applicant = (user_id, username)
         roll = rng.random()
         channel = "online" if roll < 0.55 else ("counter" if roll < 0.95 else "cross_region")
@@ -1098,6 +1211,10 @@ class _Context:
             if decided_at is not None:
                 action = "refuse" if sub_status == S.REFUSED else "approve"
                 self._event(audit, app_id, sid, decided_at, reviewer, action, S.PENDING, sub_status)
+                if sub_status == S.APPROVED and matter_id in w.licences:
+                    holder = (person_id, person_name, id_number)
+                    self._licence(sid, matter_id, dept, holder, decided_at, reviewer, audit)
+                    result.licences += 1
         if not open_:
             if status == A.REFUSED:
                 self._event(
@@ -1130,6 +1247,66 @@ class _Context:
             used_ratings = 1
             result.ratings += 1
         return n_items, used_ratings
+
+    def _licence(self, sub_id, matter_id, department, holder, decided_at, reviewer, audit):
+        """The licence of an approved sub-case, as licences.services.licence_issue makes it."""
+        type_id, type_code, years = self.w.licences[matter_id]
+        issuer_code, sign_bytes = self.w.seals[department]
+        person_id, name, id_number = holder
+        day = decided_at.astimezone(SHANGHAI).date()
+        key = (type_id, department, day.year)
+        serial = self.serials.get(key, 0) + 1
+        self.serials[key] = serial
+        number = licence_number(type_code, issuer_code, day.year, serial)
+        until = add_years(day, years) - dt.timedelta(days=1) if years else None
+        data = {"holder_name": name}
+        raw = canonical_bytes(
+            canonical_fields(
+                number=number,
+                type_code=type_code,
+                holder_kind="person",
+                holder_id=id_number,
+                issuer_code=issuer_code,
+                data=data,
+                issued_on=day,
+                valid_from=day,
+                valid_until=until,
+            )
+        )
+        signature = sign_bytes(raw).as_dict()
+        self.t["licence"].add(
+            number,
+            type_id,
+            person_id,
+            department,
+            sub_id,
+            self.licence_data.get_db_prep_save(data, connection),
+            day,
+            day,
+            until,
+            Licence.Status.VALID.value,
+            Licence.Source.ISSUED.value,
+            Licence.Trust.A.value,
+            json.dumps(signature),
+            decided_at,
+        )
+        audit.append(
+            (
+                decided_at,
+                reviewer[1] if reviewer else GENERATOR,
+                "licences.licence.issue",
+                "licences.licence",
+                number,
+                None,
+                None,
+                {
+                    "type": type_code,
+                    "issuer": issuer_code,
+                    "subcase": sub_id,
+                    "key_id": signature["key_id"],
+                },
+            )
+        )
 
     def _ticket(self, centre, plan, person_id, app_id, around, result) -> None:
         rng = self.rng
