@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from yishi.assist import sla
 from yishi.assist.models import AssistRequest
+from yishi.core.figures import share as _rate
 
 S = AssistRequest.Status
 
@@ -66,10 +67,6 @@ def counted(
     if clerk_id is not None:
         qs = qs.filter(clerk_id=clerk_id)
     return qs
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 @dataclass

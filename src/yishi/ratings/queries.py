@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from yishi.core.figures import share
 from yishi.core.workdays import add_working_days
 from yishi.ratings import conf
 from yishi.ratings.models import POOR_LEVELS, SATISFIED_LEVELS, FollowUp, Rating
@@ -21,7 +22,7 @@ HANDLED = (FollowUp.Status.RECTIFIED, FollowUp.Status.EXPLAINED)
 
 def _rate(part: int, whole: int) -> float:
     """A share from 0 to 1, rounded to 4 places; 0 when there is nothing to count."""
-    return round(part / whole, 4) if whole else 0.0
+    return share(part, whole) or 0.0
 
 
 def counted_ratings(

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Avg, Q, QuerySet
 from django.utils import timezone
 
+from yishi.core.figures import share as _rate
 from yishi.core.workdays import working_days_between
 from yishi.reports import conf
 from yishi.reports.models import Improvement, Report
@@ -68,10 +69,6 @@ def overdue_reports(reports: QuerySet[Report], today: dt.date | None = None) -> 
 def overdue_items(items: QuerySet[Improvement], today: dt.date | None = None) -> QuerySet:
     day = today or timezone.localdate()
     return items.exclude(status=Improvement.Status.DONE).filter(due_on__lt=day)
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def figures(

@@ -34,6 +34,7 @@ from django.utils import timezone
 from yishi.cases.models import Application, Pause, SubCase
 from yishi.catalog.models import Department, Matter
 from yishi.core.errors import PermissionDeniedError, ValidationFailed
+from yishi.core.figures import share
 from yishi.hall.models import Outlet, Ticket
 from yishi.stats.calendar_index import ensure_workday_index
 from yishi.stats.models import WorkdayIndex
@@ -257,7 +258,7 @@ def _with_days(qs: QuerySet[Application]) -> QuerySet[Application]:
 
 
 def _rate(part: int, whole: int, digits: int = RATE_DIGITS) -> float | None:
-    return round(part / whole, digits) if whole else None
+    return share(part, whole, digits)
 
 
 def _aggregates(today: dt.date, f: Filters, distinct: bool = False) -> dict[str, Any]:
