@@ -263,6 +263,7 @@ def describe(w: Any) -> dict[str, Any]:
     that keep their part of the world beside their tests (tests/<app>/route_probes.py) make
     their records here, once per world."""
     from tests.assist.route_probes import assist_world
+    from tests.companies.route_probes import companies_world
     from tests.exchange.route_probes import exchange_world
     from tests.ratings.route_probes import ratings_world
     from tests.reports.route_probes import reports_world
@@ -277,6 +278,7 @@ def describe(w: Any) -> dict[str, Any]:
         exchange_world,
         training_world,
         stats_world,
+        companies_world,
     ):
         values.update(app_world(w))
     return values

@@ -803,6 +803,30 @@ PROBES: list[Probe] = [
     page("stats_public:screen", "/stats/screen/", PUBLIC),  # the hall TV: today's counts only
     # ------------------------------------------------------------ API: stats
     op("GET", "/stats/summary", ADMIN, query="from=2026-03-01&to=2026-03-31"),
+    # 企业服务 (yishi.companies): 一企一码 and the published seal keys are public; the
+    # company's e-seal page and its signed documents are the company's own.
+    page(
+        "companies:page",
+        "/companies/{uscc}/",
+        PUBLIC,
+        leak=('data-section="grants"', FOR_COMPANY | POLICY_STAFF),
+    ),
+    page("companies:qr", "/companies/{uscc}/qr.png", PUBLIC),
+    page("companies:seal", "/companies/{uscc}/seal/", FOR_COMPANY),
+    post(
+        "companies:seal",
+        "/companies/{uscc}/seal/",
+        FOR_COMPANY,
+        {"action": "sign", "kind": "form", "title": "", "text": "内容"},
+    ),
+    page(
+        "companies:document_pdf",
+        "/companies/{uscc}/documents/{sealed_document}/pdf/",
+        FOR_COMPANY,
+    ),
+    op("GET", "/seals", PUBLIC),
+    op("GET", "/seals", PUBLIC, query="limit=1&offset=1", variant="page"),
+    op("GET", "/companies/{uscc}/public", PUBLIC),
 ]
 
 # Which world value an API route's path parameter takes where it differs from the

@@ -240,6 +240,7 @@ def _register_routers() -> None:
     from yishi.assist.api import router as assist_router
     from yishi.cases.api import router as cases_router
     from yishi.catalog.api import router as catalog_router
+    from yishi.companies.api import router as companies_router
     from yishi.core.api import router as core_router
     from yishi.core.api_ocr import router as ocr_router
     from yishi.credit.api import router as credit_router
@@ -274,6 +275,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", exchange_router)
     api.add_router("/v1/", stats_router)
     api.add_router("/v1/", training_router)
+    api.add_router("/v1/", companies_router)
 
 
 def _int64_guarded(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "yishi.assist",
     "yishi.reports",
     "yishi.exchange",
+    "yishi.companies",
     "yishi.stats",
     "yishi.training",
     "yishi.portal",

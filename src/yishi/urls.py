@@ -41,6 +41,7 @@ urlpatterns = [
     path("map/", include("yishi.hall.map_urls")),  # 政务服务数字地图
     path("ratings/", include("yishi.ratings.urls")),  # 好差评
     path("assist/", include("yishi.assist.urls")),  # 帮办代办
+    path("companies/", include("yishi.companies.urls")),  # 一企一码, 企业电子印章
     path("reports/", include("yishi.reports.urls")),  # 办不成事反映
     # The hall TV's lobby screen (大屏): today's district-wide counts, nothing personal.
     path("stats/", include("yishi.stats.public_urls")),

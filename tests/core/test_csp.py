@@ -167,6 +167,8 @@ NOT_HTML = {
     "pwa_manifest",  # 掌上办: JSON and JavaScript
     "pwa_service_worker",
     "stats:export",  # the dashboard's xlsx
+    "companies:qr",  # 一企一码: PNG
+    "companies:document_pdf",
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

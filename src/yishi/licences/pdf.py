@@ -1,9 +1,12 @@
-"""The printable licence: its data, the issuer's seal image and a QR code linking to the
-public verification page."""
+"""The printable licence: its data, the issuer's seal image, a QR code linking to the public
+verification page and, attached to the PDF, signature.json: the canonical data the seal signed,
+the SM2 signature and the seal's key id, so that anyone holding the published key
+(GET /api/v1/seals) verifies the licence offline (docs/verify-offline.md)."""
 
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,12 +14,14 @@ from contextlib import contextmanager
 import segno
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from fpdf import FPDF
 
 from yishi.core.crypto import mask
 from yishi.core.errors import ValidationFailed
 from yishi.core.pdf import PdfDocument
+from yishi.licences.canonical import licence_canonical
 from yishi.licences.labels import licence_data_rows
 from yishi.licences.models import Licence
 from yishi.licences.services import seal_for
@@ -44,6 +49,39 @@ def qr_png(payload: str, *, scale: int = 8) -> bytes:
     out = io.BytesIO()
     segno.make(payload, error="m", micro=False).save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
+
+
+SIGNATURE_FILE = "signature.json"
+
+
+def signature_json(*, data: str, signature_hex: str, seal_id: str) -> bytes:
+    """The attachment that makes a document verifiable offline: `data` is the exact text that
+    was signed (UTF-8), `signature` the SM2 signature (GB/T 32918, SM3, user ID
+    1234567812345678) as hex of its DER encoding, `seal_id` the key's id in /api/v1/seals."""
+    body = {"data": data, "signature": signature_hex, "seal_id": seal_id}
+    return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def attach_signature(pdf: FPDF, *, data: str, signature_hex: str, seal_id: str) -> None:
+    """Embed signature.json in the PDF as a file attachment (EmbeddedFiles)."""
+    pdf.embed_file(
+        bytes=signature_json(data=data, signature_hex=signature_hex, seal_id=seal_id),
+        basename=SIGNATURE_FILE,
+        mime_type="application/json",
+        desc="电子签章验证数据：签署原文(data)、SM2 签名(signature，DER 十六进制)、印章标识(seal_id)",
+        modification_date=timezone.now(),
+        compress=False,
+    )
+
+
+def company_url(uscc: str, *, base_url: str | None = None) -> str:
+    """The public page of a company (一企一码); "" while the companies app is not installed."""
+    try:
+        path = reverse("companies:page", args=[uscc])
+    except NoReverseMatch:
+        return ""
+    base = public_base_url() if base_url is None else base_url.rstrip("/")
+    return base + path
 
 
 SEAL_TOO_LARGE = "发证机关的电子印章图像尺寸过大，无法生成证照文件，请联系发证机关处理。"
@@ -113,13 +151,31 @@ def licence_pdf(licence: Licence, *, base_url: str | None = None) -> bytes:
     pdf.image(io.BytesIO(qr_png(url)), x=pdf.l_margin, y=y, w=38, h=38)
     # On screen the QR code is also a link to the same page.
     pdf.link(pdf.l_margin, y, 38, 38, url)
+    # A company's licence also leads to the company's own page (一企一码).
+    home = company_url(licence.company.uscc, base_url=base_url) if licence.company_id else ""
+    if home:
+        x = pdf.l_margin + 44
+        pdf.image(io.BytesIO(qr_png(home)), x=x, y=y, w=38, h=38)
+        pdf.link(x, y, 38, 38, home)
     pdf.set_y(y + 40)
     doc.paragraph(f"扫码或访问 {url} 核验真伪。", size=8.5, muted=True)
+    if home:
+        doc.paragraph(
+            f"一企一码：扫描左起第二个二维码或访问 {home} 查看企业公示信息。", size=8.5, muted=True
+        )
     signature = licence.signature or {}
     doc.paragraph(
         f"电子签章：SM2/SM3（GB/T 38540），密钥标识 {signature.get('key_id', '—')}；"
-        f"生成时间 {timezone.localtime():%Y-%m-%d %H:%M}。",
+        f"生成时间 {timezone.localtime():%Y-%m-%d %H:%M}。"
+        "本文件附带 signature.json（签署原文与签名），可凭公开的印章公钥离线验证。",
         size=8,
         muted=True,
     )
+    if signature.get("value") and signature.get("key_id"):
+        attach_signature(
+            pdf,
+            data=licence_canonical(licence).decode("utf-8"),
+            signature_hex=str(signature["value"]),
+            seal_id=str(signature["key_id"]),
+        )
     return doc.to_bytes()
