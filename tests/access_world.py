@@ -265,6 +265,7 @@ def describe(w: Any) -> dict[str, Any]:
     from tests.assist.route_probes import assist_world
     from tests.companies.route_probes import companies_world
     from tests.exchange.route_probes import exchange_world
+    from tests.policies.route_probes import policies_world
     from tests.ratings.route_probes import ratings_world
     from tests.reports.route_probes import reports_world
     from tests.stats.route_probes import stats_world
@@ -279,6 +280,7 @@ def describe(w: Any) -> dict[str, Any]:
         training_world,
         stats_world,
         companies_world,
+        policies_world,
     ):
         values.update(app_world(w))
     return values

@@ -89,6 +89,8 @@ CREDIT_STAFF = frozenset({"clerk_here", "supervisor", "supervisor_here", "admin"
 # 帮办代办: who sees the world's request (about department b) and who opens the console.
 ASSIST_CLERKS = WINDOW_ANY | {"reviewer_here"}
 ASSIST_CONSOLE = WINDOW_ANY | {"reviewer_here", "reviewer_there"}
+# 即申即享: who sees the world's policy application on the workbench.
+POLICY_APPLICATION_STAFF = frozenset({"clerk_here", "policy_officer", "admin"})
 
 
 # ---------------------------------------------------------------- the table
@@ -827,11 +829,89 @@ PROBES: list[Probe] = [
     op("GET", "/seals", PUBLIC),
     op("GET", "/seals", PUBLIC, query="limit=1&offset=1", variant="page"),
     op("GET", "/companies/{uscc}/public", PUBLIC),
+    # 即申即享 (yishi.policies.applications) and the 惠企政策服务台 (yishi.assist.desk)
+    page("policies_portal:policy", "/account/policies/p/{apply_policy}/", APPLICANTS),
+    page(
+        "policies_portal:policy",
+        "/account/policies/p/{apply_policy}/?company={uscc}",
+        FOR_COMPANY,
+        variant="company",
+    ),
+    post(
+        "policies_portal:policy",
+        "/account/policies/p/{apply_policy}/?company={uscc}",
+        FOR_COMPANY,
+        {"company": "{uscc}"},
+    ),
+    page(
+        "policies_portal:application",
+        "/account/policies/applications/{policy_application_id}/",
+        FOR_COMPANY,
+    ),
+    post(
+        "policies_portal:application",
+        "/account/policies/applications/{policy_application_id}/",
+        OWNER,
+    ),
+    page(
+        "policies:detail",
+        "/workbench/policies/{apply_policy}/",
+        STAFF,
+        variant="applications",
+        leak=("{applying_company}", POLICY_STAFF),
+    ),
+    page(
+        "policies:application_payments",
+        "/workbench/policies/{apply_policy}/applications.xlsx",
+        POLICY_STAFF,
+    ),
+    page(
+        "policies:application",
+        "/workbench/policies/applications/{policy_application_id}/",
+        POLICY_APPLICATION_STAFF,
+    ),
+    post(
+        "policies:application",
+        "/workbench/policies/applications/{policy_application_id}/",
+        POLICY_STAFF,
+        {"action": "pay", "reference": ""},
+    ),
+    op(
+        "POST",
+        "/policies/{code}/applications",
+        FOR_COMPANY,
+        body={"company": "{uscc}", "form_data": {}},
+        args={"code": "apply_policy"},
+    ),
+    op("GET", "/my/policy-applications", APPLICANTS),
+    op(
+        "GET",
+        "/my/policy-applications",
+        FOR_COMPANY,
+        query="company={uscc}",
+        variant="company",
+    ),
+    op("GET", "/policy-applications/{pa_id}", FOR_COMPANY | POLICY_APPLICATION_STAFF),
+    page("assist:desk", "/assist/desk/", APPLICANTS),
+    post(
+        "assist:desk",
+        "/assist/desk/",
+        APPLICANTS,
+        {"kind": "policy_consult", "question": "怎么申报？"},
+    ),
+    post(
+        "assist:desk",
+        "/assist/desk/",
+        FOR_COMPANY,
+        {"company": "{uscc}", "kind": "general", "question": "怎么申报？"},
+        variant="company",
+    ),
 ]
 
 # Which world value an API route's path parameter takes where it differs from the
 # parameter's own name (a probe's `args` may name another).
 API_PARAMS: dict[str, dict[str, str]] = {
+    "/policy-applications/{pa_id}": {"pa_id": "policy_application_id"},
     "/matters/{code}": {"code": "matter"},
     "/themes/{code}": {"code": "theme"},
     "/themes/{code}/notice": {"code": "theme"},

@@ -12,6 +12,26 @@ The policy they write down (yishi.assist.access):
 - the figures (page and API) are for every staff member (no personal data);
 - the API's request list is for applicants (their own) and assist staff (what they see);
   creating a request is for applicant accounts; posting a line is for whoever may join.
+- 惠企政策服务台 (/assist/desk/, yishi.assist.desk) is for applicant accounts (staff 403);
+  asking in a company's name is for those verified to act for it in applications (404 to
+  anyone else, a pending claim included). The probes post no company (422 after access) and,
+  with the company, a kind the desk does not take (422 after access): nothing is created.
+  Rows for PROBES (beside the other assist rows of tests/test_routes_by_role.py):
+
+    page("assist:desk", "/assist/desk/", APPLICANTS),
+    post(
+        "assist:desk",
+        "/assist/desk/",
+        APPLICANTS,
+        {"kind": "policy_consult", "question": "怎么申报？"},
+    ),
+    post(
+        "assist:desk",
+        "/assist/desk/",
+        FOR_COMPANY,
+        {"company": "{uscc}", "kind": "general", "question": "怎么申报？"},
+        variant="company",
+    ),
 """
 
 from __future__ import annotations

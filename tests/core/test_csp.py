@@ -169,6 +169,7 @@ NOT_HTML = {
     "stats:export",  # the dashboard's xlsx
     "companies:qr",  # 一企一码: PNG
     "companies:document_pdf",
+    "policies:application_payments",  # 即申即享 payment list (xlsx)
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

@@ -138,6 +138,7 @@ def test_the_admin_saves_a_good_rule_as_a_new_version(admin_client):
             "subject": "person",
             "department": policy.department_id,
             "active": "on",
+            "proactive": "on",  # 免申即享 (unticked it is 即申即享 and needs its matter)
             "rule": '{"field": "age", "op": "ge", "value": 90}',
             "amount_bands": '[{"label": "统一", "amount": "10"}]',
             "amount_note": "示例金额，由管理员设定",
@@ -171,3 +172,46 @@ def test_the_admin_pages_of_policies_runs_and_grants_open(admin_client, demo_pol
         "/admin/policies/objection/",
     ]:
         assert admin_client.get(url).status_code == 200, url
+
+
+def test_an_application_policy_needs_a_published_matter_for_its_subjects(admin_client):
+    from tests.catalog.factories import MatterFactory
+    from yishi.catalog.models import Matter
+    from yishi.core.errors import ValidationFailed
+    from yishi.policies.services import policy_save
+
+    policy = PolicyFactory()
+    with pytest.raises(ValidationFailed, match="须指定申报事项") as caught:
+        policy_save(policy=policy, changes={"mode": "application"})
+    assert caught.value.field == "matter"
+    person_matter = MatterFactory(audience=Matter.Audience.COMPANY)
+    with pytest.raises(ValidationFailed, match="服务对象"):
+        policy_save(policy=policy, changes={"mode": "application", "matter": person_matter})
+    matter = MatterFactory(audience=Matter.Audience.PERSON)
+    with pytest.raises(ValidationFailed, match="兑现方式"):
+        policy_save(policy=policy, changes={"mode": "monthly"})
+    with pytest.raises(ValidationFailed) as bad_field:
+        policy_save(
+            policy=policy,
+            changes={
+                "mode": "application",
+                "matter": matter,
+                "application_fields": [{"key": "Name", "label": "姓名"}],
+            },
+        )
+    assert bad_field.value.field == "application_fields[0].key"
+    saved = policy_save(
+        policy=policy,
+        changes={
+            "mode": "application",
+            "matter": matter,
+            "application_fields": [{"key": "name", "label": "姓名", "prefill": "person.name"}],
+            "faq": [{"q": "怎么申请？", "a": "在线申请。"}],
+        },
+    )
+    assert saved.mode == "application" and saved.application_fields[0]["kind"] == "text"
+    from yishi.core.errors import Conflict
+    from yishi.policies.services import policy_run
+
+    with pytest.raises(Conflict, match="即申即享"):
+        policy_run(policy=saved, period="2026-04")

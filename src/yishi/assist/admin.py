@@ -9,10 +9,15 @@ from yishi.assist.models import AssistRequest, ProxyAct, ProxyAuthorisation
 class AssistRequestAdmin(admin.ModelAdmin):
     """Read-only: requests change through the console (audited); personal fields stay out."""
 
-    list_display = ("id", "channel", "status", "department", "clerk", "created_at")
-    list_filter = ("channel", "status", "department")
+    list_display = ("id", "channel", "kind", "status", "department", "clerk", "created_at")
+    list_filter = ("channel", "kind", "status", "outcome_kind", "department")
     fields = (
         "channel",
+        "kind",
+        "company",
+        "policy",
+        "referred_to",
+        "outcome_kind",
         "status",
         "department",
         "matter",

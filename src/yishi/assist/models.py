@@ -20,6 +20,20 @@ class AssistRequest(models.Model):
         ONSITE = "onsite", "现场帮办"
         PROXY = "proxy", "代办"
 
+    class Kind(models.TextChoices):
+        GENERAL = "general", "一般帮办"
+        POLICY_CONSULT = "policy_consult", "政策咨询"
+        POLICY_COACHING = "policy_coaching", "申报辅导"
+        POLICY_REFERRAL = "policy_referral", "转办代办"
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", "已解答"
+        APPLIED = "applied", "已完成申报"
+        REFERRED = "referred", "已转办并办结"
+        HANDLED = "handled", "已代为办结"
+        NOT_ELIGIBLE = "not_eligible", "经核实不符合条件"
+        UNRESOLVED = "unresolved", "未能解决"
+
     class Status(models.TextChoices):
         OPEN = "open", "待响应"
         ACTIVE = "active", "处理中"
@@ -109,6 +123,38 @@ class AssistRequest(models.Model):
         related_name="requests",
     )
     outcome = models.CharField("办理结果", max_length=300, blank=True)
+    # 惠企政策服务台 (yishi.assist.desk): what kind of help a company asked for about a
+    # policy, and how it ended.
+    kind = models.CharField(
+        "服务类别", max_length=20, choices=Kind.choices, default=Kind.GENERAL, db_index=True
+    )
+    company = models.ForeignKey(
+        "people.Company",
+        verbose_name="服务企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assist_requests",
+    )
+    policy = models.ForeignKey(
+        "policies.Policy",
+        verbose_name="相关政策",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assist_requests",
+    )
+    referred_to = models.ForeignKey(
+        "catalog.Department",
+        verbose_name="转办部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assist_referrals",
+    )
+    outcome_kind = models.CharField(
+        "办理结果类别", max_length=20, choices=Outcome.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "帮办代办请求"

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from yishi.assist import access, queries, services
+from yishi.assist import access, desk, queries, services
 from yishi.assist.models import AssistRequest, ProxyAuthorisation
 from yishi.cases.models import Application
 from yishi.catalog.models import Department, Matter
@@ -111,7 +111,16 @@ def console(request: HttpRequest) -> HttpResponse:
 def _staff_request(request: HttpRequest, request_id: int) -> AssistRequest:
     found = (
         access.staff_requests(request.user)
-        .select_related("draft__theme", "department", "clerk", "account__person", "matter")
+        .select_related(
+            "draft__theme",
+            "department",
+            "clerk",
+            "account__person",
+            "matter",
+            "company",
+            "policy",
+            "referred_to",
+        )
         .filter(pk=request_id)
         .first()
     )
@@ -161,6 +170,24 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
                 services.callback_called(
                     request=a, clerk=request.user, note=request.POST.get("note", "")
                 )
+            elif action == "desk_refer":
+                department_id = request.POST.get("department", "")
+                desk.desk_refer(
+                    request=a,
+                    clerk=request.user,
+                    department=Department.objects.filter(pk=department_id).first()
+                    if department_id.isdigit()
+                    else None,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, "已转办。")
+            elif action == "desk_conclude":
+                desk.desk_conclude(
+                    request=a,
+                    clerk=request.user,
+                    outcome=request.POST.get("outcome", ""),
+                    note=request.POST.get("note", ""),
+                )
             elif action in ("resolve", "unresolve"):
                 services.request_conclude(
                     request=a,
@@ -195,8 +222,23 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "phone": a.phone if show_phone else mask_phone(a.phone),
         "sla_label": SLA_LABELS[queries.sla_state(a)],
         "error": error,
+        **_desk_context(a),
     }
     return render(request, "assist/staff_request.html", context, status=status)
+
+
+def _desk_context(a: AssistRequest) -> dict[str, Any]:
+    """惠企政策服务台 requests close with an outcome of their kind and may be referred."""
+    if a.kind not in desk.DESK_KINDS:
+        return {"desk_outcomes": []}
+    return {
+        "desk_outcomes": [
+            (o, AssistRequest.Outcome(o).label) for o in desk.OUTCOMES[AssistRequest.Kind(a.kind)]
+        ],
+        "departments": Department.objects.exclude(kind=Department.Kind.SERVICE_CENTRE).order_by(
+            "code"
+        ),
+    }
 
 
 def _date(value: str, field: str, label: str) -> dt.date | None:

@@ -203,3 +203,51 @@ def authorisation(request: HttpRequest, authorisation_id: int) -> HttpResponse:
         "proposal_status": AssistProposal.Status,
     }
     return render(request, "assist/authorisation.html", context, status=status)
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def desk_page(request: HttpRequest) -> HttpResponse:
+    """惠企政策服务台: a company's agent asks for 政策咨询, 申报辅导 or 转办代办 (about a
+    policy named by ?policy=); the request opens as a chat routed to the policy's department."""
+    from yishi.assist import desk
+    from yishi.people.models import CompanyAgent
+    from yishi.people.queries import acting_companies
+    from yishi.policies.models import Policy
+
+    account = account_of(request.user)
+    if account is None:
+        return render(request, "assist/desk.html", {"account": None}, status=403)
+    companies = acting_companies(request.user, scope=CompanyAgent.Scope.APPLY)
+    code = request.POST.get("policy") or request.GET.get("policy") or ""
+    policy = Policy.objects.filter(code=code, subject="company").first() if code else None
+    error, status = "", 200
+    if request.method == "POST":
+        uscc = request.POST.get("company", "")
+        company = next((c for c in companies if c.uscc == uscc), None)
+        try:
+            if uscc and company is None:
+                raise Http404("未找到该企业")
+            opened = desk.desk_open(
+                user=request.user,
+                company=company,
+                kind=request.POST.get("kind", ""),
+                question=request.POST.get("question", ""),
+                policy=policy,
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise Http404(exc.message) from exc
+            error, status = exc.message, exc.status
+        else:
+            messages.success(request, "已提交惠企政策服务台，工作人员将尽快回复。")
+            return redirect("assist:request", request_id=opened.pk)
+    context = {
+        "account": account,
+        "companies": companies,
+        "policy": policy,
+        "kinds": [(k, AssistRequest.Kind(k).label) for k in desk.DESK_KINDS],
+        "posted": request.POST if request.method == "POST" else {},
+        "error": error,
+    }
+    return render(request, "assist/desk.html", context, status=status)

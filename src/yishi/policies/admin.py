@@ -7,7 +7,15 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from yishi.core.errors import DomainError
-from yishi.policies.models import Grant, Objection, Policy, RuleVersion, Run, RunChange
+from yishi.policies.models import (
+    Grant,
+    Objection,
+    Policy,
+    PolicyApplication,
+    RuleVersion,
+    Run,
+    RunChange,
+)
 from yishi.policies.services import objection_resolve, policy_save
 
 
@@ -31,9 +39,10 @@ class PolicyAdmin(admin.ModelAdmin):
         "department",
         "rule_version",
         "amount_note",
+        "proactive",
         "active",
     )
-    list_filter = ("subject", "active", "department")
+    list_filter = ("subject", "proactive", "active", "department")
     search_fields = ("name", "code")
     readonly_fields = ("rule_version", "created_at", "updated_at")
     inlines = [RuleVersionInline]
@@ -41,6 +50,8 @@ class PolicyAdmin(admin.ModelAdmin):
         (None, {"fields": ("code", "name", "subject", "department", "active", "proactive")}),
         ("资格规则", {"fields": ("rule", "rule_version")}),
         ("金额", {"fields": ("amount_bands", "amount_note", "period")}),
+        ("即申即享申报", {"fields": ("matter", "application_fields")}),
+        ("常见问题", {"fields": ("faq",)}),
         ("有效期与说明", {"fields": ("starts_on", "ends_on", "description", "basis")}),
         ("记录", {"fields": ("created_at", "updated_at")}),
     )
@@ -128,3 +139,19 @@ class ObjectionAdmin(admin.ModelAdmin):
         # Closing a contest goes through the service (grant active again, audited).
         if obj.status == Objection.Status.OPEN and obj.resolution.strip():
             objection_resolve(objection=obj, staff=request.user, resolution=obj.resolution)
+
+
+@admin.register(PolicyApplication)
+class PolicyApplicationAdmin(admin.ModelAdmin):
+    """Read-only: applications change through the case flow and the workbench page."""
+
+    list_display = ("id", "policy", "company", "person", "band", "amount", "paid_at", "created_at")
+    list_filter = ("policy",)
+    raw_id_fields = ("company", "person", "application")
+    readonly_fields = [f.name for f in PolicyApplication._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

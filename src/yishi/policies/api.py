@@ -19,15 +19,28 @@ from ninja.security import django_auth
 from yishi.core.crypto import mask
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.fields import blind_index
+from yishi.core.labels import API_FIELD_LABELS
 from yishi.core.roles import Role, first_role
 from yishi.core.validators import clean_identifier
 from yishi.people.access_log import purpose_clean, registry_access_record
 from yishi.people.models import Company, CompanyAgent, Person, RegistryAccess
 from yishi.people.queries import account_of, can_act_for, company_by_uscc, person_by_id_number
 from yishi.policies import queries, services
-from yishi.policies.models import Grant, Policy, Run, RunChange
+from yishi.policies.models import Grant, Policy, PolicyApplication, Run, RunChange
 
 router = Router(tags=["政策服务"], auth=django_auth)
+
+for _key, _label in {
+    "pa_id": "政策申报",
+    "company": "企业统一社会信用代码",
+    "form_data": "申请表数据",
+}.items():
+    API_FIELD_LABELS.setdefault(_key, _label)
+
+
+class ApplyIn(Schema):
+    company: str = ""  # 统一社会信用代码 of the company applying (company policies)
+    form_data: dict[str, Any] = {}
 
 
 class RuleIn(Schema):
@@ -92,8 +105,36 @@ def policy_out(policy: Policy) -> dict[str, Any]:
         "starts_on": policy.starts_on,
         "ends_on": policy.ends_on,
         "proactive": policy.proactive,
+        "mode": policy.mode,
+        "mode_label": policy.get_mode_display(),
+        "matter": policy.matter.code if policy.matter_id else None,
+        "matter_name": policy.matter.name if policy.matter_id else None,
+        "application_fields": policy.application_fields,
+        "faq": policy.faq,
         "description": policy.description,
         "basis": policy.basis,
+    }
+
+
+def application_out(pa: PolicyApplication) -> dict[str, Any]:
+    return {
+        "id": pa.pk,
+        "policy": pa.policy.code,
+        "policy_name": pa.policy.name,
+        "application": pa.application.number,
+        "case_status": pa.application.status,
+        "state": pa.state,
+        "state_label": pa.get_state_display(),
+        "subject": "company" if pa.company_id else "person",
+        "name": pa.subject_name,
+        "eligibility": pa.eligibility,
+        "prefilled": pa.prefilled,
+        "band": pa.band,
+        "amount": str(pa.amount) if pa.amount is not None else None,
+        "committed_at": pa.committed_at,
+        "paid_at": pa.paid_at,
+        "payment_reference": pa.payment_reference,
+        "created_at": pa.created_at,
     }
 
 
@@ -297,3 +338,57 @@ def grant_contest(request: HttpRequest, grant_id: int, payload: ReasonIn) -> Htt
     )
     objection.grant.refresh_from_db()
     return _json(201, {"objection": objection.pk, **grant_out(objection.grant)})
+
+
+# ---------------------------------------------------------------- 即申即享
+
+
+@router.post(
+    "/policies/{code}/applications",
+    response={201: None},
+    summary="申报即申即享政策（为可代办申报的企业；先核验资格，登记信息预填，"
+    "作为该政策申报事项的办件提交）",
+)
+def application_create(request: HttpRequest, code: str, payload: ApplyIn) -> HttpResponse:
+    from yishi.policies import applications
+
+    policy = _policy(code)
+    company = None
+    if payload.company:
+        company = company_by_uscc(payload.company)
+        if company is None:
+            raise NotFound(f"企业 {payload.company} 不存在或您未获授权代其申报", field="company")
+    pa = applications.policy_apply(
+        policy=policy, user=request.user, company=company, form_data=payload.form_data
+    )
+    return _json(201, application_out(pa))
+
+
+@router.get("/my/policy-applications", summary="我的政策申报（本人及可代办申报的企业）")
+def my_applications(request: HttpRequest, company: str | None = None) -> HttpResponse:
+    account = account_of(request.user)
+    if account is None:
+        raise PermissionDeniedError("请以申请人身份登录", field="user")
+    query = PolicyApplication.objects.select_related("policy", "application", "company", "person")
+    if company:
+        firm = company_by_uscc(company)
+        if firm is None or not can_act_for(request.user, firm, CompanyAgent.Scope.APPLY):
+            raise NotFound(f"企业 {company} 不存在或您不是其经办人", field="company")
+        query = query.filter(company=firm)
+    else:
+        query = query.filter(person=account.person)
+    return _json(200, [application_out(pa) for pa in query.order_by("-id")[:200]])
+
+
+@router.get(
+    "/policy-applications/{pa_id}",
+    summary="一件政策申报的办理与兑现情况（申报企业的经办人；兑现部门、审核部门、受理窗口工作人员）",
+)
+def application_detail(request: HttpRequest, pa_id: int) -> HttpResponse:
+    from yishi.policies import applications
+
+    try:
+        pa = applications.own_application(request.user, pa_id)
+    except NotFound:
+        pa = applications.staff_application(request.user, pa_id)
+    return _json(200, application_out(pa))

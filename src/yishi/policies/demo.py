@@ -13,9 +13,15 @@ from typing import Any
 
 from django.db import transaction
 
-from yishi.catalog.models import Department
+from yishi.catalog.models import Department, Matter
 from yishi.core.errors import ValidationFailed
-from yishi.policies.models import SAMPLE_AMOUNT_NOTE, Policy, SubjectKind
+from yishi.policies.models import (
+    SAMPLE_AMOUNT_NOTE,
+    Policy,
+    SubjectKind,
+    check_application_fields,
+    check_faq,
+)
 from yishi.policies.services import policy_save
 
 DISTRICT = "420702"  # 梁子湖区
@@ -26,6 +32,9 @@ RESIDENT = {"field": "region_code", "op": "startswith", "value": DISTRICT}
 DISABLED = {"field": "disability_type", "op": "not_null"}
 IN_BUSINESS = {"field": "status", "op": "eq", "value": "active"}
 REGISTERED_HERE = {"field": "region_code", "op": "startswith", "value": DISTRICT}
+# The catalog matter (src/yishi/catalog/demo/matters_policy.json) through which the demo
+# 即申即享 policy is applied for.
+APPLICATION_MATTER = "JF00600000-420702-LZH-RS"
 
 
 def _age(lo: int, hi: int | None = None) -> dict[str, Any]:
@@ -198,6 +207,71 @@ DEMO_POLICIES: list[dict[str, Any]] = [
         "实际扣减额以税务部门核定为准。",
         "basis": "重点群体创业就业税收优惠政策",
     },
+    {
+        # 即申即享: claimed through the catalog matter below (demo catalog, matters_policy.json).
+        "code": "hard-to-employ-insurance-subsidy",
+        "name": "吸纳就业困难人员社会保险补贴",
+        "subject": SubjectKind.COMPANY,
+        "department": "LZH-RS",
+        "proactive": False,
+        "matter": APPLICATION_MATTER,
+        "ends_on": dt.date(2027, 6, 30),
+        "rule": {
+            "all": [
+                IN_BUSINESS,
+                REGISTERED_HERE,
+                {"field": "employees", "op": "ge", "value": 1},
+                {"not": {"field": "tax_credit_grade", "op": "in", "value": ["C", "D"]}},
+            ]
+        },
+        "amount_bands": [
+            {
+                "label": "小微企业",
+                "rule": {"field": "size_class", "op": "in", "value": ["micro", "small"]},
+                "amount": "3000.00",
+            },
+            {"label": "其他企业", "amount": "5000.00"},
+        ],
+        "application_fields": [
+            {"key": "company_name", "label": "单位名称", "prefill": "company.name"},
+            {"key": "uscc", "label": "统一社会信用代码", "prefill": "company.uscc"},
+            {
+                "key": "legal_representative",
+                "label": "法定代表人",
+                "prefill": "company.legal_representative",
+            },
+            {"key": "address", "label": "单位地址", "prefill": "company.address"},
+            {"key": "contact_name", "label": "经办人", "prefill": "person.name"},
+            {"key": "contact_phone", "label": "联系电话", "prefill": "person.phone"},
+            {
+                "key": "hired_count",
+                "label": "招用就业困难人员人数",
+                "kind": "number",
+                "help": "已签订劳动合同并缴纳社会保险费的人数",
+            },
+            {"key": "bank_account", "label": "补贴拨付银行账号", "help": "单位基本存款账户"},
+        ],
+        "faq": [
+            {
+                "q": "哪些人员属于就业困难人员？",
+                "a": "经人力资源社会保障部门认定的就业困难人员，如大龄失业人员、残疾人、"
+                "零就业家庭成员等；认定信息由人社部门共享，申报时无需另行提交。",
+            },
+            {
+                "q": "补贴金额如何确定？",
+                "a": "审核通过后按金额档次核定（小微企业、其他企业分档），示例金额由管理员设定，"
+                "以现行文件为准。",
+            },
+            {
+                "q": "申报后多久到账？",
+                "a": "受理后 10 个工作日内审核，核定后拨付至申报时填写的单位账户，"
+                "可在企业专属空间查看兑现进度。",
+            },
+        ],
+        "description": "招用就业困难人员、签订劳动合同并缴纳社会保险费的企业，在线申报社会保险补贴，"
+        "单位信息由登记数据预填，营业执照由电子证照调取，审核后按档次核定并兑现。",
+        "basis": "《就业补助资金管理办法》（财社〔2017〕164号）",
+    },
 ]
 
 
@@ -206,11 +280,14 @@ class DemoResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # 即申即享 policies left out because their matter is not in the catalog yet.
+    skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        skipped = f"，跳过 {len(self.skipped)}（缺少申报事项）" if self.skipped else ""
         return (
             f"示范政策：新增 {len(self.created)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}"
-            f"（金额均为示例，由管理员设定）"
+            f"{skipped}（金额均为示例，由管理员设定）"
         )
 
 
@@ -225,15 +302,27 @@ def policies_demo(actor: object = "policies_demo") -> DemoResult:
             f"缺少兑现部门 {', '.join(missing)}，请先运行 load_demo 加载示范目录",
             field="department",
         )
+    matter_codes = [row["matter"] for row in DEMO_POLICIES if row.get("matter")]
+    matters = {m.code: m for m in Matter.objects.filter(code__in=matter_codes)}
     with transaction.atomic():
         for row in DEMO_POLICIES:
+            if row.get("matter") and row["matter"] not in matters:
+                result.skipped.append(row["code"])
+                continue
             values = {
-                **{k: v for k, v in row.items() if k != "department"},
+                **{k: v for k, v in row.items() if k not in ("department", "matter")},
                 "department": departments[row["department"]],
                 "amount_note": SAMPLE_AMOUNT_NOTE,
                 "starts_on": START,
                 "active": True,
             }
+            if row.get("matter"):
+                values["matter"] = matters[row["matter"]]
+            # As stored (defaults filled in), so that an unchanged policy compares equal.
+            values["application_fields"] = check_application_fields(
+                values.get("application_fields")
+            )
+            values["faq"] = check_faq(values.get("faq"))
             policy = Policy.objects.filter(code=row["code"]).first()
             if policy is None:
                 policy_save(policy=Policy(), actor=actor, changes=values)

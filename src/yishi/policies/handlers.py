@@ -25,3 +25,23 @@ def on_registry_changed(event) -> None:
         company = Company.objects.filter(pk=payload["company_id"]).first()
         if company is not None:
             matching_refresh(company=company)
+
+
+@handler("cases.subcase.approved", name="policies.application_commit_amount")
+def on_subcase_approved(event) -> None:
+    """A policy application's case approved anywhere (the department's own review pages):
+    commit the amount from the bands on the day of approval (once)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yishi.policies.applications import commit_amount
+    from yishi.policies.models import PolicyApplication
+
+    payload = event.payload or {}
+    pa = PolicyApplication.objects.filter(application_id=payload.get("application_id")).first()
+    if pa is None or pa.amount is not None:
+        return
+    day = payload.get("approved_on")
+    on = dt.date.fromisoformat(day) if isinstance(day, str) else None
+    commit_amount(pa=pa, on=on or timezone.localdate(), actor="system:policies")

@@ -23,6 +23,18 @@ SAMPLE_AMOUNT_NOTE = "示例金额，由管理员设定"
 # A subject with a grant in one of these states is not granted the policy again.
 BLOCKING_STATUSES = ["active", "contested", "declined", "completed"]
 PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+FIELD_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Registry data an application form may be prefilled from ("owner.attribute").
+PREFILL_SOURCES = {
+    "company.name": "企业名称",
+    "company.uscc": "统一社会信用代码",
+    "company.legal_representative": "法定代表人",
+    "company.address": "企业住所",
+    "company.employees": "从业人数",
+    "person.name": "经办人姓名",
+    "person.phone": "经办人手机号",
+}
+FIELD_KINDS = {"text": "文本", "textarea": "多行文本", "number": "整数", "date": "日期"}
 
 
 class SubjectKind(models.TextChoices):
@@ -93,9 +105,82 @@ def check_bands(bands: Any, subject: str) -> list[dict[str, Any]]:
     return cleaned
 
 
+def check_application_fields(fields: Any) -> list[dict[str, Any]]:
+    """The form of an application policy as data: a list of {key, label, kind?, required?,
+    prefill?, help?}; a prefilled field takes its value from the registries."""
+    if fields in (None, ""):
+        return []
+    if not isinstance(fields, list):
+        raise ValidationFailed("申报表字段必须是列表", field="application_fields")
+    cleaned, seen = [], set()
+    for n, row in enumerate(fields):
+        where = f"application_fields[{n}]"
+        if not isinstance(row, dict):
+            raise ValidationFailed(f"{where}：字段必须是 JSON 对象", field=where)
+        unknown = set(row) - {"key", "label", "kind", "required", "prefill", "help"}
+        if unknown:
+            raise ValidationFailed(
+                f"{where}：未知的键 {', '.join(sorted(unknown))}", field=f"{where}.{min(unknown)}"
+            )
+        key = str(row.get("key") or "")
+        if not FIELD_KEY_RE.match(key) or key in seen:
+            raise ValidationFailed(
+                f"{where}.key：字段标识须为小写字母开头的字母、数字或下划线，且不重复",
+                field=f"{where}.key",
+            )
+        seen.add(key)
+        label = str(row.get("label") or "").strip()
+        if not label:
+            raise ValidationFailed(f"{where}.label：请填写字段名称", field=f"{where}.label")
+        kind = row.get("kind") or "text"
+        if kind not in FIELD_KINDS:
+            raise ValidationFailed(
+                f"{where}.kind：字段类型须为 {'、'.join(FIELD_KINDS)} 之一", field=f"{where}.kind"
+            )
+        prefill = row.get("prefill") or ""
+        if prefill and prefill not in PREFILL_SOURCES:
+            raise ValidationFailed(
+                f"{where}.prefill：不支持的预填来源 {prefill}", field=f"{where}.prefill"
+            )
+        item: dict[str, Any] = {
+            "key": key,
+            "label": label,
+            "kind": kind,
+            "required": bool(row.get("required", True)),
+        }
+        if prefill:
+            item["prefill"] = prefill
+        if row.get("help"):
+            item["help"] = str(row["help"])
+        cleaned.append(item)
+    return cleaned
+
+
+def check_faq(faq: Any) -> list[dict[str, str]]:
+    """常见问题 of a policy as data: a list of {q, a}."""
+    if faq in (None, ""):
+        return []
+    if not isinstance(faq, list):
+        raise ValidationFailed("常见问题必须是列表", field="faq")
+    cleaned = []
+    for n, row in enumerate(faq):
+        where = f"faq[{n}]"
+        if not isinstance(row, dict) or set(row) - {"q", "a"}:
+            raise ValidationFailed(f"{where}：每条须为 {{q: 问题, a: 解答}}", field=where)
+        q, a = str(row.get("q") or "").strip(), str(row.get("a") or "").strip()
+        if not q or not a:
+            raise ValidationFailed(f"{where}：请填写问题和解答", field=where)
+        cleaned.append({"q": q, "a": a})
+    return cleaned
+
+
 class Policy(models.Model):
     class Period(models.TextChoices):
         MONTHLY = "monthly", "按月"
+
+    class Mode(models.TextChoices):
+        PROACTIVE = "proactive", "免申即享"
+        APPLICATION = "application", "即申即享"
 
     code = models.SlugField("政策编码", max_length=40, unique=True)
     name = models.CharField("政策名称", max_length=100)
@@ -117,7 +202,29 @@ class Policy(models.Model):
     starts_on = models.DateField("起始日期")
     ends_on = models.DateField("截止日期", null=True, blank=True, help_text="长期有效留空")
     active = models.BooleanField("启用", default=True)
-    proactive = models.BooleanField("免申即享", default=True, help_text="按月自动兑现，无需申请")
+    proactive = models.BooleanField(
+        "免申即享", default=True, help_text="按月自动兑现，无需申请；不勾选则为即申即享（企业申报）"
+    )
+    # 即申即享: the catalog matter through which the policy is claimed, as a case of it.
+    matter = models.ForeignKey(
+        "catalog.Matter",
+        verbose_name="申报事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        help_text="即申即享政策通过该事项申报办理",
+    )
+    application_fields = models.JSONField(
+        "申报表字段",
+        default=list,
+        blank=True,
+        help_text='列表，每项 {"key": 标识, "label": 名称, "kind": text/number/date/textarea, '
+        '"required": 是否必填, "prefill": 预填来源如 company.name}',
+    )
+    faq = models.JSONField(
+        "常见问题", default=list, blank=True, help_text='列表，每条 {"q": 问题, "a": 解答}'
+    )
     description = models.TextField("政策说明", blank=True)
     basis = models.TextField("政策依据", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -138,6 +245,8 @@ class Policy(models.Model):
             raise ValidationFailed("对象类型必须是 person 或 company", field="subject")
         check_rule(self.rule, self.subject)
         self.amount_bands = check_bands(self.amount_bands, self.subject)
+        self.application_fields = check_application_fields(self.application_fields)
+        self.faq = check_faq(self.faq)
         with transaction.atomic():
             previous = None
             if self.pk:
@@ -166,6 +275,8 @@ class Policy(models.Model):
         for name, check in (
             ("rule", lambda: check_rule(self.rule, self.subject)),
             ("amount_bands", lambda: check_bands(self.amount_bands, self.subject)),
+            ("application_fields", lambda: check_application_fields(self.application_fields)),
+            ("faq", lambda: check_faq(self.faq)),
         ):
             try:
                 check()
@@ -173,12 +284,22 @@ class Policy(models.Model):
                 errors[name] = exc.message
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "截止日期不能早于起始日期"
+        if not self.proactive and self.matter_id is None:
+            errors["matter"] = "即申即享政策须指定申报事项"
         if errors:
             raise ValidationError(errors)
 
     @property
     def is_sample_amount(self) -> bool:
         return "示例" in self.amount_note
+
+    @property
+    def mode(self) -> str:
+        """免申即享 (paid from data, no application) or 即申即享 (applied for as a case)."""
+        return self.Mode.PROACTIVE if self.proactive else self.Mode.APPLICATION
+
+    def get_mode_display(self) -> str:
+        return str(self.Mode(self.mode).label)
 
 
 def _actor_name(actor: object) -> str:
@@ -466,3 +587,115 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text[:30]
+
+
+class PolicyApplication(models.Model):
+    """A company's (or person's) application for a 即申即享 policy: a case of the policy's
+    matter (cases.Application, reviewed through the normal flow), the eligibility shown before
+    applying, the amount from the bands committed on approval, and the payment (兑现)."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "待受理"
+        SUPPLEMENT = "supplement", "待补正"
+        REVIEWING = "reviewing", "审核中"
+        REFUSED = "refused", "不予支持"
+        WITHDRAWN = "withdrawn", "已撤回"
+        COMMITTED = "committed", "已核定待兑现"
+        PAID = "paid", "已兑现"
+
+    policy = models.ForeignKey(
+        Policy, verbose_name="政策", on_delete=models.PROTECT, related_name="applications"
+    )
+    application = models.OneToOneField(
+        "cases.Application",
+        verbose_name="办件",
+        on_delete=models.PROTECT,
+        related_name="policy_application",
+    )
+    company = models.ForeignKey(
+        Company,
+        verbose_name="申请企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policy_applications",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name="申请人(自然人)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policy_applications",
+    )
+    rule_version = models.PositiveIntegerField("规则版本")
+    eligibility = models.JSONField("申请时资格核验", default=dict, blank=True)
+    prefilled = models.JSONField("预填字段", default=list, blank=True)
+    amount = models.DecimalField("核定金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    band = models.CharField("档次", max_length=60, blank=True)
+    committed_at = models.DateTimeField("核定时间", null=True, blank=True)
+    paid_at = models.DateTimeField("兑现时间", null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="兑现经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    payment_reference = models.CharField("支付凭证号", max_length=60, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "政策申报"
+        verbose_name_plural = "政策申报(即申即享)"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, company__isnull=True)
+                | models.Q(person__isnull=True, company__isnull=False),
+                name="policies_application_one_subject",
+                violation_error_message="申报须且只能属于一个主体（自然人或法人）",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} · {self.subject_name}"
+
+    @property
+    def subject_obj(self) -> Person | Company:
+        return self.person if self.person_id else self.company
+
+    @property
+    def subject_name(self) -> str:
+        return self.subject_obj.name
+
+    @property
+    def state(self) -> str:
+        """Where the application stands: payment first, then the case's own status."""
+        if self.paid_at is not None:
+            return self.State.PAID
+        if self.amount is not None:
+            return self.State.COMMITTED
+        status = self.application.status
+        if status == "submitted":
+            return self.State.SUBMITTED
+        if status == "supplement_requested":
+            return self.State.SUPPLEMENT
+        if status == "accepted":
+            paused = any(p.ended_on is None for p in self.application.pauses.all())
+            return self.State.SUPPLEMENT if paused else self.State.REVIEWING
+        if status == "withdrawn":
+            return self.State.WITHDRAWN
+        if status in ("refused", "suspended", "revoked"):
+            return self.State.REFUSED
+        # Completed but the amount not yet committed (an approval handled elsewhere, its
+        # handler still to run): still under review for the applicant.
+        return self.State.REVIEWING
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (self.State.REFUSED, self.State.WITHDRAWN)

@@ -110,6 +110,10 @@ POLICY_FIELDS = {
     "ends_on",
     "active",
     "proactive",
+    "mode",
+    "matter",
+    "application_fields",
+    "faq",
     "description",
     "basis",
 }
@@ -124,6 +128,13 @@ def policy_save(
     for key, value in (changes or {}).items():
         if key not in POLICY_FIELDS:
             raise ValidationFailed(f"{key}：不能修改该字段", field=key)
+        if key == "mode":
+            if value not in Policy.Mode.values:
+                raise ValidationFailed(
+                    "兑现方式必须是 proactive（免申即享）或 application（即申即享）", field="mode"
+                )
+            policy.proactive = value == Policy.Mode.PROACTIVE
+            continue
         setattr(policy, key, value)
     if policy.subject not in SubjectKind.values:
         raise ValidationFailed("对象类型必须是 person 或 company", field="subject")
@@ -133,6 +144,8 @@ def policy_save(
         raise ValidationFailed("请填写政策名称", field="name")
     if policy.ends_on and policy.starts_on and policy.ends_on < policy.starts_on:
         raise ValidationFailed("截止日期不能早于起始日期", field="ends_on")
+    if not policy.proactive:
+        _check_application_matter(policy)
     creating = policy.pk is None
     before = policy.rule_version
     with transaction.atomic(), audit_batch():
@@ -153,6 +166,22 @@ def policy_save(
             },
         )
     return policy
+
+
+def _check_application_matter(policy: Policy) -> None:
+    """A 即申即享 policy is claimed through a published matter for its kind of subject."""
+    from yishi.catalog.models import Matter
+
+    matter = policy.matter
+    if matter is None:
+        raise ValidationFailed("申报事项：即申即享政策须指定申报事项", field="matter")
+    audiences = {SubjectKind.COMPANY: ("company", "both"), SubjectKind.PERSON: ("person", "both")}
+    if matter.audience not in audiences[policy.subject]:
+        raise ValidationFailed(
+            f"申报事项：「{matter.name}」的服务对象与政策的对象类型不一致", field="matter"
+        )
+    if matter.status != Matter.Status.PUBLISHED:
+        raise ValidationFailed(f"申报事项：「{matter.name}」未发布", field="matter")
 
 
 # ---------------------------------------------------------------- the run
@@ -196,6 +225,8 @@ def policy_run(*, policy: Policy, period: str, actor: object = "") -> Run:
         return existing
     if not policy.active:
         raise Conflict("该政策已停用，不能兑现", field="policy")
+    if not policy.proactive:
+        raise Conflict("该政策为即申即享，须由企业申报后兑现，不能按月批量兑现", field="policy")
     if policy.starts_on > last:
         raise ValidationFailed(
             f"{period} 早于政策起始日期 {policy.starts_on:%Y-%m-%d}", field="period"

@@ -24,3 +24,11 @@ def run_policies(period: str = "") -> dict[str, int]:
 def push_matches() -> dict[str, int]:
     """The matching pass: every subject newly eligible for a policy is told once."""
     return matching_push_all()
+
+
+@task()
+def remind_application_deadlines() -> dict[str, int]:
+    """Daily: eligible companies that have not applied hear of a 即申即享 deadline, once."""
+    from yishi.policies.applications import deadline_reminders
+
+    return deadline_reminders()

@@ -15,5 +15,11 @@ urlpatterns = [
         views.objection_resolve,
         name="objection_resolve",
     ),
+    path("applications/<int:pa_id>/", views.staff_application, name="application"),
+    path(
+        "<slug:code>/applications.xlsx",
+        views.application_payments,
+        name="application_payments",
+    ),
     path("<slug:code>/", views.policy_detail, name="detail"),
 ]
