@@ -267,6 +267,7 @@ def describe(w: Any) -> dict[str, Any]:
     from tests.exchange.route_probes import exchange_world
     from tests.policies.route_probes import policies_world
     from tests.ratings.route_probes import ratings_world
+    from tests.remote.route_probes import remote_world
     from tests.reports.route_probes import reports_world
     from tests.stats.route_probes import stats_world
     from tests.training.route_probes import training_world
@@ -281,6 +282,7 @@ def describe(w: Any) -> dict[str, Any]:
         stats_world,
         companies_world,
         policies_world,
+        remote_world,
     ):
         values.update(app_world(w))
     return values

@@ -906,6 +906,42 @@ PROBES: list[Probe] = [
         {"company": "{uscc}", "kind": "general", "question": "怎么申报？"},
         variant="company",
     ),
+    # 远程虚拟窗口 (tests/remote/route_probes.py)
+    page("remote:home", "/remote/", PUBLIC),
+    post("remote:home", "/remote/", APPLICANTS, {"matter": "no-such-matter"}),
+    page("remote:session", "/remote/{remote_session}/", OWNER),
+    post("remote:session", "/remote/{remote_session}/", OWNER, {"action": "none"}),
+    page("remote:status", "/remote/{remote_session}/status/", OWNER),
+    page("remote_staff:console", "/workbench/remote/", WINDOW_ANY),
+    post("remote_staff:console", "/workbench/remote/", WINDOW_ANY, {"action": "none"}),
+    page("remote_staff:session", "/workbench/remote/{remote_session}/", {"clerk_here"}),
+    post(
+        "remote_staff:session",
+        "/workbench/remote/{remote_session}/",
+        {"clerk_here"},
+        {"action": "none"},
+    ),
+    post(
+        "remote_staff:recording_upload",
+        "/workbench/remote/{remote_session}/recording/",
+        {"clerk_here"},
+        {},
+    ),
+    page("remote_staff:recordings", "/workbench/remote/recordings/", NOBODY),
+    page("remote_staff:recording", "/workbench/remote/recordings/{remote_recording}/", NOBODY),
+    page(
+        "remote_staff:recording_media",
+        "/workbench/remote/recordings/{remote_recording}/media/",
+        NOBODY,
+    ),
+    op("GET", "/remote/matters", PUBLIC),
+    op("POST", "/remote/tickets", APPLICANTS, body={"matter": "no-such-matter"}),
+    op(
+        "GET",
+        "/remote/sessions/{session_id}",
+        {"applicant", "clerk_here"},
+        args={"session_id": "remote_session"},
+    ),
 ]
 
 # Which world value an API route's path parameter takes where it differs from the

@@ -251,6 +251,7 @@ def _register_routers() -> None:
     from yishi.people.api_tokens import router as tokens_router
     from yishi.policies.api import router as policies_router
     from yishi.ratings.api import router as ratings_router
+    from yishi.remote.api import router as remote_router
     from yishi.reports.api import router as reports_router
     from yishi.stats.api import router as stats_router
     from yishi.supervision.api import router as supervision_router
@@ -272,6 +273,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", ratings_router)
     api.add_router("/v1/", assist_router)
     api.add_router("/v1/", reports_router)
+    api.add_router("/v1/", remote_router)
     api.add_router("/v1/", exchange_router)
     api.add_router("/v1/", stats_router)
     api.add_router("/v1/", training_router)

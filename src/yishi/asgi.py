@@ -27,13 +27,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from yishi.assist.routing import websocket_urlpatterns  # noqa: E402
+from yishi.assist.routing import websocket_urlpatterns as assist_ws  # noqa: E402
+from yishi.remote.routing import websocket_urlpatterns as remote_ws  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_application,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(assist_ws + remote_ws))
         ),
     }
 )

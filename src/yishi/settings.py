@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "yishi.assist",
     "yishi.reports",
     "yishi.exchange",
+    "yishi.remote",
     "yishi.companies",
     "yishi.stats",
     "yishi.training",
@@ -238,6 +239,17 @@ TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
 if TASK_BACKEND == "immediate":
     TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+
+# 远程虚拟窗口 (yishi.remote): STUN/TURN servers for WebRTC from the JSON file
+# YISHI_REMOTE_ICE_SERVERS_FILE ({"iceServers": [{"urls": …, "username": …, "credential": …}]});
+# unset: none (host candidates: one machine or one LAN). Days a recording made with the person's
+# consent is kept (purge_remote_recordings); the largest recording piece and recording; open
+# remote tickets per account and day.
+YISHI_REMOTE_ICE_SERVERS = env_json_file("YISHI_REMOTE_ICE_SERVERS", {}).get("iceServers", [])
+YISHI_REMOTE_RECORDING_DAYS = env_int("YISHI_REMOTE_RECORDING_DAYS", 90)
+YISHI_REMOTE_RECORDING_CHUNK_BYTES = env_int("YISHI_REMOTE_RECORDING_CHUNK_BYTES", 1024 * 1024)
+YISHI_REMOTE_RECORDING_MAX_BYTES = env_int("YISHI_REMOTE_RECORDING_MAX_BYTES", 1024**3)
+YISHI_REMOTE_TICKETS_PER_ACCOUNT = env_int("YISHI_REMOTE_TICKETS_PER_ACCOUNT", 2)
 
 # Real-time (django-channels: 帮办 chat, later the remote window): an in-memory channel layer
 # serves one process (`make run`); set YISHI_CHANNEL_REDIS_URL to share it between processes

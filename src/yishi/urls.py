@@ -26,6 +26,7 @@ urlpatterns = [
     path("workbench/policies/", include("yishi.policies.urls")),
     path("workbench/ratings/", include("yishi.ratings.staff_urls")),
     path("workbench/assist/", include("yishi.assist.staff_urls")),
+    path("workbench/remote/", include("yishi.remote.staff_urls")),
     path("workbench/reports/", include("yishi.reports.staff_urls")),
     path("workbench/exchange/", include("yishi.exchange.urls")),
     path("workbench/stats/", include("yishi.stats.urls")),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("map/", include("yishi.hall.map_urls")),  # 政务服务数字地图
     path("ratings/", include("yishi.ratings.urls")),  # 好差评
     path("assist/", include("yishi.assist.urls")),  # 帮办代办
+    path("remote/", include("yishi.remote.urls")),  # 远程虚拟窗口
     path("companies/", include("yishi.companies.urls")),  # 一企一码, 企业电子印章
     path("reports/", include("yishi.reports.urls")),  # 办不成事反映
     # The hall TV's lobby screen (大屏): today's district-wide counts, nothing personal.

@@ -119,6 +119,8 @@ class Window(models.Model):
         CROSS_REGION = "cross_region", "跨域通办专窗"
         GREEN = "green", "绿色通道窗口"
         COMPLAINT = "complaint", "办不成事反映窗口"
+        # Served by video (yishi.remote): calls only tickets taken remotely (Ticket.Channel.REMOTE).
+        REMOTE = "remote", "远程虚拟窗口"
 
     outlet = models.ForeignKey(
         Outlet, verbose_name="网点", on_delete=models.CASCADE, related_name="windows"
@@ -246,6 +248,8 @@ class Ticket(models.Model):
         STAFF = "staff", "工作人员代取"
         APPOINTMENT = "appointment", "预约签到"
         API = "api", "接口"
+        # Taken for the remote virtual window (yishi.remote): served by video, never at a counter.
+        REMOTE = "remote", "远程视频办理"
 
     outlet = models.ForeignKey(
         Outlet, verbose_name="网点", on_delete=models.PROTECT, related_name="tickets"

@@ -471,10 +471,13 @@ def ticket_claim_reject(
 
 
 def _skill_filter(window: Window) -> Q:
-    """Waiting tickets this window may call, plus the tickets transferred to it."""
+    """Waiting tickets this window may call, plus the tickets transferred to it. A remote
+    window (远程虚拟窗口) calls only tickets taken remotely, and no counter calls those."""
     transferred = Q(status=TS.TRANSFERRED, window=window)
+    remote = Q(channel=Ticket.Channel.REMOTE)
+    waiting = Q(status=TS.WAITING) & (remote if window.kind == Window.Kind.REMOTE else ~remote)
     if window.serves_all:
-        return Q(status=TS.WAITING) | transferred
+        return waiting | transferred
     skills = Q(pk__in=[])
     queue_ids = list(window.queues.values_list("pk", flat=True))
     matter_ids = list(window.matters.values_list("pk", flat=True))
@@ -485,7 +488,7 @@ def _skill_filter(window: Window) -> Q:
         skills |= Q(matter_id__in=matter_ids)
     if theme_ids:
         skills |= Q(theme_id__in=theme_ids)
-    return (Q(status=TS.WAITING) & skills) | transferred
+    return (waiting & skills) | transferred
 
 
 def window_current(window: Window) -> Ticket | None:

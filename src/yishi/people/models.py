@@ -222,6 +222,8 @@ class SmsCode(models.Model):
         REGISTER = "register", "注册"
         LOGIN = "login", "登录"
         RESET = "reset", "重置密码"
+        # 远程身份核验 (yishi.remote): sent to the phone on record, never to a number typed in.
+        IDENTITY = "identity", "身份核验"
 
     phone_index = models.CharField("手机号索引", max_length=64, editable=False)
     purpose = models.CharField("用途", max_length=10, choices=Purpose.choices)

@@ -221,12 +221,23 @@ def company_register(
 
 SMS_CODE_DIGITS = 6
 SMS_TOPIC = "sms.code"
-_PURPOSE_TEXT = {"register": "注册账号", "login": "登录", "reset": "重置密码"}
+_PURPOSE_TEXT = {
+    "register": "注册账号",
+    "login": "登录",
+    "reset": "重置密码",
+    "identity": "远程视频办理身份核验",
+}
 
 
-def _sms_purpose(purpose: str) -> str:
-    if purpose not in SmsCode.Purpose.values:
-        allowed = "、".join(f"{value}（{label}）" for value, label in SmsCode.Purpose.choices)
+# What a client may ask a code for (API and pages). The identity-check code of the remote
+# window goes only to the phone on record, asked by the platform itself (`internal=True`).
+PUBLIC_PURPOSES = (SmsCode.Purpose.REGISTER, SmsCode.Purpose.LOGIN, SmsCode.Purpose.RESET)
+
+
+def _sms_purpose(purpose: str, *, internal: bool = False) -> str:
+    allowed_values = SmsCode.Purpose.values if internal else [p.value for p in PUBLIC_PURPOSES]
+    if purpose not in allowed_values:
+        allowed = "、".join(f"{p.value}（{p.label}）" for p in PUBLIC_PURPOSES)
         raise ValidationFailed(f"验证码用途只能是{allowed}", field="purpose")
     return purpose
 
@@ -284,7 +295,9 @@ def _sms_limits(*, index: str, address_index: str, purpose: str, now: dt.datetim
         )
 
 
-def sms_code_send(*, phone: str, purpose: str, address: str = "") -> SmsCode:
+def sms_code_send(
+    *, phone: str, purpose: str, address: str = "", internal: bool = False
+) -> SmsCode:
     """Send a one-time code by SMS through the outbox; at most one per phone and purpose
     every SMS_RESEND_SECONDS, SMS_MAX_PER_PHONE_HOUR per phone and SMS_MAX_PER_ADDRESS_HOUR
     per client `address` an hour. The answer never tells whether the phone has an account:
@@ -292,7 +305,7 @@ def sms_code_send(*, phone: str, purpose: str, address: str = "") -> SmsCode:
     use it), and a registration code goes out either way (only the phone's holder reads it;
     registration refuses a taken phone once the code is verified)."""
     number = validate_mobile(phone, field="phone").number
-    purpose = _sms_purpose(purpose)
+    purpose = _sms_purpose(purpose, internal=internal)
     index = blind_index(number)
     address_index = sms_address_index(address)
     code = "".join(secrets.choice("0123456789") for _ in range(SMS_CODE_DIGITS))
@@ -302,8 +315,10 @@ def sms_code_send(*, phone: str, purpose: str, address: str = "") -> SmsCode:
         _throttle_lock(f"sms:{index}", *([f"sms-addr:{address_index}"] if address_index else []))
         now = timezone.now()  # after the wait for the lock: the rows it counts are older
         _sms_limits(index=index, address_index=address_index, purpose=purpose, now=now)
+        # An identity-check code goes to the phone on record (yishi.remote), so it is sent
+        # whether or not an account logs in with that number.
         deliver = (
-            purpose == SmsCode.Purpose.REGISTER
+            purpose in (SmsCode.Purpose.REGISTER, SmsCode.Purpose.IDENTITY)
             or ApplicantAccount.objects.filter(phone_index=index).exists()
         )
         # A new code replaces the earlier ones.
@@ -387,11 +402,11 @@ def _sms_code_consume(sms: SmsCode) -> None:
         raise ValidationFailed("短信验证码已使用，请重新获取", field="sms_code")
 
 
-def sms_code_verify(*, phone: str, purpose: str, code: str) -> None:
+def sms_code_verify(*, phone: str, purpose: str, code: str, internal: bool = False) -> None:
     """Check and use up a code: wrong, expired, used or over-tried codes raise a Chinese
     ValidationFailed on field `sms_code`."""
     number = validate_mobile(phone, field="phone").number
-    purpose = _sms_purpose(purpose)
+    purpose = _sms_purpose(purpose, internal=internal)
     sms = _sms_code_match(phone=number, purpose=purpose, code=code)
     with transaction.atomic():
         _sms_code_consume(sms)

@@ -24,6 +24,7 @@ from yishi.policies.demo import policies_demo
 from yishi.portal.demo import PHONE, load_demo_applicant
 from yishi.portal.demo_staff import demo_table_rows, load_demo_staff, render_table
 from yishi.ratings.demo import load_ratings_demo
+from yishi.remote.demo import load_remote_demo
 from yishi.reports.demo import load_reports_demo
 from yishi.themes.demo.loader import load_themes
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             # 跨域通办: the demo partner region (武汉市江夏区, `make partner`) and the matters
             # agreed with it.
             feedback.update(load_exchange_demo())
+            # 远程虚拟窗口: a remote window at the district centre serving from the villages.
+            feedback.update(load_remote_demo())
         self.stdout.write(result.summary())
         created = len(result.new_accounts) + len(staff) + (applicant is not None)
         if created:

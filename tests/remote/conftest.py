@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.remote.factories import make_world
+
+
+@pytest.fixture
+def w(db):
+    return make_world()
