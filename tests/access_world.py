@@ -264,7 +264,9 @@ def describe(w: Any) -> dict[str, Any]:
     their records here, once per world."""
     from tests.assist.route_probes import assist_world
     from tests.companies.route_probes import companies_world
+    from tests.enterprise.route_probes import enterprise_world
     from tests.exchange.route_probes import exchange_world
+    from tests.governance.route_probes import governance_world
     from tests.policies.route_probes import policies_world
     from tests.ratings.route_probes import ratings_world
     from tests.remote.route_probes import remote_world
@@ -283,6 +285,8 @@ def describe(w: Any) -> dict[str, Any]:
         companies_world,
         policies_world,
         remote_world,
+        enterprise_world,
+        governance_world,
     ):
         values.update(app_world(w))
     return values

@@ -54,12 +54,17 @@ from tests.access_world import ROLES, build_world, describe
 from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.core.errors import DomainError
 from yishi.credit.models import Commitment, CommitmentItem, CreditRecord, CreditRepair
+from yishi.enterprise.models import PackageRun, ServiceRequest, ShareConsent
 from yishi.hall.models import Appointment, GreenChannelRequest, Ticket, WindowSession
 from yishi.hall.services import window_sign_on
 from yishi.licences.models import Licence
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent, Person
 from yishi.policies.models import Grant, Objection, Run
 from yishi.supervision.models import SupervisionTask
+
+# The table answers the same on both databases and builds a large world: it runs once, in the
+# PostgreSQL pass of `make test` (as the other heavy suites do), to keep CI's two passes short.
+pytestmark = pytest.mark.postgres
 
 # ---------------------------------------------------------------- access classes
 
@@ -942,6 +947,138 @@ PROBES: list[Probe] = [
         {"applicant", "clerk_here"},
         args={"session_id": "remote_session"},
     ),
+    # 跨域通办: the pickup shelf (取件架) and the 多地联办 application
+    page(
+        "exchange_staff:shelf",
+        "/workbench/exchange/shelf/",
+        WINDOW_ANY,
+        leak=("{pickup_code}", WINDOW_HERE),
+    ),
+    post(
+        "exchange_staff:shelf_action",
+        "/workbench/exchange/shelf/{pickup}/handover/",
+        WINDOW_HERE,
+    ),
+    page("exchange_apply:joint", "/apply/exchange/joint/{joint_theme}/", SIGNED_IN),
+    post("exchange_apply:joint", "/apply/exchange/joint/{joint_theme}/", SIGNED_IN),
+    # 企业一类事与增值服务 (yishi.enterprise): packages and offers are public; runs and
+    # service requests are the company's own; provider routes are for provider accounts
+    # only (none of the world's roles; see tests/enterprise/test_zone_access.py).
+    page("enterprise:packages", "/enterprise/", PUBLIC),
+    page("enterprise:package", "/enterprise/p/{package}/", PUBLIC),
+    post(
+        "enterprise:package",
+        "/enterprise/p/{package}/",
+        FOR_COMPANY,
+        {"company": "{uscc}", "picked": "1"},
+    ),
+    page("enterprise:run", "/enterprise/runs/{package_run}/", FOR_COMPANY),
+    page("enterprise:zone", "/enterprise/zone/", PUBLIC),
+    page("enterprise:offer", "/enterprise/zone/o/{enterprise_offer}/", PUBLIC),
+    post(
+        "enterprise:offer",
+        "/enterprise/zone/o/{enterprise_offer}/",
+        FOR_COMPANY,
+        {"company": "{uscc}", "message": "长" * 1001},
+    ),
+    page("enterprise:request", "/enterprise/requests/{service_request}/", FOR_COMPANY),
+    post(
+        "enterprise:request",
+        "/enterprise/requests/{service_request}/",
+        FOR_COMPANY,
+        {"action": "rate", "rating": "9"},
+    ),
+    page("providers:inbox", "/providers/", NOBODY),
+    page("providers:request", "/providers/requests/{service_request}/", NOBODY),
+    post("providers:request", "/providers/requests/{service_request}/", NOBODY, {"answer": "可以"}),
+    op("GET", "/packages", PUBLIC),
+    op("GET", "/packages/{code}", PUBLIC, args={"code": "package"}),
+    op("POST", "/packages/{code}/notice", PUBLIC, args={"code": "package"}),
+    op(
+        "POST",
+        "/packages/{code}/runs",
+        FOR_COMPANY,
+        body={"company": "{uscc}", "modules": []},
+        args={"code": "package"},
+    ),
+    op("GET", "/package-runs/{run_id}", FOR_COMPANY, args={"run_id": "package_run"}),
+    op("GET", "/offers", PUBLIC),
+    op(
+        "POST",
+        "/service-requests",
+        FOR_COMPANY,
+        body={"offer": "{enterprise_offer}", "company": "{uscc}", "message": "长" * 1001},
+    ),
+    op(
+        "GET", "/service-requests/{request_id}", FOR_COMPANY, args={"request_id": "service_request"}
+    ),
+    op(
+        "POST",
+        "/service-requests/{request_id}/consent",
+        FOR_COMPANY,
+        body={"fields": ["id_number"]},
+        args={"request_id": "service_request"},
+    ),
+    op(
+        "POST",
+        "/service-requests/{request_id}/rating",
+        FOR_COMPANY,
+        body={"rating": 9},
+        args={"request_id": "service_request"},
+    ),
+    op("GET", "/provider/requests", NOBODY),
+    op("GET", "/provider/requests/{request_id}", NOBODY, args={"request_id": "service_request"}),
+    op(
+        "POST",
+        "/provider/requests/{request_id}/answer",
+        NOBODY,
+        body={"answer": "可以"},
+        args={"request_id": "service_request"},
+    ),
+    op(
+        "POST",
+        "/service-requests/{request_id}/consent/revoke",
+        FOR_COMPANY,
+        args={"request_id": "service_request_unshared"},
+    ),
+    # 数据治理 (yishi.governance): the chief data officer's and data officers' pages (admin
+    # here), the clerk's one-click report from a case, the public open data.
+    page("governance:home", "/workbench/governance/", ADMIN),
+    post("governance:run", "/workbench/governance/run/", ADMIN),
+    page("governance:catalog", "/workbench/governance/catalog/", ADMIN),
+    page("governance:finding", "/workbench/governance/findings/{gov_finding}/", ADMIN),
+    post(
+        "governance:finding_action",
+        "/workbench/governance/findings/{gov_finding}/verify/",
+        ADMIN,
+    ),
+    post(
+        "governance:report",
+        "/workbench/governance/report/{number}/",
+        frozenset({"clerk_here", "reviewer_here", "admin"}),
+        {"subject": ""},
+    ),
+    page("governance:requests", "/workbench/governance/requests/", ADMIN),
+    post("governance:requests", "/workbench/governance/requests/", ADMIN, {"dataset": ""}),
+    page("governance:request", "/workbench/governance/requests/{gov_request}/", ADMIN),
+    post(
+        "governance:request",
+        "/workbench/governance/requests/{gov_request}/",
+        ADMIN,
+        {"action": "refuse", "answer": ""},
+    ),
+    page("governance:request_file", "/workbench/governance/requests/{gov_request}/file/", ADMIN),
+    page("open_data:index", "/open-data/", PUBLIC),
+    page("open_data:csv", "/open-data/{gov_open}/rows.csv", PUBLIC),
+    page("open_data:json", "/open-data/{gov_open}/rows.json", PUBLIC),
+    op("GET", "/open-data", PUBLIC),
+    op("GET", "/governance/scores", ADMIN),
+    op(
+        "GET",
+        "/governance/requests/{request_id}/rows",
+        ADMIN,
+        args={"request_id": "gov_api_request"},
+    ),
 ]
 
 # Which world value an API route's path parameter takes where it differs from the
@@ -1020,6 +1157,9 @@ WATCHED = (
     (Objection, ("status",)),
     (Run, ()),
     (Licence, ("status",)),
+    (ServiceRequest, ("state", "rating", "answer")),
+    (ShareConsent, ("revoked_at",)),
+    (PackageRun, ()),
     (Ticket, ("status", "priority")),
     (Appointment, ("status",)),
     (WindowSession, ("ended_at",)),

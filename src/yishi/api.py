@@ -52,6 +52,10 @@ CONFLICTS = frozenset(
         "yishi_hall_api_check_in",
         "yishi_licences_api_import_licence",
         "yishi_supervision_api_record_result",
+        "yishi_enterprise_api_package_start",
+        "yishi_enterprise_api_consent_revoke",
+        "yishi_enterprise_api_request_rate",
+        "yishi_enterprise_api_provider_answer",
     }
 )
 THROTTLED = frozenset(
@@ -59,6 +63,7 @@ THROTTLED = frozenset(
         "yishi_people_api_sms_code_create",
         "yishi_hall_api_take_ticket",
         "yishi_people_api_tokens_token",
+        "yishi_remote_api_ticket_take",  # open remote tickets per account (as the hall's)
     }
 )
 # Operations without a path parameter that still answer 404 for a record they name elsewhere
@@ -70,8 +75,10 @@ NOT_FOUND_WITHOUT_PATH = frozenset(
         "yishi_credit_api_credit_me",
         "yishi_credit_api_repair_submit",
         "yishi_policies_api_my_grants",
+        "yishi_policies_api_my_applications",  # the company in the query
         "yishi_ratings_api_rating_create",
         "yishi_assist_api_request_create",  # the draft it names
+        "yishi_enterprise_api_request_create",  # the company and offer it names
     }
 )
 # Operations open to anyone that still answer 401 when what they are asked needs a signed-in
@@ -244,7 +251,9 @@ def _register_routers() -> None:
     from yishi.core.api import router as core_router
     from yishi.core.api_ocr import router as ocr_router
     from yishi.credit.api import router as credit_router
+    from yishi.enterprise.api import router as enterprise_router
     from yishi.exchange.api import router as exchange_router
+    from yishi.governance.api import router as governance_router
     from yishi.hall.api import router as hall_router
     from yishi.licences.api import router as licences_router
     from yishi.people.api import router as people_router
@@ -278,6 +287,8 @@ def _register_routers() -> None:
     api.add_router("/v1/", stats_router)
     api.add_router("/v1/", training_router)
     api.add_router("/v1/", companies_router)
+    api.add_router("/v1/", enterprise_router)
+    api.add_router("/v1/", governance_router)
 
 
 def _int64_guarded(view: Callable[..., Any]) -> Callable[..., Any]:

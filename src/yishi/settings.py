@@ -91,9 +91,11 @@ INSTALLED_APPS = [
     "yishi.reports",
     "yishi.exchange",
     "yishi.remote",
-    "yishi.companies",
     "yishi.stats",
+    "yishi.governance",
     "yishi.training",
+    "yishi.companies",
+    "yishi.enterprise",
     "yishi.portal",
     "yishi.workbench",
     # Staff second factor: TOTP and single-use recovery codes (yishi.workbench.second_factor).

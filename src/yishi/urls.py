@@ -30,6 +30,7 @@ urlpatterns = [
     path("workbench/reports/", include("yishi.reports.staff_urls")),
     path("workbench/exchange/", include("yishi.exchange.urls")),
     path("workbench/stats/", include("yishi.stats.urls")),
+    path("workbench/governance/", include("yishi.governance.urls")),
     path("workbench/training/", include("yishi.training.urls")),
     path("workbench/", include("yishi.workbench.urls")),
     path("account/credit/", include("yishi.credit.portal_urls")),
@@ -38,15 +39,18 @@ urlpatterns = [
     path("apply/exchange/", include("yishi.exchange.portal_urls")),  # 跨域通办 全程网办
     path("apply/", include("yishi.portal.apply_urls")),
     path("licences/", include("yishi.licences.urls")),
+    path("companies/", include("yishi.companies.urls")),  # 一企一码, 企业电子印章
+    path("enterprise/", include("yishi.enterprise.urls")),  # 一类事, 增值服务专区
+    path("providers/", include("yishi.enterprise.provider_urls")),  # 服务商账号
     path("hall/", include("yishi.hall.public_urls")),
     path("map/", include("yishi.hall.map_urls")),  # 政务服务数字地图
     path("ratings/", include("yishi.ratings.urls")),  # 好差评
     path("assist/", include("yishi.assist.urls")),  # 帮办代办
     path("remote/", include("yishi.remote.urls")),  # 远程虚拟窗口
-    path("companies/", include("yishi.companies.urls")),  # 一企一码, 企业电子印章
     path("reports/", include("yishi.reports.urls")),  # 办不成事反映
     # The hall TV's lobby screen (大屏): today's district-wide counts, nothing personal.
     path("stats/", include("yishi.stats.public_urls")),
+    path("open-data/", include("yishi.governance.public_urls")),  # 开放数据
     # 掌上办: the installable web app (yishi/portal/pwa.py); the worker must sit at the root.
     path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
     path("sw.js", pwa.service_worker, name="pwa_service_worker"),

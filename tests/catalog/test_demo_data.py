@@ -102,6 +102,8 @@ def _load(monkeypatch, password=PASSWORD) -> str:
         monkeypatch.delenv("YISHI_DEMO_PASSWORD", raising=False)
     else:
         monkeypatch.setenv("YISHI_DEMO_PASSWORD", password)
+    # The exchange's 多地联办 theme and its two matters are checked in tests/exchange.
+    monkeypatch.setattr("yishi.exchange.demo.load_joint_demo", lambda: 0)
     out = StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()

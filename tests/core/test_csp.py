@@ -170,6 +170,10 @@ NOT_HTML = {
     "companies:qr",  # 一企一码: PNG
     "companies:document_pdf",
     "policies:application_payments",  # 即申即享 payment list (xlsx)
+    "remote:status",  # the remote session's state for polling (JSON)
+    "open_data:csv",
+    "open_data:json",
+    "governance:request_file",
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

@@ -13,6 +13,26 @@ and redirects back to the detail page, changing nothing. The 全程网办 page i
 every signed-in account like the ordinary online application (apply:matter); its probe posts
 no delivery method, and the 异地代收代办 counter's posts no agreement, so both are refused
 400 by the checks after access, changing nothing.
+
+The pickup shelf (窗口领取): a result of w.app waits on the shelf of the world's outlet (the
+district centre's): the shelf page is window staff's (clerk_there sees it without that item,
+the leak check), the hand-over is for the outlet's centre — clerk_there gets 404, other roles
+403; the probe posts no ID number, so the hand-over is refused 400 by the check after access,
+changing nothing. The 多地联办 page of a theme with a step decided by the partner (w.matter)
+and one decided here (w.subcase's matter) is open to every signed-in account like the 全程网办
+page; its probe posts no files and is refused 400 after access.
+
+Lines for PROBES (after the exchange block):
+
+    page(
+        "exchange_staff:shelf",
+        "/workbench/exchange/shelf/",
+        WINDOW_ANY,
+        leak=("{pickup_code}", WINDOW_HERE),
+    ),
+    post("exchange_staff:shelf_action", "/workbench/exchange/shelf/{pickup}/handover/", WINDOW_HERE),
+    page("exchange_apply:joint", "/apply/exchange/joint/{joint_theme}/", SIGNED_IN),
+    post("exchange_apply:joint", "/apply/exchange/joint/{joint_theme}/", SIGNED_IN),
 """
 
 from __future__ import annotations
@@ -20,7 +40,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.exchange.support import THEM, public_pem
-from yishi.exchange.models import AgreedMatter, Crossing, Partner
+from tests.themes.factories import ThemeFactory, ThemeMatterFactory
+from yishi.exchange.models import AgreedMatter, Crossing, Partner, PickupItem
 
 
 def exchange_world(w: Any) -> dict[str, str]:
@@ -63,10 +84,25 @@ def exchange_world(w: Any) -> dict[str, str]:
         defaults={
             "name": w.matter.name,
             "matter": w.matter,
-            "modes": ["online", "proxy"],
+            "modes": ["online", "proxy", "joint"],
             "materials": [],
             "result_name": w.matter.result_name or "准予许可决定书",
             "delivery": ["mail", "pickup"],
         },
     )
-    return {"crossing": str(crossing.ref), "offer": str(offer.pk)}
+    pickup = PickupItem.objects.create(
+        outlet=w.outlet,
+        application=w.app,
+        title="准予许可决定书",
+        shelf_code="K9001",
+    )
+    theme = ThemeFactory(code="world-joint", name="跨域联办测试主题")
+    ThemeMatterFactory(theme=theme, matter=w.matter, order=1)
+    ThemeMatterFactory(theme=theme, matter=w.subcase.matter, order=2)
+    return {
+        "crossing": str(crossing.ref),
+        "offer": str(offer.pk),
+        "pickup": str(pickup.pk),
+        "pickup_code": pickup.shelf_code,
+        "joint_theme": theme.code,
+    }

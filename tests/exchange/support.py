@@ -164,3 +164,65 @@ def partner_decide(ref: str, *, approved: bool = True, method: str = "mail") -> 
         pickup_place="梁子湖区政务服务中心跨域通办窗口" if method == "pickup" else "",
     )
     return crossing.status
+
+
+def partner_licence(
+    person: Any,
+    *,
+    number: str = "420115-JX-0001",
+    name: str = "准予许可决定书",
+    type_code: str = "QR90001000",
+    issuer: str = THEM,
+    key_region: str = THEM,
+    data: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A result document sealed as the partner seals it (see yishi.exchange.results)."""
+    from tongsuopy.crypto import hashes
+    from tongsuopy.crypto.asymciphers import ec
+
+    from yishi.core.crypto import sm3_hex
+    from yishi.exchange.results import _signed_bytes, seal_key_id
+
+    document: dict[str, Any] = {
+        "number": number,
+        "name": name,
+        "type": type_code,
+        "holder": {"kind": "person", "id": str(person.id_number), "name": person.name},
+        "issuer": issuer,
+        "issuer_name": "武汉市江夏区跨域测试部门",
+        "issued_on": "2026-12-08",
+        "valid_from": "2026-12-08",
+        "valid_until": None,
+        "data": data if data is not None else {"办理结果": name, "办理事项": "跨域测试事项"},
+    }
+    raw = _signed_bytes(document)
+    document["signature"] = {
+        "algorithm": "SM2-SM3",
+        "key_id": seal_key_id(public_pem(key_region)),
+        "digest": sm3_hex(raw),
+        "value": private_key(key_region).sign(raw, ec.ECDSA(hashes.SM3())).hex(),
+    }
+    return document
+
+
+def build_hall(code: str = "lzh-centre") -> dict[str, Any]:
+    """The district's service centre with its outlet (a 跨域通办 window) and one of its
+    window clerks: where a pickup result waits and who hands it over."""
+    from tests.cases.factories import StaffFactory
+    from tests.catalog.factories import DepartmentFactory, RegionFactory
+    from tests.hall.factories import OutletFactory, WindowFactory
+    from yishi.catalog.centres import forget_district_centre
+    from yishi.catalog.models import Department
+    from yishi.hall.models import Window
+
+    forget_district_centre()
+    centre = DepartmentFactory(
+        code=f"{code.upper()}-ZWZX",
+        name="梁子湖区政务服务中心",
+        kind=Department.Kind.SERVICE_CENTRE,
+        region=RegionFactory(code="420702", name="梁子湖区", level=3),
+    )
+    outlet = OutletFactory(code=code, name="梁子湖区政务服务中心", department=centre)
+    WindowFactory(outlet=outlet, kind=Window.Kind.CROSS_REGION)
+    clerk = StaffFactory(service_centre=centre).user
+    return {"centre": centre, "outlet": outlet, "clerk": clerk}

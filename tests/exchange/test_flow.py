@@ -9,7 +9,14 @@ import json
 import pytest
 from django.test import Client
 
-from tests.exchange.support import THEM, US, public_pem, scans, signed_from_partner
+from tests.exchange.support import (
+    THEM,
+    US,
+    partner_licence,
+    public_pem,
+    scans,
+    signed_from_partner,
+)
 from yishi.cases import services as cases
 from yishi.cases.models import Application, Message, SubCase
 from yishi.core.errors import PermissionDeniedError, ValidationFailed
@@ -174,15 +181,7 @@ def test_the_partners_answers_carry_the_case_to_the_resident(client, side, wire)
     app.refresh_from_db()
     assert app.status == Application.Status.COMPLETED
     assert app.subcases.get().status == SubCase.Status.APPROVED
-    licence = {
-        "number": "JX-0001",
-        "name": "准予许可决定书",
-        "holder": app.person.name,
-        "issuer": "江夏区测试局",
-        "issued_on": "2026-12-08",
-        "data": {},
-        "signature": {"algorithm": "SM2-SM3", "key_id": "k", "digest": "0" * 64, "value": "ab"},
-    }
+    licence = partner_licence(app.person)
     from_partner(client, "result", {"case": case, "licence": licence})
     from_partner(
         client,

@@ -20,13 +20,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.exchange.support import THEM, US, build_side, scans
+from tests.exchange.support import THEM, US, build_hall, build_side, scans
 from yishi.cases import services as cases
 from yishi.cases.models import Application
 from yishi.core.models import OutboxMessage
 from yishi.core.outbox import outbox_deliver_due
 from yishi.exchange import services
-from yishi.exchange.models import Crossing, Envelope
+from yishi.exchange.models import Crossing, Envelope, PickupItem
+from yishi.licences.models import Licence
+from yishi.licences.verification import licence_verify
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -163,6 +165,7 @@ def _resident_sees(side, app: Application, *texts: str) -> None:
 
 def test_cross_region_cases_between_two_live_servers(partner, live_server):
     side = build_side(US, partner.url)
+    hall = build_hall()  # our hall: the outlet whose shelf takes pickup results
     user = side["applicant"].user
 
     # ---- 异地代收代办: walk in here, decided there, result back here to the pickup shelf.
@@ -198,8 +201,25 @@ def test_cross_region_cases_between_two_live_servers(partner, live_server):
     assert app.status == Application.Status.COMPLETED
     assert proxy.status == Crossing.Status.DELIVERED
     assert proxy.result["name"] == "准予许可决定书" and proxy.result["signature"]["value"]
-    assert "跨域通办窗口" in proxy.pickup_place
-    _resident_sees(side, app, "已办结", "由武汉市江夏区办理", "领取地点")
+    # The result is a licence record here, sealed by 江夏区 and verifiable here.
+    licence = Licence.objects.get(number=proxy.result["number"])
+    assert licence.person == app.person and licence.issuer.code == THEM
+    assert licence.source == Licence.Source.IMPORTED and licence.trust_level == "A"
+    assert licence_verify(licence).state == "valid"
+    # … waiting on our outlet's shelf; the resident knows where and under which code.
+    item = PickupItem.objects.get(crossing=proxy)
+    assert item.outlet == hall["outlet"] and item.licence == licence
+    assert proxy.pickup_place == hall["outlet"].name
+    _resident_sees(side, app, "已办结", "由武汉市江夏区办理", "待领取", item.shelf_code)
+    clerk = Client()
+    clerk.force_login(hall["clerk"])
+    handed = clerk.post(
+        f"/workbench/exchange/shelf/{item.pk}/handover/", {"id_number": str(app.person.id_number)}
+    )
+    assert handed.status_code == 302
+    item.refresh_from_db()
+    assert item.status == PickupItem.Status.PICKED and item.picked_by == app.person
+    _resident_sees(side, app, "已领取")
 
     # ---- 全程网办: applied for here online, decided there, mailed.
     online_app = services.crossing_submit(
@@ -239,6 +259,8 @@ def test_cross_region_cases_between_two_live_servers(partner, live_server):
     joint_app.refresh_from_db()
     assert joint_app.status == Application.Status.COMPLETED
     assert sorted(joint_app.subcases.values_list("status", flat=True)) == ["approved", "approved"]
+    joint.refresh_from_db()
+    assert Licence.objects.filter(number=joint.result["number"], person=app.person).exists()
 
     # ---- A partner that is down gets the envelope once it is back.
     partner.stop()

@@ -95,6 +95,8 @@ def demo(monkeypatch, settings):
     # PBKDF2's rounds cost about a second per account; the hash is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setenv("YISHI_DEMO_PASSWORD", PASSWORD)
+    # The exchange's 多地联办 theme is applied for through the exchange (tests/exchange).
+    monkeypatch.setattr("yishi.exchange.demo.load_joint_demo", lambda: 0)
     out = StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()

@@ -1,8 +1,18 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from yishi.core.errors import DomainError
 from yishi.exchange import conf
-from yishi.exchange.models import AgreedMatter, Crossing, Delivery, Envelope, Mode, Partner
+from yishi.exchange.models import (
+    AgreedMatter,
+    Crossing,
+    Delivery,
+    Envelope,
+    Mode,
+    Partner,
+    PickupItem,
+)
+from yishi.exchange.results import partner_issuer
 
 AGREED_FIELDS = [
     "code",
@@ -61,6 +71,18 @@ class PartnerAdmin(admin.ModelAdmin):
     def test_key(self, obj: Partner) -> bool:
         return conf.is_test_key(obj.public_key_pem)
 
+    def save_model(self, request, obj: Partner, form, change) -> None:
+        """Registering a partner also registers it as the issuer of the licences it seals
+        (a department for its region, its public key as that seal's verify-only key)."""
+        super().save_model(request, obj, form, change)
+        try:
+            partner_issuer(obj)
+        except (DomainError, ValueError, TypeError) as exc:
+            message = exc.message if isinstance(exc, DomainError) else "公钥无法解析"
+            self.message_user(
+                request, f"未能登记{obj.name}的发证机关：{message}", level=messages.WARNING
+            )
+
 
 @admin.register(Crossing)
 class CrossingAdmin(admin.ModelAdmin):
@@ -68,6 +90,18 @@ class CrossingAdmin(admin.ModelAdmin):
     list_filter = ["role", "mode", "status", "partner"]
     search_fields = ["application__number", "remote_number"]
     raw_id_fields = ["application", "subcase", "agreed"]
+
+
+@admin.register(PickupItem)
+class PickupItemAdmin(admin.ModelAdmin):
+    list_display = ["shelf_code", "title", "outlet", "application", "status", "placed_at"]
+    list_filter = ["status", "outlet"]
+    search_fields = ["shelf_code", "application__number"]
+    exclude = ["identity_check"]
+    readonly_fields = [f.name for f in PickupItem._meta.fields if f.name != "identity_check"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # put on the shelf by a delivery notice; handed over at the counter
 
 
 @admin.register(Envelope)

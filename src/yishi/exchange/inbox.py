@@ -15,8 +15,17 @@ from yishi.cases import services as cases
 from yishi.cases.models import Application, Message
 from yishi.core.crypto import mask
 from yishi.exchange import conf, protocol
-from yishi.exchange.models import AgreedMatter, Crossing, Envelope, Partner, SeenNonce
+from yishi.exchange.models import (
+    AgreedMatter,
+    Crossing,
+    Envelope,
+    Partner,
+    PickupItem,
+    SeenNonce,
+)
+from yishi.exchange.pickup import pickup_place
 from yishi.exchange.protocol import ProtocolError
+from yishi.exchange.results import crossing_licence, kept_copy, result_register, seal_holds
 from yishi.exchange.services import attach_materials, exchange_user, file_store, send
 from yishi.people.models import Person
 from yishi.people.queries import person_by_id_number
@@ -101,6 +110,12 @@ def _check(document: Any) -> tuple[dict[str, Any], Partner, dict[str, bytes]]:
             raise ProtocolError(
                 f"跨域办件 {ref} 不存在", code="unknown_case", field="envelope/body/case"
             )
+    if env["kind"] == "result" and not seal_holds(partner, env["body"]["licence"]):
+        raise ProtocolError(
+            "结果文书的电子签章验证未通过：证照内容被改动或不是办理地的签章",
+            code="bad_seal",
+            field="envelope/body/licence/signature",
+        )
     return env, partner, files
 
 
@@ -338,13 +353,23 @@ def on_decision(partner: Partner, body: dict) -> Crossing:
 
 
 def on_result(partner: Partner, body: dict) -> Crossing:
+    """The sealed result document: registered as a licence the applicant holds (我的证照),
+    linked to the shelf item when the result already waits at our hall."""
     crossing = _crossing(partner, body)
-    crossing.result = body["licence"]
-    crossing.status = CS.RESULT
+    document = body["licence"]
+    crossing.result = kept_copy(document)
+    crossing.status = CS.RESULT if crossing.status != CS.DELIVERED else CS.DELIVERED
     crossing.save()
+    licence = None
+    if crossing.role == Crossing.Role.RECEIVING:
+        licence = result_register(partner, crossing, document)
+        pickup = PickupItem.objects.filter(crossing=crossing).first()
+        if pickup is not None:
+            pickup_place(crossing=crossing, licence=licence)
     _tell(
         crossing,
-        f"您的跨域申请（{crossing.application.number}）结果文书已出具：{body['licence']['name']}。",
+        f"您的跨域申请（{crossing.application.number}）结果文书已出具：{document['name']}"
+        + ("，已存入“我的电子证照”。" if licence is not None else "。"),
     )
     return crossing
 
@@ -363,6 +388,13 @@ def on_delivery(partner: Partner, body: dict) -> Crossing:
     else:
         text = "电子结果已送达，可在“我的办件”中查看"
     _note(crossing, partner, "exchange_delivery", text)
+    # Pickup at our hall: on the shelf, and the applicant is told the outlet and the code.
+    if (
+        body["method"] == "pickup"
+        and crossing.role == Crossing.Role.RECEIVING
+        and pickup_place(crossing=crossing, licence=crossing_licence(crossing)) is not None
+    ):
+        return crossing
     _tell(crossing, f"您的跨域申请（{crossing.application.number}）：{text}。")
     return crossing
 

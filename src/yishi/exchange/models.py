@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -256,3 +257,79 @@ class ExchangeFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PickupItem(models.Model):
+    """A result waiting on an outlet's pickup shelf (窗口领取): the paper or printed result of
+    a cross-region case, handed over at the counter after the person's identity is checked."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "待领取"
+        PICKED = "picked", "已领取"
+        RETURNED = "returned", "退回"
+
+    outlet = models.ForeignKey(
+        "hall.Outlet", verbose_name="领取网点", on_delete=models.PROTECT, related_name="+"
+    )
+    application = models.ForeignKey(
+        "cases.Application",
+        verbose_name="申请",
+        on_delete=models.PROTECT,
+        related_name="pickup_items",
+    )
+    crossing = models.OneToOneField(
+        Crossing,
+        verbose_name="跨域办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pickup",
+    )
+    licence = models.ForeignKey(
+        "licences.Licence",
+        verbose_name="电子证照",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField("结果名称", max_length=200)
+    shelf_code = models.CharField("取件码", max_length=20)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True
+    )
+    placed_at = models.DateTimeField("上架时间", auto_now_add=True)
+    picked_at = models.DateTimeField("领取时间", null=True, blank=True)
+    picked_by = models.ForeignKey(
+        "people.Person",
+        verbose_name="领取人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    identity_check = EncryptedJSONField(
+        "身份核验记录", default=dict, blank=True, help_text="交付时核验的证件、结果与时间"
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "待领取结果"
+        verbose_name_plural = "窗口领取(取件架)"
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "shelf_code"], name="exchange_pickup_shelf_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelf_code} {self.title}"

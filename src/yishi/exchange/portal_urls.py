@@ -8,4 +8,5 @@ app_name = "exchange_apply"
 
 urlpatterns = [
     path("<int:agreed_id>/", portal_views.online_apply, name="online"),
+    path("joint/<slug:code>/", portal_views.joint_apply, name="joint"),
 ]

@@ -13,19 +13,28 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from yishi.core.errors import DomainError
-from yishi.core.uploads import check_upload
+from yishi.core.idempotency import idempotent
 from yishi.exchange import services
+from yishi.exchange.forms import idempotency_key, kept_forget, material_files, replayed
 from yishi.exchange.models import AgreedMatter, Delivery, Mode
-from yishi.exchange.queries import offer_for
+from yishi.exchange.queries import joint_offer, offer_for
+from yishi.themes.models import Theme
 
 LOGIN_URL = "/account/login/"
 ADDRESS_MAX = 200
 
 
-def material_rows(agreed: AgreedMatter, errors: dict[str, str]) -> list[dict[str, Any]]:
-    """The unified materials, numbered from 1 (field `material.<n>`), each with its error."""
+def material_rows(
+    agreed: AgreedMatter,
+    errors: dict[str, str],
+    kept: dict[int, dict[str, Any]] | None = None,
+    field: str = "material",
+) -> list[dict[str, Any]]:
+    """The unified materials, numbered from 1 (field `<field>.<n>`), each with its error and
+    the file kept for it from an earlier try."""
+    kept = kept or {}
     return [
-        {"n": n, "name": name, "error": errors.get(f"material.{n}", "")}
+        {"n": n, "name": name, "error": errors.get(f"{field}.{n}", ""), "kept": kept.get(n)}
         for n, name in enumerate(agreed.materials or [], 1)
     ]
 
@@ -35,29 +44,7 @@ def delivery_options(agreed: AgreedMatter) -> list[tuple[str, str]]:
     return [(d, Delivery(d).label) for d in agreed_ways or Delivery.values]
 
 
-def checked_uploads(
-    request: HttpRequest,
-    agreed: AgreedMatter,
-    field: str,
-    errors: dict[str, str],
-    missing: str = "请上传“{}”",
-) -> list[tuple[str, str, bytes]]:
-    """Each unified material's file (field `<field>.<n>`), checked by content; a missing or
-    refused one is noted in `errors` beside its field."""
-    found = []
-    for n, name in enumerate(agreed.materials or [], 1):
-        key = f"{field}.{n}"
-        upload = request.FILES.get(key)
-        if upload is None:
-            errors[key] = missing.format(name)
-            continue
-        try:
-            checked = check_upload(name=upload.name, data=upload, field=key)
-        except DomainError as exc:
-            errors[key] = exc.message
-            continue
-        found.append((name, checked.content_type, checked.content))
-    return found
+ONLINE_SCOPE = "exchange.online"
 
 
 @login_required(login_url=LOGIN_URL)
@@ -69,14 +56,24 @@ def online_apply(request: HttpRequest, agreed_id: int) -> HttpResponse:
     options = delivery_options(agreed)
     errors: dict[str, str] = {}
     values = {"delivery_method": options[0][0], "delivery_address": ""}
-    if request.method == "POST":
+    kept: dict[int, dict[str, Any]] = {}
+    key = idempotency_key(request)
+    if request.method == "GET":
+        kept_forget(request, "online", agreed)
+    else:
+        first = replayed(request, ONLINE_SCOPE)
+        if first is not None:  # a double submit: the case the first one made
+            return redirect("apply:detail", number=first["number"])
         values = {
             "delivery_method": request.POST.get("delivery_method", "").strip()[:10],
             "delivery_address": request.POST.get("delivery_address", "").strip()[:ADDRESS_MAX],
         }
-        materials = checked_uploads(request, agreed, "material", errors)
+        materials, kept = material_files(
+            request, agreed, form="online", field="material", errors=errors
+        )
         if not errors:
-            try:
+
+            def action() -> tuple[int, dict[str, str], int]:
                 application = services.crossing_submit(
                     user=request.user,
                     partner=agreed.partner,
@@ -86,10 +83,21 @@ def online_apply(request: HttpRequest, agreed_id: int) -> HttpResponse:
                     delivery_method=values["delivery_method"],
                     delivery_address=values["delivery_address"],
                 )
+                return 201, {"number": application.number}, application.pk
+
+            try:
+                outcome = idempotent(
+                    key=key,
+                    scope=ONLINE_SCOPE,
+                    owner=f"user:{request.user.pk}",
+                    request={"agreed": agreed.pk},
+                    action=action,
+                )
             except DomainError as exc:
                 errors[exc.field or "form"] = exc.message
             else:
-                return redirect("apply:detail", number=application.number)
+                kept_forget(request, "online", agreed)
+                return redirect("apply:detail", number=outcome.body["number"])
     known = {f"material.{n}" for n in range(1, len(agreed.materials or []) + 1)}
     known |= {"delivery_method", "delivery_address"}
     return render(
@@ -98,10 +106,99 @@ def online_apply(request: HttpRequest, agreed_id: int) -> HttpResponse:
         {
             "agreed": agreed,
             "matter": agreed.matter,
-            "rows": material_rows(agreed, errors),
+            "rows": material_rows(agreed, errors, kept),
             "options": options,
             "values": values,
             "errors": errors,
+            "idempotency_key": key,
+            "general": [message for key, message in errors.items() if key not in known],
+        },
+        status=400 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- 多地联办 from a theme
+
+JOINT_SCOPE = "exchange.joint"
+
+
+class _JointForm:
+    """What the kept-files helper needs of an agreement: the materials and a slot id."""
+
+    def __init__(self, theme: Any, materials: list[str]):
+        self.pk = f"theme-{theme.pk}"
+        self.materials = materials
+
+
+@login_required(login_url=LOGIN_URL)
+@require_http_methods(["GET", "POST"])
+def joint_apply(request: HttpRequest, code: str) -> HttpResponse:
+    """One application for a theme with steps in two regions: the partner's sub-cases are
+    handed over signed with the unified materials, ours are handled here."""
+    theme = Theme.objects.filter(code=code, status=Theme.Status.PUBLISHED).first()
+    offer = joint_offer(theme)
+    if offer is None:
+        raise Http404("该主题不能多地联办")
+    form = _JointForm(theme, offer["materials"])
+    ways = [d for d in offer["delivery"] if d in Delivery.values] or list(Delivery.values)
+    options = [(d, Delivery(d).label) for d in ways]
+    errors: dict[str, str] = {}
+    values = {"delivery_method": options[0][0], "delivery_address": ""}
+    kept: dict[int, dict[str, Any]] = {}
+    key = idempotency_key(request)
+    if request.method == "GET":
+        kept_forget(request, "joint", form)
+    else:
+        first = replayed(request, JOINT_SCOPE)
+        if first is not None:
+            return redirect("apply:detail", number=first["number"])
+        values = {
+            "delivery_method": request.POST.get("delivery_method", "").strip()[:10],
+            "delivery_address": request.POST.get("delivery_address", "").strip()[:ADDRESS_MAX],
+        }
+        materials, kept = material_files(
+            request, form, form="joint", field="material", errors=errors
+        )
+        if not errors:
+
+            def action() -> tuple[int, dict[str, str], int]:
+                application = services.crossing_submit(
+                    user=request.user,
+                    partner=offer["partner"],
+                    mode=Mode.JOINT,
+                    theme=theme,
+                    materials=materials,
+                    delivery_method=values["delivery_method"],
+                    delivery_address=values["delivery_address"],
+                )
+                return 201, {"number": application.number}, application.pk
+
+            try:
+                outcome = idempotent(
+                    key=key,
+                    scope=JOINT_SCOPE,
+                    owner=f"user:{request.user.pk}",
+                    request={"theme": theme.pk},
+                    action=action,
+                )
+            except DomainError as exc:
+                errors[exc.field or "form"] = exc.message
+            else:
+                kept_forget(request, "joint", form)
+                return redirect("apply:detail", number=outcome.body["number"])
+    known = {f"material.{n}" for n in range(1, len(form.materials) + 1)}
+    known |= {"delivery_method", "delivery_address"}
+    return render(
+        request,
+        "exchange/joint_apply.html",
+        {
+            "offer": offer,
+            "theme": theme,
+            "rows": material_rows(form, errors, kept),
+            "options": options,
+            "values": values,
+            "errors": errors,
+            "idempotency_key": key,
             "general": [message for key, message in errors.items() if key not in known],
         },
         status=400 if errors else 200,

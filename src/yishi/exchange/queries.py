@@ -79,3 +79,38 @@ def counter_offers() -> list[AgreedMatter]:
 
 def may_receive_at_counter(user: Any) -> bool:
     return has_role(user, Role.WINDOW, Role.ADMINISTRATOR)
+
+
+def joint_offer(theme: Any) -> dict[str, Any] | None:
+    """多地联办: a published theme with steps in two regions — one partner decides some of its
+    matters under an agreement allowing the joint mode, our departments the rest. Its
+    partner, the partner's steps and ours, and the unified materials of the partner's steps;
+    None for an ordinary theme."""
+    from yishi.themes.models import Theme
+
+    if theme is None or theme.status != Theme.Status.PUBLISHED:
+        return None
+    matters = [item.matter for item in theme.items.select_related("matter").order_by("order")]
+    theirs: list[AgreedMatter] = []
+    ours: list[Matter] = []
+    for matter in matters:
+        offers = partner_offers(matter, Mode.JOINT)
+        if offers:
+            theirs.append(offers[0])
+        else:
+            ours.append(matter)
+    partners = {a.partner_id for a in theirs}
+    if not theirs or not ours or len(partners) != 1:
+        return None
+    materials: list[str] = []
+    for agreed in theirs:
+        materials += [m for m in agreed.materials or [] if m not in materials]
+    delivery = [d for d in theirs[0].delivery or [] if all(d in (a.delivery or []) for a in theirs)]
+    return {
+        "theme": theme,
+        "partner": theirs[0].partner,
+        "theirs": theirs,
+        "ours": ours,
+        "materials": materials,
+        "delivery": delivery,
+    }

@@ -23,7 +23,7 @@ from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.services import staff_profile
 from yishi.catalog.centres import centre_choice
 from yishi.catalog.models import Matter
-from yishi.core import signing, uploads
+from yishi.core import uploads
 from yishi.core.crypto import sm4_decrypt, sm4_encrypt
 from yishi.core.errors import NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.outbox import DeliveryError, outbox_enqueue
@@ -39,6 +39,7 @@ from yishi.exchange.models import (
     Mode,
     Partner,
 )
+from yishi.exchange.results import kept_copy, result_document
 from yishi.themes.models import Theme
 
 logger = logging.getLogger(__name__)
@@ -514,20 +515,8 @@ def crossing_request_supplement(
 
 
 def _result_document(crossing: Crossing, result_name: str, day: dt.date) -> dict[str, Any]:
-    """The result as an e-licence signed with the platform's SM2 key (core.signing); the
-    public key travels with it so the other region verifies it without our key table."""
-    application = crossing.application
-    data = {
-        "number": f"{application.number}-{crossing.subcase_id}",
-        "name": result_name,
-        "holder": application.person.name,
-        "issuer": crossing.subcase.department.name,
-        "issued_on": day.isoformat(),
-        "data": {"matter": crossing.agreed.name, "application": application.number},
-    }
-    signature = signing.sign(protocol.canonical(data)).as_dict()
-    signature["public_key"] = signing.public_key_pem(signature["key_id"])
-    return {**data, "signature": signature}
+    """The result as an e-licence sealed with our exchange key (see exchange.results)."""
+    return result_document(crossing, result_name, day)
 
 
 def crossing_decide(
@@ -579,7 +568,7 @@ def _send_decision(
     )
     if approved:
         document = _result_document(crossing, result_name, day)
-        crossing.result = document
+        crossing.result = kept_copy(document)
         crossing.status = CS.RESULT
         send(
             partner=crossing.partner,

@@ -11,10 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yishi.core.errors import DomainError
+from yishi.core.idempotency import idempotent
 from yishi.core.roles import has_role
-from yishi.exchange import services
-from yishi.exchange.models import Crossing, Delivery, Mode
-from yishi.exchange.portal_views import checked_uploads, delivery_options, material_rows
+from yishi.exchange import pickup, services
+from yishi.exchange.forms import idempotency_key, kept_forget, material_files, replayed
+from yishi.exchange.models import Crossing, Delivery, Mode, PickupItem
+from yishi.exchange.pickup import may_use_shelf, shelf_items
+from yishi.exchange.portal_views import delivery_options, material_rows
 from yishi.exchange.queries import (
     STAFF_ROLES,
     counter_offers,
@@ -145,11 +148,19 @@ def _offer(value: str) -> object | None:
     return offer_for(int(value), Mode.PROXY) if value.isdigit() else None
 
 
+COUNTER_SCOPE = "exchange.counter"
+
+
+def _counter_done(request: HttpRequest, body: dict[str, str]) -> HttpResponse:
+    return redirect("exchange_staff:detail", ref=body["ref"])
+
+
 @login_required
 def crossing_counter(request: HttpRequest) -> HttpResponse:
     """The clerk receives a partner's matter at our hall: partner and agreed matter, the
     person by ID number (people registry), each material of the unified list checked and
-    scanned; then the case goes to the partner (services.crossing_receive_at_counter)."""
+    scanned; then the case goes to the partner (services.crossing_receive_at_counter). Scans
+    that passed are kept when something else is refused; a double submit makes one case."""
     if not may_receive_at_counter(request.user):
         return render(
             request, "workbench/forbidden.html", {"needed": "窗口人员或管理员"}, status=403
@@ -163,7 +174,14 @@ def crossing_counter(request: HttpRequest) -> HttpResponse:
     values["delivery_method"] = data.get("delivery_method", "")
     values["identity_checked"] = data.get("identity_checked") == "yes"
     ticked = {k for k in data if k.startswith("checked.") and data.get(k) == "yes"}
+    kept: dict[int, dict] = {}
+    key = idempotency_key(request)
+    if request.method == "GET" and agreed is not None:
+        kept_forget(request, "counter", agreed)
     if request.method == "POST":
+        first = replayed(request, COUNTER_SCOPE)
+        if first is not None:  # a double submit: the case the first one made
+            return _counter_done(request, first)
         if agreed is None:
             errors["agreed"] = "请选择合作地区和通办事项"
         else:
@@ -175,9 +193,17 @@ def crossing_counter(request: HttpRequest) -> HttpResponse:
                     checked.append(name)
                 else:
                     errors[f"checked.{n}"] = f"材料“{name}”尚未核对"
-            scans = checked_uploads(request, agreed, "scan", errors, "请扫描上传“{}”")
+            scans, kept = material_files(
+                request,
+                agreed,
+                form="counter",
+                field="scan",
+                errors=errors,
+                missing="请扫描上传“{}”",
+            )
             if not errors:
-                try:
+
+                def action() -> tuple[int, dict[str, str], int]:
                     application = services.crossing_receive_at_counter(
                         clerk=request.user,
                         agreed=agreed,
@@ -190,20 +216,31 @@ def crossing_counter(request: HttpRequest) -> HttpResponse:
                         delivery_method=values["delivery_method"],
                         delivery_address=values["delivery_address"],
                     )
+                    crossing = Crossing.objects.get(application=application, agreed=agreed)
+                    body = {"number": application.number, "ref": str(crossing.ref)}
+                    return 201, body, application.pk
+
+                try:
+                    outcome = idempotent(
+                        key=key,
+                        scope=COUNTER_SCOPE,
+                        owner=f"user:{request.user.pk}",
+                        request={"agreed": agreed.pk},
+                        action=action,
+                    )
                 except DomainError as exc:
                     errors[exc.field or "form"] = exc.message
                 else:
-                    crossing = Crossing.objects.filter(application=application).first()
+                    kept_forget(request, "counter", agreed)
                     messages.success(
                         request,
-                        f"已收件并移交{agreed.partner.name}办理，申请编号 {application.number}。",
+                        f"已收件并移交{agreed.partner.name}办理，"
+                        f"申请编号 {outcome.body['number']}。",
                     )
-                    if crossing is None:  # pragma: no cover - crossing_submit makes one
-                        return redirect("exchange_staff:list")
-                    return redirect("exchange_staff:detail", ref=crossing.ref)
+                    return _counter_done(request, outcome.body)
     rows = []
     if agreed is not None:
-        for row in material_rows(agreed, {}):
+        for row in material_rows(agreed, {}, kept, field="scan"):
             n = row["n"]
             row["checked"] = f"checked.{n}" in ticked
             row["check_error"] = errors.get(f"checked.{n}", "")
@@ -221,7 +258,69 @@ def crossing_counter(request: HttpRequest) -> HttpResponse:
             "options": delivery_options(agreed) if agreed is not None else [],
             "values": values,
             "errors": errors,
+            "idempotency_key": key,
             "general": [m for k, m in errors.items() if k not in known],
         },
         status=400 if errors else 200,
     )
+
+
+# ---------------------------------------------------------------- the pickup shelf
+
+
+def _shelf_refuse(request: HttpRequest) -> HttpResponse:
+    return render(request, "workbench/forbidden.html", {"needed": "窗口人员或管理员"}, status=403)
+
+
+def _shelf_page(
+    request: HttpRequest, status: str, errors: dict[int, str] | None = None, code: int = 200
+) -> HttpResponse:
+    errors = errors or {}
+    rows = list(shelf_items(request.user).filter(status=status).order_by("placed_at", "id")[:200])
+    for row in rows:
+        row.error = errors.get(row.pk, "")
+    return render(
+        request,
+        "exchange/shelf.html",
+        {"rows": rows, "status": status, "tabs": PickupItem.Status.choices},
+        status=code,
+    )
+
+
+@login_required
+def shelf_list(request: HttpRequest) -> HttpResponse:
+    """What waits on the shelves of the clerk's outlets, and what was collected or returned."""
+    if not may_use_shelf(request.user):
+        return _shelf_refuse(request)
+    status = request.GET.get("status", PickupItem.Status.WAITING)
+    if status not in PickupItem.Status.values:
+        status = PickupItem.Status.WAITING
+    return _shelf_page(request, status)
+
+
+@login_required
+@require_POST
+def shelf_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if not may_use_shelf(request.user):
+        return _shelf_refuse(request)
+    if not shelf_items(request.user).filter(pk=pk).exists():
+        raise Http404("待领取结果不存在")
+    try:
+        if action == "handover":
+            item = pickup.pickup_hand_over(
+                item_id=pk, clerk=request.user, id_number=request.POST.get("id_number", "")
+            )
+            messages.success(
+                request, f"已核验身份并交付“{item.title}”（取件码 {item.shelf_code}）。"
+            )
+        elif action == "return":
+            item = pickup.pickup_return(
+                item_id=pk, clerk=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"取件码 {item.shelf_code} 的结果已退回。")
+        else:
+            raise Http404("操作不存在")
+    except DomainError as exc:
+        code = exc.status if exc.status in (403, 404, 409) else 400
+        return _shelf_page(request, PickupItem.Status.WAITING, {pk: exc.message}, code)
+    return redirect("exchange_staff:shelf")

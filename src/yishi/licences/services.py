@@ -498,6 +498,10 @@ def licence_issue_for_subcase(*, subcase_id: int, today: dt.date | None = None) 
         )
         if subcase is None or subcase.status != SubCase.Status.APPROVED:
             return None
+        if subcase.partner_region:
+            # Decided by a partner region (跨域通办): its sealed result is the licence
+            # (exchange.results, licence_register_sealed); we issue none of our own.
+            return None
         existing = Licence.objects.filter(subcase=subcase).first()
         if existing is not None:
             return existing
@@ -809,4 +813,71 @@ def licence_get(number: str) -> Licence:
     licence = Licence.objects.select_related("type", "issuer").filter(number=number).first()
     if licence is None:
         raise NotFound(f"未找到编号为“{number}”的电子证照", field="number")
+    return licence
+
+
+def licence_register_sealed(
+    *,
+    number: str,
+    licence_type: LicenceType,
+    holder: Person,
+    issuer: Department,
+    data: Mapping[str, Any] | None,
+    issued_on: dt.date,
+    valid_from: dt.date,
+    valid_until: dt.date | None,
+    signature: Mapping[str, Any],
+    subcase: SubCase | None = None,
+    application: Application | None = None,
+    actor: object = "",
+) -> Licence:
+    """Register a licence issued and sealed elsewhere (跨域通办: the region that decided the
+    case): its signature must verify over the licence's canonical bytes under a key of the
+    issuer's seal already known here (trust level A, source imported), so it verifies again
+    later like our own. Idempotent: the same number with the same signature returns the
+    licence already registered."""
+    from yishi.licences.verification import signature_holds
+
+    number = _text(number, "licence.number", "证照编号")[:120]
+    _check_holder_kind(licence_type, holder)
+    licence = Licence(
+        number=number,
+        type=licence_type,
+        issuer=issuer,
+        data=_clean_data(data),
+        issued_on=issued_on,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        source=Licence.Source.IMPORTED,
+        trust_level=Licence.Trust.A,
+        signature=dict(signature),
+        **_holder_fields(holder, None),
+    )
+    if not signature_holds(licence):
+        raise ValidationFailed(
+            "电子签章验证未通过：证照内容与签章不符或签章不属于该发证机关", field="signature"
+        )
+    with transaction.atomic():
+        existing = Licence.objects.select_for_update().filter(number=number).first()
+        if existing is not None:
+            if existing.signature == licence.signature and existing.issuer_id == issuer.pk:
+                return existing
+            raise Conflict(f"编号为“{number}”的证照已存在", field="licence.number")
+        if subcase is not None and not Licence.objects.filter(subcase=subcase).exists():
+            licence.subcase = subcase
+        licence.save()
+        audit_append(
+            action="licences.licence.import",
+            actor=actor,
+            object_type="licences.licence",
+            object_id=number,
+            data={
+                "type": licence_type.code,
+                "issuer": issuer.code,
+                "key_id": licence.signature.get("key_id", ""),
+                "trust": "A",
+            },
+        )
+        if application is not None:
+            licence_attach_to_application(licence=licence, application=application)
     return licence

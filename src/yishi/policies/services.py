@@ -605,6 +605,28 @@ def grant_contest(*, grant: Grant, user: Any, reason: str) -> Objection:
     return objection
 
 
+def grant_end(*, grant: Grant, staff: Any, reason: str) -> Grant:
+    """Staff end an open grant whose basis is gone (数据治理更正: e.g. the person died): it
+    is not paid from the current period on."""
+    reason = _reason(reason)
+    with transaction.atomic(), audit_batch():
+        grant = Grant.objects.select_for_update().select_related("policy").get(pk=grant.pk)
+        if not grant.is_open:
+            raise Conflict(f"该待遇状态为“{grant.get_status_display()}”，不能终止", field="status")
+        grant.status = G.ENDED
+        grant.ended_period = period_of(timezone.localdate())
+        grant.end_reason = reason[:200]
+        grant.save(update_fields=["status", "ended_period", "end_reason"])
+        audit_append(
+            action="policies.grant_end",
+            actor=staff,
+            object_type="policy_grant",
+            object_id=grant.pk,
+            data={"policy": grant.policy.code},
+        )
+    return grant
+
+
 def objection_resolve(*, objection: Objection, staff: Any, resolution: str) -> Objection:
     """Staff close a contest with their answer; the grant is active again."""
     resolution = (resolution or "").strip()

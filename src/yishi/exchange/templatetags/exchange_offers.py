@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from yishi.exchange.models import Mode
-from yishi.exchange.queries import partner_offers
+from yishi.exchange.queries import joint_offer, partner_offers
 
 register = template.Library()
 
@@ -24,3 +24,9 @@ def crossing_offers(matter: Any) -> dict[str, Any]:
         for a in partner_offers(matter)
     ]
     return {"offers": offers}
+
+
+@register.simple_tag
+def theme_joint_offer(theme: Any) -> dict[str, Any] | None:
+    """`{% theme_joint_offer theme as joint %}`: the 多地联办 offer of a theme, or None."""
+    return joint_offer(theme)

@@ -16,7 +16,9 @@ from django.db import transaction
 from yishi.assist.demo import load_assist_demo
 from yishi.catalog.demo.loader import PASSWORD_ENV, load_demo
 from yishi.catalog.search_synonyms import seed_synonyms
+from yishi.enterprise.demo import load_enterprise_demo
 from yishi.exchange.demo import load_exchange_demo
+from yishi.governance.demo import load_governance_demo
 from yishi.hall.demo import load_hall_demo
 from yishi.licences.demo.instant import load_instant_rules
 from yishi.people.registry import generate_registry
@@ -63,8 +65,10 @@ class Command(BaseCommand):
             # 跨域通办: the demo partner region (武汉市江夏区, `make partner`) and the matters
             # agreed with it.
             feedback.update(load_exchange_demo())
-            # 远程虚拟窗口: a remote window at the district centre serving from the villages.
             feedback.update(load_remote_demo())
+            feedback.update(load_enterprise_demo())
+            # 数据治理: after the registry, staff and cases it catalogues and checks.
+            feedback.update(load_governance_demo(password=password))
         self.stdout.write(result.summary())
         created = len(result.new_accounts) + len(staff) + (applicant is not None)
         if created:
