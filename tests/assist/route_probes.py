@@ -16,22 +16,7 @@ The policy they write down (yishi.assist.access):
   asking in a company's name is for those verified to act for it in applications (404 to
   anyone else, a pending claim included). The probes post no company (422 after access) and,
   with the company, a kind the desk does not take (422 after access): nothing is created.
-  Rows for PROBES (beside the other assist rows of tests/test_routes_by_role.py):
-
-    page("assist:desk", "/assist/desk/", APPLICANTS),
-    post(
-        "assist:desk",
-        "/assist/desk/",
-        APPLICANTS,
-        {"kind": "policy_consult", "question": "怎么申报？"},
-    ),
-    post(
-        "assist:desk",
-        "/assist/desk/",
-        FOR_COMPANY,
-        {"company": "{uscc}", "kind": "general", "question": "怎么申报？"},
-        variant="company",
-    ),
+Its rows are in tests/test_routes_by_role.py (PROBES).
 """
 
 from __future__ import annotations

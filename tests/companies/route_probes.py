@@ -18,35 +18,7 @@ The policy the lines write down (yishi.companies.access):
   form without a title: refused by the checks after access (the reason shown on the page,
   302 back to it), changing nothing.
 
-The lines to paste into PROBES:
-
-    # 企业服务 (yishi.companies): 一企一码 and the published seal keys are public; the
-    # company's e-seal page and its signed documents are the company's own.
-    page(
-        "companies:page",
-        "/companies/{uscc}/",
-        PUBLIC,
-        leak=('data-section="grants"', FOR_COMPANY | POLICY_STAFF),
-    ),
-    page("companies:qr", "/companies/{uscc}/qr.png", PUBLIC),
-    page("companies:seal", "/companies/{uscc}/seal/", FOR_COMPANY),
-    post(
-        "companies:seal",
-        "/companies/{uscc}/seal/",
-        FOR_COMPANY,
-        {"action": "sign", "kind": "form", "title": "", "text": "内容"},
-    ),
-    page(
-        "companies:document_pdf",
-        "/companies/{uscc}/documents/{sealed_document}/pdf/",
-        FOR_COMPANY,
-    ),
-    op("GET", "/seals", PUBLIC),
-    op("GET", "/seals", PUBLIC, query="limit=1&offset=1", variant="page"),
-    op("GET", "/companies/{uscc}/public", PUBLIC),
-
-and in tests/access_world.py `describe`: import `companies_world` from this module and add
-it to the tuple of app worlds.
+Its rows are in tests/test_routes_by_role.py (PROBES).
 """
 
 from __future__ import annotations

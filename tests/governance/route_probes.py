@@ -24,49 +24,7 @@ The policy the lines write down (yishi.governance.access):
   the chief) of a request delivered as an API grant (its key is scoped to this operation):
   admin here (the world's second request); others 404.
 
-The lines to paste into PROBES:
-
-    # 数据治理 (yishi.governance): the chief data officer's and data officers' pages (admin
-    # here), the clerk's one-click report from a case, the public open data.
-    page("governance:home", "/workbench/governance/", ADMIN),
-    post("governance:run", "/workbench/governance/run/", ADMIN),
-    page("governance:catalog", "/workbench/governance/catalog/", ADMIN),
-    page("governance:finding", "/workbench/governance/findings/{gov_finding}/", ADMIN),
-    post(
-        "governance:finding_action",
-        "/workbench/governance/findings/{gov_finding}/verify/",
-        ADMIN,
-    ),
-    post(
-        "governance:report",
-        "/workbench/governance/report/{number}/",
-        frozenset({"clerk_here", "reviewer_here", "admin"}),
-        {"subject": ""},
-    ),
-    page("governance:requests", "/workbench/governance/requests/", ADMIN),
-    post("governance:requests", "/workbench/governance/requests/", ADMIN, {"dataset": ""}),
-    page("governance:request", "/workbench/governance/requests/{gov_request}/", ADMIN),
-    post(
-        "governance:request",
-        "/workbench/governance/requests/{gov_request}/",
-        ADMIN,
-        {"action": "refuse", "answer": ""},
-    ),
-    page("governance:request_file", "/workbench/governance/requests/{gov_request}/file/", ADMIN),
-    page("open_data:index", "/open-data/", PUBLIC),
-    page("open_data:csv", "/open-data/{gov_open}/rows.csv", PUBLIC),
-    page("open_data:json", "/open-data/{gov_open}/rows.json", PUBLIC),
-    op("GET", "/open-data", PUBLIC),
-    op("GET", "/governance/scores", ADMIN),
-    op(
-        "GET",
-        "/governance/requests/{request_id}/rows",
-        ADMIN,
-        args={"request_id": "gov_api_request"},
-    ),
-
-and in tests/access_world.py `describe`: import `governance_world` from this module and add
-it to the tuple of app worlds.
+Its rows are in tests/test_routes_by_role.py (PROBES).
 """
 
 from __future__ import annotations

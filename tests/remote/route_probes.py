@@ -1,6 +1,5 @@
 """远程虚拟窗口 for tests/test_routes_by_role.py (this file is not collected as tests):
-`remote_world(w)` makes what the paths name, and PROBE_LINES are the table's lines to paste
-into its PROBES.
+`remote_world(w)` makes what the paths name; the rows are in tests/test_routes_by_role.py.
 
 The policy they write down (yishi.remote.access):
 - /remote/ is public to read; taking a ticket there (POST) is for applicant accounts
@@ -29,45 +28,6 @@ from tests.hall.factories import WindowFactory
 from yishi.hall import services as hall
 from yishi.hall.models import Window
 from yishi.remote import services
-
-PROBE_LINES = """
-    # 远程虚拟窗口 (tests/remote/route_probes.py)
-    page("remote:home", "/remote/", PUBLIC),
-    post("remote:home", "/remote/", APPLICANTS, {"matter": "no-such-matter"}),
-    page("remote:session", "/remote/{remote_session}/", OWNER),
-    post("remote:session", "/remote/{remote_session}/", OWNER, {"action": "none"}),
-    page("remote:status", "/remote/{remote_session}/status/", OWNER),
-    page("remote_staff:console", "/workbench/remote/", WINDOW_ANY),
-    post("remote_staff:console", "/workbench/remote/", WINDOW_ANY, {"action": "none"}),
-    page("remote_staff:session", "/workbench/remote/{remote_session}/", {"clerk_here"}),
-    post(
-        "remote_staff:session",
-        "/workbench/remote/{remote_session}/",
-        {"clerk_here"},
-        {"action": "none"},
-    ),
-    post(
-        "remote_staff:recording_upload",
-        "/workbench/remote/{remote_session}/recording/",
-        {"clerk_here"},
-        {},
-    ),
-    page("remote_staff:recordings", "/workbench/remote/recordings/", NOBODY),
-    page("remote_staff:recording", "/workbench/remote/recordings/{remote_recording}/", NOBODY),
-    page(
-        "remote_staff:recording_media",
-        "/workbench/remote/recordings/{remote_recording}/media/",
-        NOBODY,
-    ),
-    op("GET", "/remote/matters", PUBLIC),
-    op("POST", "/remote/tickets", APPLICANTS, body={"matter": "no-such-matter"}),
-    op(
-        "GET",
-        "/remote/sessions/{session_id}",
-        {"applicant", "clerk_here"},
-        args={"session_id": "remote_session"},
-    ),
-"""
 
 
 def remote_world(w: Any) -> dict[str, str]:
