@@ -6,15 +6,13 @@ shares its data with the bank for the offer, which the bank's account then sees.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client, override_settings
+from django.test import override_settings
 from playwright.sync_api import expect
 
+from tests.browser_support import context_as, shoot
 from tests.enterprise.support import package_world
 from yishi.enterprise.models import PackageRun
 
@@ -23,44 +21,13 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-SHOTS = os.environ.get("YISHI_SHOTS", "")
-
-
-def _as(browser, base: str, user, width: int = 1280):
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 900}
-    )
-    login = Client()
-    login.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": login.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
-def _shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    for width, height in ((1280, 900), (375, 800)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @override_settings(STAFF_SECOND_FACTOR_REQUIRED=False)
 def test_a_company_picks_modules_starts_a_package_and_tracks_it(browser, live_server):
     w = package_world()
     base = live_server.url
-    ctx, page = _as(browser, base, w.agent.user)
+    ctx, page = context_as(browser, base, w.agent.user)
     page.goto(f"{base}/account/policies/company/?company={w.company.uscc}")
     page.locator("[data-enterprise-links]").get_by_role("link", name="企业一类事").click()
     page.wait_for_url(re.compile(r"/enterprise/"))
@@ -78,7 +45,7 @@ def test_a_company_picks_modules_starts_a_package_and_tracks_it(browser, live_se
     expect(page.locator('[data-field="contact_phone"]')).to_have_count(1)
     expect(page.locator('[data-field="contact_phone"]')).to_contain_text("共用，只填一次")
     expect(page.get_by_label("企业名称")).to_have_value(w.company.name)
-    _shoot(page, "enterprise-package")
+    shoot(page, "enterprise-package")
     page.get_by_label("联系电话").fill("12345")
     page.get_by_label("招用人数（人）").fill("3")
     page.get_by_label("经营场所").fill("太和镇示范街 1 号")
@@ -94,7 +61,7 @@ def test_a_company_picks_modules_starts_a_package_and_tracks_it(browser, live_se
     expect(track.locator('[data-track="theme"] [data-state]')).to_have_text("已提交")
     expect(track.locator('[data-track="policy"] [data-state]')).to_have_text("待受理")
     expect(track.locator('[data-track="offer"] [data-state]')).to_contain_text("待共享企业信息")
-    _shoot(page, "enterprise-run")
+    shoot(page, "enterprise-run")
     run = PackageRun.objects.get()
     assert {i.module_id for i in run.items.all()} == {w.m_theme.pk, w.m_policy.pk, w.m_offer.pk}
 
@@ -103,9 +70,9 @@ def test_a_company_picks_modules_starts_a_package_and_tracks_it(browser, live_se
     page.get_by_label("经办人及联系电话").check()
     page.get_by_role("button", name="授权共享").click()
     expect(page.locator("[data-consent]")).to_have_attribute("data-consent", "granted")
-    bctx, bank = _as(browser, base, w.provider_user)
+    bctx, bank = context_as(browser, base, w.provider_user)
     bank.goto(f"{base}/providers/")
     expect(bank.locator('[data-list="provider-requests"]')).to_contain_text(w.company.name)
-    _shoot(bank, "enterprise-provider-inbox")
+    shoot(bank, "enterprise-provider-inbox")
     for c in (ctx, bctx):
         c.close()

@@ -5,15 +5,13 @@ band), and the policy officer records the payment; the company then sees it paid
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client, override_settings
+from django.test import override_settings
 from playwright.sync_api import expect
 
+from tests.browser_support import context_as, shoot
 from tests.policies.factories import application_world
 from yishi.policies.models import PolicyApplication
 
@@ -22,37 +20,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-SHOTS = os.environ.get("YISHI_SHOTS", "")
-
-
-def _as(browser, base: str, user, width: int = 1280):
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 900}
-    )
-    login = Client()
-    login.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": login.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
-
-
-def _shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    for width, height in ((1280, 900), (375, 800)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @override_settings(STAFF_SECOND_FACTOR_REQUIRED=False)
@@ -63,11 +30,11 @@ def test_a_company_applies_staff_approve_at_the_band_and_the_payment_is_recorded
     base = live_server.url
 
     # The company's agent: 可申报 in the company space → the policy page → apply.
-    ctx, page = _as(browser, base, w.agent.user)
+    ctx, page = context_as(browser, base, w.agent.user)
     page.goto(f"{base}/account/policies/company/?company={w.company.uscc}")
     row = page.locator(f'[data-list="apply"] [data-policy="{w.policy.code}"]')
     expect(row).to_contain_text("可申报")
-    _shoot(page, "policy-company-space")
+    shoot(page, "policy-company-space")
     row.get_by_role("link", name="去申报").click()
     page.wait_for_url(re.compile(r"/account/policies/p/"))
     expect(page.locator("[data-eligibility]")).to_have_attribute("data-eligibility", "eligible")
@@ -81,7 +48,7 @@ def test_a_company_applies_staff_approve_at_the_band_and_the_payment_is_recorded
     )
     page.get_by_label("招用就业困难人员人数").fill("3")
     page.get_by_label("补贴拨付银行账号").fill("6222020200112233445")
-    _shoot(page, "policy-apply")
+    shoot(page, "policy-apply")
     page.get_by_role("button", name="提交申报").click()
     page.wait_for_url(re.compile(r"/account/policies/applications/\d+/$"))
     expect(page.locator("[data-state]")).to_have_text("待受理")
@@ -89,33 +56,33 @@ def test_a_company_applies_staff_approve_at_the_band_and_the_payment_is_recorded
 
     # The window accepts, the department's reviewer approves: the band's amount.
     staff_url = f"{base}/workbench/policies/applications/{pa.pk}/"
-    cctx, clerk = _as(browser, base, w.clerk.user)
+    cctx, clerk = context_as(browser, base, w.clerk.user)
     clerk.goto(staff_url)
     clerk.get_by_role("button", name="受理").click()
     expect(clerk.locator("[data-state]")).to_have_text("审核中")
-    rctx, reviewer = _as(browser, base, w.reviewer.user)
+    rctx, reviewer = context_as(browser, base, w.reviewer.user)
     reviewer.goto(staff_url)
     reviewer.get_by_role("button", name="准予并按档次核定金额").click()
     expect(reviewer.locator("[data-amount]")).to_have_text("3000.00 元（小微企业）")
 
     # The policy officer sees the committed amount on the policy and records the payment.
-    octx, officer = _as(browser, base, w.officer.user)
+    octx, officer = context_as(browser, base, w.officer.user)
     officer.goto(f"{base}/workbench/policies/{w.policy.code}/")
     expect(officer.locator('[data-figure="committed"]')).to_contain_text("3000.00 元")
     expect(officer.locator('[data-figure="unpaid"]')).to_contain_text("3000.00 元")
     officer.get_by_role("link", name=w.company.name).click()
     officer.get_by_label("支付凭证号").fill("ZF20261207001")
-    _shoot(officer, "policy-staff-application")
+    shoot(officer, "policy-staff-application")
     officer.get_by_role("button", name="登记兑现").click()
     expect(officer.locator("[data-state]")).to_have_text("已兑现")
     officer.goto(f"{base}/workbench/policies/{w.policy.code}/")
     expect(officer.locator('[data-figure="paid"]')).to_contain_text("1 件 · 3000.00 元")
-    _shoot(officer, "policy-detail-applications")
+    shoot(officer, "policy-detail-applications")
 
     # The company sees it paid.
     page.reload()
     expect(page.locator("[data-state]")).to_have_text("已兑现")
     expect(page.locator("[data-paid]")).to_contain_text("ZF20261207001")
-    _shoot(page, "policy-application-paid")
+    shoot(page, "policy-application-paid")
     for c in (ctx, cctx, rctx, octx):
         c.close()
