@@ -282,10 +282,10 @@ def test_guide_of_a_matter_only_in_a_draft_theme_has_no_link(client, birth_theme
 def test_theme_pages_read_a_fixed_number_of_queries(client, birth_theme, django_assert_num_queries):
     # Savings and the diagram are computed from the prefetched theme, not per matter:
     # theme, questions, items with matters, materials, prerequisites, form fields; and the
-    # outlets handling it (就近办) with today's calendar.
+    # outlets handling it (就近办) with today's calendar; the 多地联办 agreements on its matters.
     for extra in range(3):
         ThemeMatterFactory(theme=birth_theme, matter__name=f"补充事项{extra}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get("/themes/newborn/").status_code == 200
     with django_assert_num_queries(6):
         assert client.get("/themes/newborn/notice/", NO_CARD).status_code == 200

@@ -90,13 +90,27 @@ def joint_offer(theme: Any) -> dict[str, Any] | None:
 
     if theme is None or theme.status != Theme.Status.PUBLISHED:
         return None
-    matters = [item.matter for item in theme.items.select_related("matter").order_by("order")]
+    # The theme's items as the page already holds them (prefetched), and every agreement on
+    # them in one query: the theme page reads a fixed number of queries.
+    items = sorted(theme.items.all(), key=lambda item: (item.order, item.pk))
+    matters = [item.matter for item in items]
+    agreed: dict[int, AgreedMatter] = {}
+    for row in (
+        AgreedMatter.objects.filter(
+            matter_id__in=[m.pk for m in matters],
+            decided_by=AgreedMatter.DecidedBy.PARTNER,
+            partner__active=True,
+        )
+        .select_related("partner", "matter")
+        .order_by("pk")
+    ):
+        if Mode.JOINT in (row.modes or []):
+            agreed.setdefault(row.matter_id, row)
     theirs: list[AgreedMatter] = []
     ours: list[Matter] = []
     for matter in matters:
-        offers = partner_offers(matter, Mode.JOINT)
-        if offers:
-            theirs.append(offers[0])
+        if matter.pk in agreed:
+            theirs.append(agreed[matter.pk])
         else:
             ours.append(matter)
     partners = {a.partner_id for a in theirs}
