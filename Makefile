@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE := yishi.settings
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev keys static setup venv node chromium fonts migrate demo test lint format test-sqlite test-postgres bench bench-quick worker clean
+.PHONY: run dev keys static setup venv node chromium fonts migrate demo test lint format test-sqlite test-postgres bench bench-quick worker scheduler clean
 
 # `make run` serves the demo as production would: DEBUG off, one ASGI server process (uvicorn),
 # static files collected and served by whitenoise, Chinese error pages, keys generated on the
@@ -21,7 +21,7 @@ run: export YISHI_DEMO ?= true
 run: export YISHI_DEBUG ?= false
 # Every target that touches the demo database uses the keys the first `make run` made, DEBUG
 # on or off, so `make run`, `make dev` and `make demo` share one database.
-run dev keys static migrate demo worker: export YISHI_KEY_DIR ?= $(or $(YISHI_VAR_DIR),$(CURDIR)/var)/keys
+run dev keys static migrate demo worker scheduler: export YISHI_KEY_DIR ?= $(or $(YISHI_VAR_DIR),$(CURDIR)/var)/keys
 run: setup keys migrate static demo ## set up, load 梁子湖区 demo data and serve on http://127.0.0.1:8000
 	$(call serve_with_loops,$(VENV)/bin/uvicorn yishi.asgi:application --host $(HOST) --port $(PORT) --workers 1 --no-proxy-headers --no-server-header)
 
@@ -30,16 +30,14 @@ dev: export YISHI_DEBUG ?= true
 dev: setup keys migrate demo ## the debugging server (DEBUG on, reloads on change)
 	$(call serve_with_loops,$(PY) -m yishi runserver $(HOST):$(PORT))
 
-# The background loops beside the web server ($(1)), stopped with it.
+# The task worker and the one scheduler of the periodic jobs beside the web server ($(1)),
+# stopped with it. `python -m yishi worker` is db_worker or RQ's rqworker, as
+# YISHI_TASK_BACKEND says; the scheduler enqueues the jobs of src/yishi/schedule.py.
 define serve_with_loops
 	@echo "Serving http://$(HOST):$(PORT)/  (portal, /workbench/, /admin/, /api/docs)"
-	@$(PY) -m yishi db_worker --queue-name '*' --no-reload >var/worker.log 2>&1 & worker=$$!; \
-	  $(PY) -m yishi deliver_outbox --loop 30 >var/outbox.log 2>&1 & outbox=$$!; \
-	  $(PY) -m yishi dispatch_events --loop 30 >var/events.log 2>&1 & events=$$!; \
-	  (while true; do $(PY) -m yishi check_commitments; $(PY) -m yishi rating_invitations; sleep 3600; done) >var/credit.log 2>&1 & credit=$$!; \
-	  (while true; do $(PY) -m yishi policies_run --match; sleep 86400; done) >var/policies.log 2>&1 & policies=$$!; \
-	  (while true; do $(PY) -m yishi mark_no_shows; sleep 1800; done) >var/hall.log 2>&1 & hall=$$!; \
-	  trap 'kill $$worker $$outbox $$events $$credit $$policies $$hall 2>/dev/null' EXIT INT TERM; \
+	@$(PY) -m yishi worker >var/worker.log 2>&1 & worker=$$!; \
+	  $(PY) -m yishi scheduler >var/scheduler.log 2>&1 & scheduler=$$!; \
+	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(1)
 endef
 
@@ -104,8 +102,13 @@ demo: venv keys
 	$(PY) -m yishi load_demo
 	$(PY) -m yishi generate_history --applications 5000 --if-empty
 
+# The task worker of the configured mode: db_worker, or rqworker with YISHI_TASK_BACKEND=rq.
 worker: venv keys
-	$(PY) -m yishi db_worker --queue-name '*' --no-reload
+	$(PY) -m yishi worker
+
+# The one scheduler of the periodic jobs (src/yishi/schedule.py), in either mode.
+scheduler: venv keys
+	$(PY) -m yishi scheduler
 
 lint: venv
 	$(VENV)/bin/ruff check src tests bench

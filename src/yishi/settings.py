@@ -235,12 +235,31 @@ if SESSION_IDLE_MINUTES < 1 or SESSION_MAX_HOURS < 1:
     raise ConfigError("YISHI_SESSION_IDLE_MINUTES and YISHI_SESSION_MAX_HOURS must be >= 1")
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
-# Background work: django-tasks with the database backend by default. Set
-# YISHI_TASK_BACKEND=immediate to run tasks inline (tests), or a Celery backend at scale.
+# Background work: django-tasks, in one of two modes (README, Configuration).
+# - database (the default): django-tasks-db keeps the queue in this database; the worker is
+#   `python -m yishi db_worker --queue-name '*'`. Nothing else to run.
+# - YISHI_TASK_BACKEND=rq: RQ on Redis (the optional dependency set `yishi[rq]`), for several
+#   workers on several machines; YISHI_RQ_URL names the Redis (default
+#   redis://127.0.0.1:6379/0); the worker is `python -m yishi rqworker default`.
+# YISHI_TASK_BACKEND=immediate runs tasks inline (tests); any other value is a backend's
+# dotted path. `make worker` starts the worker of the mode set here. In both modes the
+# periodic jobs are enqueued by one `python -m yishi scheduler` (yishi/schedule.py).
 TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
-if TASK_BACKEND == "immediate":
-    TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+TASK_BACKEND = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}.get(TASK_BACKEND, TASK_BACKEND)
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+RQ_URL = env_str("YISHI_RQ_URL", "redis://127.0.0.1:6379/0")
+# One RQ queue per django-tasks queue name (the tasks use "default"). A job running longer
+# than DEFAULT_TIMEOUT seconds is stopped by the worker and counts as failed.
+RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 1800}}
+# The job class that runs a django-tasks task (its context, signals and result), for the
+# worker too, so that plain `rqworker default` runs our tasks.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+if TASK_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")  # the rqworker command and the backend's checks
 
 # 远程虚拟窗口 (yishi.remote): STUN/TURN servers for WebRTC from the JSON file
 # YISHI_REMOTE_ICE_SERVERS_FILE ({"iceServers": [{"urls": …, "username": …, "credential": …}]});
@@ -413,6 +432,9 @@ LOGGING = {
         "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "uvicorn.error": {"level": "INFO"},
         "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The scheduler logs each enqueued run itself (yishi.core.scheduler); APScheduler's own
+        # lines ("executed successfully" every 30 s) only when something goes wrong.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 

@@ -281,3 +281,24 @@ class StaffSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.device} {self.address_masked}"
+
+
+class PeriodicJob(models.Model):
+    """One row per periodic job of yishi/schedule.py: the last due time a scheduler claimed.
+    A scheduler enqueues a job's run only after moving `due_at` forward with a conditional
+    UPDATE, so two schedulers started by mistake enqueue each due run once (yishi.core.scheduler)."""
+
+    name = models.CharField("任务", max_length=200, primary_key=True)
+    schedule = models.CharField("周期", max_length=100, blank=True)
+    due_at = models.DateTimeField("最近一次应运行时间", null=True, blank=True)
+    claimed_at = models.DateTimeField("排入队列时间", null=True, blank=True)
+    claimed_by = models.CharField("调度进程", max_length=200, blank=True)
+    task_id = models.CharField("任务执行编号", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "定时任务"
+        verbose_name_plural = "定时任务"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.schedule}）"
