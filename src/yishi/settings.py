@@ -256,8 +256,9 @@ RQ_URL = env_str("YISHI_RQ_URL", "redis://127.0.0.1:6379/0")
 # than DEFAULT_TIMEOUT seconds is stopped by the worker and counts as failed.
 RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 1800}}
 # The job class that runs a django-tasks task (its context, signals and result), for the
-# worker too, so that plain `rqworker default` runs our tasks.
-RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# worker too, so that plain `rqworker default` runs our tasks; a worker that stops within a
+# second (yishi.core.rq_worker).
+RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "yishi.core.rq_worker.Worker"}
 if TASK_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")  # the rqworker command and the backend's checks
 

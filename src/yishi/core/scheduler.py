@@ -28,7 +28,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -186,7 +186,7 @@ def periodic_fire(
 
     due_at = entry.parsed().due(now or timezone.now())
     task = entry.load()
-    close_old_connections()  # a long-running process: drop connections the database closed
+    _drop_stale_connections()
     try:
         with transaction.atomic():
             if not periodic_claim(
@@ -197,7 +197,7 @@ def periodic_fire(
             if result is not None:
                 PeriodicJob.objects.filter(name=entry.name).update(task_id=result.id[:64])
     finally:
-        close_old_connections()
+        _drop_stale_connections()
     log.info(
         "periodic job %s due %s: %s",
         entry.name,
@@ -205,6 +205,14 @@ def periodic_fire(
         f"enqueued as {result.id}" if result is not None else "a run is already waiting",
     )
     return due_at
+
+
+def _drop_stale_connections() -> None:
+    """A long-running process: drop the connections the database closed or that outlived
+    CONN_MAX_AGE, as Django does around each request. Not inside a caller's transaction
+    (a test's), where Django would close the connection it runs in."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def schedule_check(entries: Iterable[Periodic]) -> None:
