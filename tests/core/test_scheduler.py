@@ -159,3 +159,46 @@ def test_two_schedulers_running_at_once_enqueue_each_due_run_once():
     assert len(claimed) == len(set(claimed)) >= 3
     assert PeriodicJob.objects.get(name=entry.name).due_at == max(claimed)
     assert waiting_runs(dispatch_events) == 1  # no worker ran: the later runs found it waiting
+
+
+@pytest.mark.django_db
+def test_the_scheduled_audit_check_fails_its_task_on_a_broken_chain():
+    from yishi.core.audit import audit_append
+    from yishi.core.models import AuditEntry
+    from yishi.core.tasks import AuditChainBroken, verify_audit
+
+    entries = [
+        audit_append(
+            action="matter.publish",
+            actor="staff1",
+            object_type="matter",
+            object_id=f"QR{i}",
+            data={"version": i},
+        )
+        for i in range(3)
+    ]
+    assert verify_audit.call().startswith("审计日志哈希链完整")
+    AuditEntry.objects.filter(pk=entries[1].pk).update(data={"version": 99})
+    with pytest.raises(AuditChainBroken):
+        verify_audit.call()
+
+
+@pytest.mark.django_db
+def test_the_scheduled_idempotency_purge_deletes_only_expired_records():
+    from django.utils import timezone
+
+    from yishi.core.models import IdempotencyRecord
+    from yishi.core.tasks import purge_idempotency
+
+    now = timezone.now()
+    for key, expires_at in (
+        ("old", now - dt.timedelta(minutes=1)),
+        ("new", now + dt.timedelta(hours=1)),
+    ):
+        IdempotencyRecord.objects.create(
+            key=key, scope="test", request_hash="0" * 64, expires_at=expires_at
+        )
+    assert purge_idempotency.call() == 1
+    assert list(IdempotencyRecord.objects.filter(scope="test").values_list("key", flat=True)) == [
+        "new"
+    ]
