@@ -154,9 +154,9 @@ def test_two_schedulers_running_at_once_enqueue_each_due_run_once():
         scheduler.shutdown(wait=True)
 
     assert errors == []
-    assert len(fired["a"]) >= 3 and len(fired["b"]) >= 3  # both were firing all along
+    assert len(fired["a"]) >= 2 and len(fired["b"]) >= 2  # both were firing all along
     claimed = [due for due in fired["a"] + fired["b"] if due is not None]
-    assert len(claimed) == len(set(claimed)) >= 3
+    assert len(claimed) == len(set(claimed)) >= 2
     assert PeriodicJob.objects.get(name=entry.name).due_at == max(claimed)
     assert waiting_runs(dispatch_events) == 1  # no worker ran: the later runs found it waiting
 
