@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.conftest import _unavailable
 from tests.core.test_deploy_settings import _env
 from tests.settings_support import probe
 from yishi.core.models import OutboxMessage
@@ -159,3 +160,56 @@ def test_production_settings_answer_a_load_balancer_by_address_over_plain_http(d
     assert all(len(answer["id"]) == 32 for answer in answers.values())
     # Any other page still refuses a Host outside ALLOWED_HOSTS.
     assert answers["page"]["status"] == 400
+
+
+# ---------------------------------------------------------------- the RQ task backend
+
+
+def _rq_settings(settings, redis_url: str) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url}}
+
+
+@pytest.fixture
+def redis_db7() -> str:
+    """Redis database 7 of the local server (this test's own), emptied after the test."""
+    pytest.importorskip("django_tasks_rq")  # the optional RQ dependency set
+    import redis
+
+    url = "redis://127.0.0.1:6379/7"
+    server = redis.Redis.from_url(url)
+    try:
+        server.ping()
+    except redis.ConnectionError:
+        _unavailable("needs Redis on 127.0.0.1:6379")
+    yield url
+    server.flushdb()
+
+
+def test_with_the_rq_backend_readyz_pings_redis_and_counts_queued_jobs(
+    db, client, settings, redis_db7
+):
+    import django_rq
+
+    _rq_settings(settings, redis_db7)
+    # At once, not on the commit of the test's transaction (which never comes).
+    django_rq.get_queue("default", commit_mode="auto").enqueue("yishi.core.tasks.deliver_outbox")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["tasks"] == {"status": "ok", "ready_tasks": 1}
+
+
+def test_with_the_rq_backend_readyz_is_503_when_redis_refuses_connections(db, client, settings):
+    pytest.importorskip("django_tasks_rq")
+    _rq_settings(settings, f"redis://127.0.0.1:{_closed_port()}/7")
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {
+        "database": {"status": "ok"},
+        "tasks": {"status": "fail", "error": "ConnectionError"},
+        "outbox": {"status": "ok", "due": 0, "backlog": 0, "dead_letters": 0},
+    }
