@@ -387,6 +387,14 @@ PROBES: list[Probe] = [
     # Content-Security-Policy violations: any browser posts them, signed in or not (a form
     # body is no report: 400 to everyone).
     post("csp_report", "/csp-report/", PUBLIC),
+    # ------------------------------------------------------------ load balancers, Prometheus
+    # yishi.core.probes: liveness and readiness are public (no account on a load balancer;
+    # states only, no figures to strangers). /metrics is decided by address or token, not by
+    # role: the test client calls from 127.0.0.1, inside the default YISHI_METRICS_ALLOW, so
+    # every role gets it here; tests/core/test_metrics.py covers the refusals (404).
+    page("healthz", "/healthz", PUBLIC),
+    page("readyz", "/readyz", PUBLIC),
+    page("metrics", "/metrics", PUBLIC),
     # ------------------------------------------------------------ API: cases
     op(
         "POST",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -107,7 +108,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency including every middleware (django-prometheus; /metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on the request, its response and each of its log lines; one access line.
+    "yishi.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /healthz, /readyz, /metrics: answered here, before host checks and sessions
+    # (yishi.core.probes; SECURE_REDIRECT_EXEMPT below).
+    "yishi.core.probes.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response from here on (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -129,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yishi.core.middleware.ApiProblemMiddleware",
     "yishi.core.middleware.CalendarScopeMiddleware",
+    # Requests by view, method and status, latency by view (django-prometheus).
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as axes requires: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -288,6 +298,25 @@ CHANNEL_LAYERS = {
     )
 }
 
+# Seeing what runs (yishi.core.probes): /readyz warns about outbox messages due for longer
+# than this; /metrics answers the addresses of YISHI_METRICS_ALLOW (CIDR list) and callers
+# with `Authorization: Bearer <YISHI_METRICS_TOKEN>` (unset: no token opens it), 404 anyone
+# else. Several worker processes: set PROMETHEUS_MULTIPROC_DIR (README, "Seeing what runs").
+YISHI_READY_OUTBOX_MAX_AGE_SECONDS = env_int("YISHI_READY_OUTBOX_MAX_AGE_SECONDS", 900)
+YISHI_METRICS_TOKEN = env_secret("YISHI_METRICS_TOKEN", "")
+
+
+def _networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    from yishi.env import ConfigError
+
+    try:
+        return [ipaddress.ip_network(cidr, strict=False) for cidr in env_list(name, default)]
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc} (a comma-separated list of CIDR blocks)") from exc
+
+
+YISHI_METRICS_ALLOW = _networks("YISHI_METRICS_ALLOW", ["127.0.0.0/8", "::1/128"])
+
 # Outbox delivery: attempts before a message becomes a dead letter, and the first back-off.
 OUTBOX_MAX_ATTEMPTS = env_int("YISHI_OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_SECONDS = env_int("YISHI_OUTBOX_BACKOFF_SECONDS", 30)
@@ -399,12 +428,32 @@ PDF_FONT_PATH = env_str("YISHI_PDF_FONT", "")
 # adapter, which print the code in full and the phone already masked, and the mask leaves a
 # 6-digit code alone. A WSGI server's own access log (gunicorn --access-logfile) is configured
 # outside Django and is not covered here; uvicorn's (`make run`) is: its loggers are below.
+#
+# YISHI_LOG_FORMAT: "json" (one object a line: time, level, logger, message, request_id and
+# an access line's fields; yishi.core.logjson) or "plain"; production defaults to json, demo
+# and development to plain. Every line carries the id of the request it was written for
+# (yishi.core.request_id): the request-id filter runs before the mask on every handler.
+LOG_FORMAT = env_str("YISHI_LOG_FORMAT", "json" if PRODUCTION else "plain").strip().lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    from yishi.env import ConfigError
+
+    raise ConfigError(f"YISHI_LOG_FORMAT={LOG_FORMAT!r} must be 'json' or 'plain'")
+_LOG_FILTERS = ["request_id", "mask_personal_data"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "yishi.core.logmask.PersonalDataMaskFilter"}},
+    "filters": {
+        "request_id": {"()": "yishi.core.request_id.RequestIdFilter"},
+        "mask_personal_data": {"()": "yishi.core.logmask.PersonalDataMaskFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s [%(request_id)s]"},
+        "json": {
+            "()": "yishi.core.logjson.MaskedJsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -414,13 +463,13 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["mask_personal_data"],
+            "formatter": LOG_FORMAT,
+            "filters": _LOG_FILTERS,
         },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["mask_personal_data"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+            "filters": _LOG_FILTERS,
         },
     },
     "root": {"handlers": ["console"], "level": env_str("YISHI_LOG_LEVEL", "INFO")},
@@ -443,6 +492,9 @@ LOGGING = {
 # Demo and development serve plain HTTP on loopback, where Secure cookies would never come back.
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
+    # Load balancers and Prometheus ask over plain HTTP, by the machine's address
+    # (yishi.core.probes): /healthz, /readyz and /metrics are never redirected to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

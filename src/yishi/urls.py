@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from yishi.api import api, api_not_found
+from yishi.core import probes
 from yishi.core.csp_report import csp_report
 from yishi.core.staff_login import StaffLoginForm
 from yishi.portal import pwa
@@ -16,6 +17,10 @@ admin.site.login_form = StaffLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Load balancers and Prometheus (yishi.core.probes, answered by its middleware).
+    path("healthz", probes.healthz, name="healthz"),
+    path("readyz", probes.readyz, name="readyz"),
+    path("metrics", probes.metrics_page, name="metrics"),
     # Browsers post Content-Security-Policy violations here (settings.CONTENT_SECURITY_POLICY).
     path("csp-report/", csp_report, name="csp_report"),
     path("api/", api.urls),

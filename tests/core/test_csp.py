@@ -174,6 +174,9 @@ NOT_HTML = {
     "open_data:csv",
     "open_data:json",
     "governance:request_file",
+    "healthz",  # JSON for load balancers (yishi.core.probes)
+    "readyz",
+    "metrics",  # Prometheus' text format
 }
 # The role that visits a page: the first of these the table lets in.
 VISITOR = (

@@ -16,6 +16,12 @@ class CoreConfig(AppConfig):
         # Session bookkeeping, not business flow: the sign-in saves the session anyway.
         user_logged_in.connect(stamp_at_sign_in, dispatch_uid="yishi.session_limits")
         user_logged_out.connect(forget_at_sign_out, dispatch_uid="yishi.session_limits.out")
+        from django.core.signals import request_finished
+
+        from yishi.core.request_id import forget_request_id
+
+        # Logging context, not business flow: the request's id ends with its response.
+        request_finished.connect(forget_request_id, dispatch_uid="yishi.request_id")
         _refuse_decompression_bombs()
 
         from yishi.core.admin_names import name_library_models

@@ -48,10 +48,19 @@ def mask_personal_numbers(text: str) -> str:
     return _MOBILE.sub(lambda m: m[1] + mask_phone(m[2]), text)
 
 
+# What every LogRecord carries; anything else on a record came as `extra=` (the JSON
+# formatter writes it out) and is masked too when it is text.
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+}
+
+
 class PersonalDataMaskFilter(logging.Filter):
     """Format the record's message, mask it, and store it back with no arguments, so that every
-    formatter after this one (plain, Django's server formatter, uvicorn's) sees only the
-    masked text. Tracebacks and stack info are masked the same way."""
+    formatter after this one (plain, JSON, Django's server formatter, uvicorn's) sees only the
+    masked text. Tracebacks, stack info and text passed as `extra=` are masked the same way."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -67,4 +76,7 @@ class PersonalDataMaskFilter(logging.Filter):
             record.exc_text = mask_personal_numbers(record.exc_text)
         if record.stack_info:
             record.stack_info = mask_personal_numbers(record.stack_info)
+        for name, value in record.__dict__.items():
+            if isinstance(value, str) and name not in _RECORD_ATTRIBUTES:
+                record.__dict__[name] = mask_personal_numbers(value)
         return True

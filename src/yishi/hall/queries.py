@@ -129,6 +129,23 @@ def waiting_count(outlet: Outlet) -> int:
     ).count()
 
 
+def waiting_by_outlet() -> list[tuple[tuple[str], float]]:
+    """Today's waiting tickets per outlet code, every outlet (0 too): the metrics page's
+    yishi_hall_tickets_waiting. One grouped count on the (outlet, day) index."""
+    waiting = dict(
+        Ticket.objects.filter(
+            outlet_id__in=Outlet.objects.values("pk"),
+            day=timezone.localdate(),
+            status__in=[TS.WAITING, TS.TRANSFERRED],
+        )
+        .order_by()
+        .values_list("outlet__code")
+        .annotate(n=Count("id"))
+    )
+    codes = Outlet.objects.order_by("code").values_list("code", flat=True)
+    return [((code,), float(waiting.get(code, 0))) for code in codes]
+
+
 def _p90(values: list[float]) -> float:
     if not values:
         return 0.0
