@@ -123,14 +123,18 @@ format: venv
 # rolled-back transaction run on TEST_WORKERS processes (pytest-xdist, one database each);
 # tests that commit (live server, browser, concurrency: marked "transactional" in
 # tests/conftest.py) run after them in one process, because emptying their tables at the end
-# would also remove the rows migrations seed for the tests still to come. Either run finding
-# no test fails (pytest's exit 5).
+# would also remove the rows migrations seed for the tests still to come. In the PostgreSQL
+# pass the tests marked "queue" (the task backend, the fault tests) run once more on RQ over
+# Redis (YISHI_TASK_BACKEND=rq). Any run finding no test fails (pytest's exit 5).
 TEST_WORKERS ?= 2
 test: venv node chromium fonts lint
 	$(PY) -m yishi makemigrations --check --dry-run -v 0
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then only=""; else only="not postgres and "; fi; \
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "$${only}not transactional" $(PYTEST_ARGS) \
-	  && $(PY) -m pytest -m "$${only}transactional" $(PYTEST_ARGS)
+	  && $(PY) -m pytest -m "$${only}transactional" $(PYTEST_ARGS) \
+	  && if [[ -z "$$only" ]]; then \
+	    YISHI_TASK_BACKEND=rq YISHI_RQ_URL=$${YISHI_RQ_URL:-redis://127.0.0.1:6379/0} \
+	    $(PY) -m pytest -m queue $(PYTEST_ARGS); fi
 
 test-sqlite: test
 
