@@ -44,14 +44,19 @@ def test_dashboard_charts_draw_the_series_with_data(page, live_server):
     catalog = make_catalog()
     generate(applications=300, days=120, seed=3, until=UNTIL)
     admin = StaffFactory(administrator=True)
+    # The expected figures are read before the browser opens any page: on SQLite the live
+    # server shares this thread's in-memory connection, and a query here while a page's
+    # request runs there can block both.
+    f = measures.make_filters(first=measures.dt.date(2026, 1, 1), last=UNTIL)
+    expected = {m["month"]: m for m in measures.monthly(f)}
+    rows = measures.breakdown(f, "department")
+    summary = measures.summary(f)
     signed_in(page, live_server, admin.user)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/workbench/stats/?{Q}")
 
     monthly = {s["series"]: s["bars"] for s in page.evaluate(DRAWN, "monthly")}
     assert set(monthly) == {"受理量", "办结量"}
-    f = measures.make_filters(first=measures.dt.date(2026, 1, 1), last=UNTIL)
-    expected = {m["month"]: m for m in measures.monthly(f)}
     for bar in monthly["受理量"]:
         assert bar["value"] == expected[bar["label"]]["accepted"]
     for bar in monthly["办结量"]:
@@ -65,14 +70,13 @@ def test_dashboard_charts_draw_the_series_with_data(page, live_server):
 
     departments = {s["series"]: s["bars"] for s in page.evaluate(DRAWN, "departments")}
     assert set(departments) == {"受理量", "办结量", "超期件数"}
-    rows = measures.breakdown(f, "department")
     assert [b["value"] for b in departments["受理量"]] == [r["accepted"] for r in rows[:15]]
     assert any(b["height"] > 0 for b in departments["超期件数"])
     channels = {s["series"]: s["bars"] for s in page.evaluate(DRAWN, "channels")}
     assert all(0 <= b["value"] <= 1 for b in channels["按时办结率"])
     assert any(b["height"] > 0 for b in channels["按时办结率"])
     accepted = page.locator('[data-kpi="accepted"] .kpi__value').inner_text()
-    assert accepted == str(measures.summary(f)["accepted"])
+    assert accepted == str(summary["accepted"])
     _shot(page, "dashboard-1280")
 
     page.set_viewport_size({"width": 375, "height": 800})
