@@ -22,6 +22,17 @@ def dispatch_events(limit: int = 100) -> dict[str, int]:
     return events_dispatch(limit=limit)
 
 
+@task()
+def sign_audit_head() -> dict[str, object]:
+    """Sign the audit chain's head with the platform's SM2 key (the scheduler runs it daily)."""
+    from yishi.core.checkpoints import audit_checkpoint_sign
+
+    checkpoint = audit_checkpoint_sign()
+    if checkpoint is None:
+        return {"entry_id": None}
+    return {"entry_id": checkpoint.entry_id, "hash": checkpoint.hash}
+
+
 def enqueue_unless_waiting(kick: Task) -> None:
     """Enqueue `kick` (a task without arguments that handles everything due, such as
     `dispatch_events`) unless a run of it is already waiting to start on the database
