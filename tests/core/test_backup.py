@@ -140,11 +140,6 @@ def test_a_generated_history_restores_into_an_empty_database_and_store(
         for stored in files:
             body = s3_storage.client.get_object(Bucket=bucket, Key=stored.file.name)["Body"]
             assert sm3_hex(body.read()) == stored.sm3
-        checked = _run(env, "verify_audit")
-        assert checked.returncode == 0, checked.stderr
-        # The target is no longer empty: a second restore is refused.
-        again = _run(env, "restore", str(tmp_path / "backup"))
-        assert again.returncode == 1 and "不是空的" in again.stderr
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         admin.close()
