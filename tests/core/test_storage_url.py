@@ -60,3 +60,20 @@ def test_a_bad_url_is_refused(url):
 )
 def test_only_the_public_prefixes_are_public(name, public):
     assert is_public(name) is public
+
+
+@pytest.mark.django_db
+def test_public_files_are_read_from_local_storage_and_uploads_are_not_served(
+    client, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    default_storage.save("catalog/forms/birth.docx", ContentFile(b"form"))
+    default_storage.save("uploads/ab/abc.pdf", ContentFile(b"%PDF-1.4 personal"))
+    response = client.get("/media/catalog/forms/birth.docx")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"form"
+    assert "Last-Modified" in response and response["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/media/uploads/ab/abc.pdf").status_code == 404
+    assert client.get("/media/catalog/forms/missing.docx").status_code == 404
