@@ -26,6 +26,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("yishi.governance.tasks.run_quality_checks", "daily at 03:00"),
     Periodic("yishi.remote.tasks.purge_remote_recordings", "daily at 03:30"),
     Periodic("yishi.core.tasks.purge_idempotency", "daily at 04:00"),
+    Periodic("yishi.core.tasks.sign_audit_head", "daily at 04:20"),
     Periodic("yishi.core.tasks.verify_audit", "daily at 04:30"),
     Periodic("yishi.policies.tasks.remind_application_deadlines", "daily at 09:00"),
 )

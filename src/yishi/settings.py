@@ -10,6 +10,7 @@ import dj_database_url
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 
+from yishi.core.storage import storage_backend
 from yishi.env import env_bool, env_int, env_json_file, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -223,8 +224,16 @@ STATICFILES_DIRS = [
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Stored files: local files under MEDIA_ROOT, or an S3-compatible object store shared by every
+# app machine (YISHI_STORAGE_URL=s3://bucket?endpoint_url=...; yishi/core/storage.py).
+try:
+    _DEFAULT_STORAGE = storage_backend(env_str("YISHI_STORAGE_URL", ""))
+except ValueError as _exc:
+    from yishi.env import ConfigError
+
+    raise ConfigError(str(_exc)) from _exc
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     # `collectstatic` also writes gzip copies, which whitenoise serves to browsers that take them.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from yishi.api import api, api_not_found
 from yishi.core import probes
 from yishi.core.csp_report import csp_report
+from yishi.core.media import public_media
 from yishi.core.staff_login import StaffLoginForm
+from yishi.core.storage import PUBLIC_PREFIXES
 from yishi.portal import pwa
 
 admin.site.site_header = "一事 · 梁子湖区政务服务管理后台"
@@ -64,15 +65,16 @@ urlpatterns = [
     path("", include("yishi.portal.urls")),
 ]
 
-# Public files under MEDIA_ROOT (the admin's blank forms and samples of a matter, a hall's
-# photos), with DEBUG off as well. Never the rest: material uploads (uploads/) are personal
-# data and reach their owners only through the file routes that ask the access policy.
-_PUBLIC_MEDIA = "catalog/forms|catalog/samples|hall/photos"
+# Public stored files (the admin's blank forms and samples of a matter, a hall's photos), read
+# from the storage (local or S3), with DEBUG off as well. Never the rest: material uploads
+# (uploads/) are personal data and reach their owners only through the file routes that ask
+# the access policy.
+_PUBLIC_MEDIA = "|".join(p.rstrip("/") for p in PUBLIC_PREFIXES)
 urlpatterns += [
     re_path(
         rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?:{_PUBLIC_MEDIA})/.+)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
+        public_media,
+        name="public_media",
     )
 ]
 

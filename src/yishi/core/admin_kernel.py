@@ -13,7 +13,13 @@ from django.utils.html import format_html
 
 from yishi.core.display import username_masked_name
 from yishi.core.errors import DomainError
-from yishi.core.models import AuditEntry, IdempotencyRecord, OutboxMessage, StoredFile
+from yishi.core.models import (
+    AuditCheckpoint,
+    AuditEntry,
+    IdempotencyRecord,
+    OutboxMessage,
+    StoredFile,
+)
 from yishi.core.outbox import masked_for_log, outbox_replay
 
 
@@ -165,6 +171,16 @@ class StoredFileAdmin(_ReadOnlyAdmin):
         "created_by",
         "created_at",
     ]
+    readonly_fields = fields
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(_ReadOnlyAdmin):
+    list_display = ["signed_at", "entry_id", "hash", "key_id"]
+    ordering = ["-signed_at"]
+    list_per_page = 50
+    show_full_result_count = False
+    fields = ["signed_at", "entry_id", "hash", "key_id", "signature"]
     readonly_fields = fields
 
 

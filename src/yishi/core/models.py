@@ -31,6 +31,30 @@ class AuditEntry(models.Model):
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
 
+class AuditCheckpoint(models.Model):
+    """The audit chain's head as it stood at `signed_at`, signed with the platform's SM2 key.
+
+    Someone with write access to the database can rewrite an entry and recompute every hash
+    after it, and the chain check alone passes; the rewritten entry no longer carries the hash
+    a checkpoint signed, and forging the signature needs the private key, which the database
+    holds only SM4-encrypted under keys kept elsewhere (yishi.core.checkpoints).
+    """
+
+    entry_id = models.BigIntegerField("审计条目编号")
+    hash = models.CharField("链头哈希", max_length=64)
+    signature = models.TextField("SM2 签名(DER 十六进制)")
+    key_id = models.CharField("签名密钥", max_length=64)
+    signed_at = models.DateTimeField("签名时间", db_index=True)
+
+    class Meta:
+        verbose_name = "审计链头签名"
+        verbose_name_plural = "审计链头签名"
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.entry_id} {self.hash[:12]}… ({self.signed_at:%Y-%m-%d %H:%M})"
+
+
 class OutboxMessage(models.Model):
     """A push to an outside system, written in the same transaction as the change it reports
     and delivered later by a task with retries. `delivery_id` lets the receiver de-duplicate."""

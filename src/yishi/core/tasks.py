@@ -57,11 +57,29 @@ def sweep_uploads(grace_minutes: int = 60) -> int:
 def verify_audit() -> str:
     """Walk the audit log's SM3 chain (daily). A broken chain fails the task, so it shows as
     a failed task and an error in the worker's log instead of passing unnoticed."""
+    from yishi.core.checkpoints import audit_checkpoints_verify
+
     result = audit_verify()
     if not result.ok:
         log.error("audit chain broken at entry %s", result.broken_id)
         raise AuditChainBroken(result.summary())
-    return result.summary()
+    # A chain rewritten with every hash recomputed passes the walk but not a signed head.
+    checkpoints = audit_checkpoints_verify()
+    if not checkpoints.ok:
+        log.error("audit chain no longer matches a signed head")
+        raise AuditChainBroken(checkpoints.summary())
+    return f"{result.summary()} {checkpoints.summary()}"
+
+
+@task()
+def sign_audit_head() -> dict[str, object]:
+    """Sign the audit chain's head with the platform's SM2 key (the scheduler runs it daily)."""
+    from yishi.core.checkpoints import audit_checkpoint_sign
+
+    checkpoint = audit_checkpoint_sign()
+    if checkpoint is None:
+        return {"entry_id": None}
+    return {"entry_id": checkpoint.entry_id, "hash": checkpoint.hash}
 
 
 def enqueue_unless_waiting(kick: Task) -> TaskResult | None:
