@@ -47,6 +47,7 @@ PERIODIC_COMMANDS = {
     "purge_idempotency": ["yishi.core.tasks.purge_idempotency"],
     "sweep_uploads": ["yishi.core.tasks.sweep_uploads"],
     "verify_audit": ["yishi.core.tasks.verify_audit"],
+    "sign_audit_head": ["yishi.core.tasks.sign_audit_head"],
 }
 
 
