@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yishi.core.middleware.ApiProblemMiddleware",
+    # A view that lost the database answers 503 + Retry-After, not 500 (core.db_unavailable).
+    "yishi.core.db_unavailable.DatabaseUnavailableMiddleware",
     "yishi.core.middleware.CalendarScopeMiddleware",
     # Last, as axes requires: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -156,7 +158,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yishi.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60)
+        DATABASE_URL,
+        conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60),
+        # A kept connection is pinged before a request reuses it: after a database restart
+        # the application reconnects by itself instead of failing each stale connection once.
+        conn_health_checks=env_bool("YISHI_DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -241,6 +247,9 @@ TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
 if TASK_BACKEND == "immediate":
     TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
+# A database-backend task RUNNING longer than this is taken for one a killed worker left and
+# is re-queued (core.task_recovery, command `recover_tasks`); keep it above the longest task.
+TASK_LEASE_SECONDS = env_int("YISHI_TASK_LEASE_SECONDS", 900)
 
 # 远程虚拟窗口 (yishi.remote): STUN/TURN servers for WebRTC from the JSON file
 # YISHI_REMOTE_ICE_SERVERS_FILE ({"iceServers": [{"urls": …, "username": …, "credential": …}]});
