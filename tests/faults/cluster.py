@@ -77,6 +77,13 @@ class PrivateCluster:
         """`pg_ctl restart -m fast`: every session is cut, in-flight transactions roll back."""
         self._ctl("restart", "-m", "fast")
 
+    def stop_server(self) -> None:
+        """The first half of `restart -m fast`, for a test that watches the time between."""
+        self._ctl("stop", "-m", "fast")
+
+    def start_server(self) -> None:
+        self._ctl("start")
+
     def stop(self) -> None:
         with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
             self._ctl("stop", "-m", "immediate")
@@ -222,7 +229,7 @@ def http(
     method: str, url: str, *, session: str = "", body: dict | None = None, timeout: float = 20
 ) -> tuple[int, str, dict[str, str]]:
     """One request as a signed-in browser would send it (session cookie, CSRF cookie and
-    header); returns (status, body text, headers). Connection failures raise OSError."""
+    header); returns (status, body text, headers by lower-case name). Connection failures raise OSError."""
     data = json.dumps(body or {}).encode() if method != "GET" else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
     cookies = [f"csrftoken={CSRF}"]
