@@ -246,6 +246,12 @@ SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 TASK_BACKEND = env_str("YISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
 if TASK_BACKEND == "immediate":
     TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+# YISHI_TASK_BACKEND=rq: tasks on RQ (Redis) through django-tasks-rq; workers run
+# `python -m yishi rqworker`. (Minimal branch of the fault tests; see issue 26 item 4.)
+if TASK_BACKEND == "rq":
+    TASK_BACKEND = "django_tasks_rq.RQBackend"
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env_str("YISHI_RQ_URL", "redis://127.0.0.1:6379/0")}}
 TASKS = {"default": {"BACKEND": TASK_BACKEND}}
 # A database-backend task RUNNING longer than this is taken for one a killed worker left and
 # is re-queued (core.task_recovery, command `recover_tasks`); keep it above the longest task.

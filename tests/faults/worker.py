@@ -29,7 +29,9 @@ def _register() -> None:
         outbox_enqueue(topic=EFFECT_TOPIC, destination="log", payload={"event": event.pk})
         hang = Path(os.environ.get("YISHI_FAULTS_HANG", "/nonexistent"))
         if hang.exists():
-            Path(f"{hang}.started").touch()
+            # The process running the task: RQ runs it in a forked work horse of its own
+            # process group, which a machine's death takes down with the worker.
+            Path(f"{hang}.started").write_text(str(os.getpid()))
             time.sleep(300)
 
 
@@ -51,6 +53,20 @@ def dispatch_again() -> dict[str, Any]:
 
     _register()
     return {"round": events_dispatch(), **state()}
+
+
+def recover(ahead_seconds: int) -> int:
+    """The platform's recovery as it runs `ahead_seconds` from now (simulated time: RQ
+    declares a job abandoned only when its worker's heartbeat has expired)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yishi.core.task_recovery import tasks_requeue_stale
+
+    return tasks_requeue_stale(
+        lease_seconds=0, now=timezone.now() + dt.timedelta(seconds=ahead_seconds)
+    )
 
 
 def state() -> dict[str, Any]:
@@ -78,7 +94,7 @@ def main(argv: list[str]) -> None:
     if kind == "db":
         call_command("db_worker", *options)
     else:
-        call_command("rqworker", *options)
+        call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", *options)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ the second run does it once. A task longer than the lease is run twice: keep the
 the longest task (the default is 15 minutes; `deliver_outbox` and `dispatch_events` take
 seconds).
 
-On RQ (YISHI_TASK_BACKEND=rq) a killed worker's job is RQ's to recover: the worker's
-heartbeat expires and the started-job registry's cleanup moves the job to the failed registry
-as abandoned, or re-queues it when the job has retries left.
+On RQ (YISHI_TASK_BACKEND=rq) a killed worker's job stays in the queue's started-job
+registry until its heartbeat's expiry passes; RQ's own cleanup then moves it to the failed
+registry as abandoned (AbandonedJobError; django-tasks-rq gives its jobs no retries). Here
+that cleanup runs, and the jobs it found abandoned are put back in their queue.
 """
 
 from __future__ import annotations
@@ -31,10 +32,17 @@ logger = logging.getLogger(__name__)
 def tasks_requeue_stale(
     *, lease_seconds: int | None = None, now: datetime.datetime | None = None
 ) -> int:
-    """Put the database backend's tasks RUNNING since before `now - lease` back to READY;
-    returns how many. Does nothing on another backend."""
-    from django_tasks import TaskResultStatus
+    """Put the database backend's tasks RUNNING since before `now - lease` back to READY, or
+    RQ's jobs abandoned before `now` back in their queues; returns how many."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus, task_backends
+    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if not isinstance(backend, DatabaseBackend):
+        if type(backend).__name__ == "RQBackend":
+            return _rq_requeue_abandoned(now)
+        return 0
 
     lease = settings.TASK_LEASE_SECONDS if lease_seconds is None else lease_seconds
     cutoff = (now or timezone.now()) - datetime.timedelta(seconds=lease)
@@ -47,4 +55,29 @@ def tasks_requeue_stale(
         id__in=ids, status=TaskResultStatus.RUNNING, started_at__lt=cutoff
     ).update(status=TaskResultStatus.READY, started_at=None)
     logger.warning("re-queued %s task(s) a worker left running: %s", count, ", ".join(ids))
+    return count
+
+
+def _rq_requeue_abandoned(now: datetime.datetime | None) -> int:
+    """RQ's abandoned-job cleanup (expired started-registry entries), then a re-queue of
+    what it moved to the failed registry."""
+    import django_rq
+    from django_rq.settings import QUEUES
+
+    timestamp = (now or timezone.now()).timestamp()
+    count = 0
+    for name in QUEUES:
+        queue = django_rq.get_queue(name)
+        started = queue.started_job_registry
+        abandoned = started.get_expired_job_ids(timestamp)
+        if not abandoned:
+            continue
+        started.cleanup(timestamp)
+        failed = queue.failed_job_registry
+        for job_id in abandoned:
+            if job_id in failed:
+                failed.requeue(job_id)
+                count += 1
+    if count:
+        logger.warning("re-queued %s RQ job(s) a killed worker abandoned", count)
     return count
