@@ -18,13 +18,6 @@ from tests.faults.cluster import PG_BIN, PrivateCluster, YishiEnv
 DATABASE = "faults"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/faults/" in str(item.fspath):
-            item.add_marker(pytest.mark.faults)
-            item.add_marker(pytest.mark.postgres)
-
-
 @pytest.fixture(scope="session")
 def faults_env(django_db_setup, django_db_blocker):
     """A migrated database on a private cluster with the tests' data: (cluster, YishiEnv);

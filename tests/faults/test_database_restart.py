@@ -15,7 +15,7 @@ import pytest
 
 from tests.faults.cluster import LiveServer, http
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")

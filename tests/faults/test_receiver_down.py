@@ -23,7 +23,7 @@ from yishi.cases import services as cases
 from yishi.core.models import OutboxMessage
 from yishi.core.outbox import backoff_seconds, case_key, outbox_deliver_due, outbox_enqueue
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db]
 Status = OutboxMessage.Status
 RECEIVERS = ("sms", "credit", "supervision")
 

@@ -23,7 +23,7 @@ from yishi.cases.models import CaseMaterial
 from yishi.core.models import StoredFile
 from yishi.core.uploads import STORAGE_FULL_MESSAGE
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db]
 
 
 class FullStorage(FileSystemStorage):

@@ -70,18 +70,22 @@ def recover(ahead_seconds: int) -> int:
 
 
 def state() -> dict[str, Any]:
+    """The effect, the test handler's handling rows and the dispatch tasks by status."""
+    from collections import Counter
+
     from django_tasks_db.models import DBTaskResult
 
     from yishi.core.models import EventHandling, OutboxMessage
 
+    tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events")
     return {
         "effects": OutboxMessage.objects.filter(topic=EFFECT_TOPIC).count(),
-        "handlings": list(EventHandling.objects.values_list("handler", "status")),
-        "tasks": list(
-            DBTaskResult.objects.filter(task_path__endswith="dispatch_events").values_list(
-                "status", flat=True
+        "handlings": list(
+            EventHandling.objects.filter(handler="faults.make_effect").values_list(
+                "handler", "status"
             )
         ),
+        "tasks": dict(Counter(tasks.values_list("status", flat=True))),
     }
 
 
