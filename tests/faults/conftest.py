@@ -5,6 +5,7 @@ the tests that run in this process (receiver down, storage full)."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ def faults_env(django_db_setup, django_db_blocker):
         _unavailable(f"PostgreSQL server binaries not found in {PG_BIN} (YISHI_PG_BIN)")
     started = time.monotonic()
     cluster = PrivateCluster()
+    directory = None
     cluster.start()
     try:
         cluster.psql(f"CREATE DATABASE {DATABASE}")
@@ -45,6 +47,8 @@ def faults_env(django_db_setup, django_db_blocker):
         yield cluster, env
     finally:
         cluster.stop()
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

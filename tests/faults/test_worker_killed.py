@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -27,11 +28,18 @@ def _wait_for(condition, timeout: float = 60) -> bool:
     return False
 
 
+def _handling(cluster, env) -> str:
+    return cluster.psql(
+        "SELECT status FROM core_eventhandling WHERE handler = 'faults.make_effect'",
+        env.database,
+    )
+
+
 def test_a_worker_killed_mid_task_leaves_the_task_to_run_again_with_one_effect(
     faults_env, task_backend
 ):
     started = time.monotonic()
-    _cluster, env = faults_env
+    cluster, env = faults_env
     hang = env.dir / "hang"
     hang.touch()
     env.env["YISHI_FAULTS_HANG"] = str(hang)
@@ -74,7 +82,13 @@ def test_a_worker_killed_mid_task_leaves_the_task_to_run_again_with_one_effect(
     second = env.popen("-m", "tests.faults.worker", task_backend, *second_options,
                        log=env.dir / "worker-2.log")  # fmt: skip
     try:
-        second.wait(timeout=120)
+        # Until the handler's row is done (an RQ burst worker has been seen to linger after
+        # "done, quitting"), then the worker may go.
+        assert _wait_for(lambda: _handling(cluster, env) == "done", timeout=120), (
+            env.dir / "worker-2.log"
+        ).read_text()[-3000:]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            second.wait(timeout=15)
     finally:
         stop_process(second)
     # Then another dispatch round (the periodic one) finds nothing left to do.
