@@ -6,13 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
+from yishi.core.db_unavailable import unavailable_response
 from yishi.core.errors import DomainError
 from yishi.core.hostile import INT64_MAX, INT64_MIN
 from yishi.core.problem import problem_from_ninja_validation, problem_response
@@ -194,6 +195,13 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         field=exc.field,
         code=exc.code,
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # ninja answers an unknown error itself in DEBUG (a 500): a lost database is a 503.
+    return unavailable_response(request, exc)
 
 
 @api.exception_handler(NinjaValidationError)

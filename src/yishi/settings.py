@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yishi.core.middleware.ApiProblemMiddleware",
+    # A view that lost the database answers 503 + Retry-After, not 500 (core.db_unavailable).
+    "yishi.core.db_unavailable.DatabaseUnavailableMiddleware",
     "yishi.core.middleware.CalendarScopeMiddleware",
     # Requests by view, method and status, latency by view (django-prometheus).
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -167,7 +169,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'yishi.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60)
+        DATABASE_URL,
+        conn_max_age=env_int("YISHI_DB_CONN_MAX_AGE", 60),
+        # A kept connection is pinged before a request reuses it: after a database restart
+        # the application reconnects by itself instead of failing each stale connection once.
+        conn_health_checks=env_bool("YISHI_DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -280,6 +286,9 @@ RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 1800}}
 RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "yishi.core.rq_worker.Worker"}
 if TASK_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")  # the rqworker command and the backend's checks
+# A database-backend task RUNNING longer than this is taken for one a killed worker left and
+# is re-queued (core.task_recovery, command `recover_tasks`); keep it above the longest task.
+TASK_LEASE_SECONDS = env_int("YISHI_TASK_LEASE_SECONDS", 900)
 
 # 远程虚拟窗口 (yishi.remote): STUN/TURN servers for WebRTC from the JSON file
 # YISHI_REMOTE_ICE_SERVERS_FILE ({"iceServers": [{"urls": …, "username": …, "credential": …}]});

@@ -31,7 +31,7 @@ from yishi.core.audit import audit_append, audit_batch
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.events import event_record
 from yishi.core.idempotency import idempotent
-from yishi.core.outbox import outbox_enqueue
+from yishi.core.outbox import case_key, outbox_enqueue
 from yishi.core.roles import Role, has_role
 from yishi.core.workdays import calendar_scope
 from yishi.people.models import ApplicantAccount, Company, CompanyAgent
@@ -154,6 +154,7 @@ def notify_applicant(
                 "text": f"【{settings.SITE_NAME}】{text}",
             },
             keys=False,
+            ordering_key=case_key(application.number),
         )
 
 

@@ -47,3 +47,11 @@ class TooManyRequests(DomainError):
     status = 429
     code = "too_many_requests"
     title = "请求过于频繁"
+
+
+class StorageFull(DomainError):
+    """The file storage has no room left (ENOSPC, a quota): nothing was kept; try later."""
+
+    status = 507
+    code = "storage_full"
+    title = "存储空间不足"

@@ -75,6 +75,15 @@ class OutboxMessage(models.Model):
         blank=True,
         help_text="投递成功时所发送内容的 SM3 摘要",
     )
+    # Messages with the same key and destination arrive in the order they were written: one
+    # waits while an earlier one is undelivered (pending or dead). "case:<number>" per case.
+    ordering_key = models.CharField(
+        "顺序键",
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="同一顺序键、同一目标通道的消息按写入顺序投递，前一条送达后才投递下一条",
+    )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField("已尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间", db_index=True)
@@ -86,7 +95,14 @@ class OutboxMessage(models.Model):
         verbose_name = "外发消息"
         verbose_name_plural = "外发消息(发件箱)"
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(
+                fields=["ordering_key", "destination", "id"],
+                name="outbox_order_idx",
+                condition=~models.Q(ordering_key="") & ~models.Q(status="delivered"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} → {self.destination} ({self.get_status_display()})"

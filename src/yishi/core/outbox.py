@@ -16,6 +16,11 @@ into the future, delivers them outside any transaction (no database lock is held
 network call), then records each outcome. A worker that dies mid-delivery leaves the lease to
 expire and the message is tried again.
 
+Order per case: messages written with the same ``ordering_key`` (``case:<number>``) for the
+same destination are delivered in the order they were written. A message is not due while an
+earlier one of its key and destination is undelivered — still retrying, or a dead letter
+waiting for its replay — so a receiver that was down sees a case's pushes in order, once each.
+
 Payloads hold personal data (ID numbers on payment lists, phones, SMS codes): the column is
 SM4-encrypted, and a delivered message keeps only its metadata and `payload_sm3`, the SM3 of
 the canonical JSON it sent; its payload becomes {}. Dead letters keep theirs (encrypted) for a
@@ -37,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from yishi.core import rows
@@ -217,12 +223,24 @@ def deliver(message: OutboxMessage) -> str:
 # ---------------------------------------------------------------- use cases
 
 
+def case_key(number: str) -> str:
+    """The ordering key of a case's pushes (see the module)."""
+    return f"case:{number}"[:100]
+
+
 def outbox_enqueue(
-    *, topic: str, destination: str, payload: dict[str, Any], keys: bool = True
+    *,
+    topic: str,
+    destination: str,
+    payload: dict[str, Any],
+    keys: bool = True,
+    ordering_key: str = "",
 ) -> OutboxMessage:
     """Record a push; call it inside the transaction of the change it reports, so that the
     message exists exactly when the change does. Delivery happens after commit. `keys=False`:
-    the caller does not read the message's id, so the insert may wait in `rows.deferring()`."""
+    the caller does not read the message's id, so the insert may wait in `rows.deferring()`.
+    `ordering_key` (e.g. `case_key(number)`): delivered after the earlier messages with that
+    key to the same destination."""
     _split_destination(destination)
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     message = rows.create(
@@ -232,6 +250,7 @@ def outbox_enqueue(
         destination=destination,
         payload=clean_payload,
         next_attempt_at=timezone.now(),
+        ordering_key=ordering_key[:100],
     )
     if getattr(settings, "OUTBOX_KICK_ON_COMMIT", False):
         transaction.on_commit(_kick_delivery)
@@ -267,11 +286,27 @@ class DeliveryReport:
         return asdict(self)
 
 
+def _waiting_for_earlier() -> Exists:
+    """An earlier message of the same ordering key and destination is not delivered yet."""
+    return Exists(
+        OutboxMessage.objects.filter(
+            ordering_key=OuterRef("ordering_key"),
+            destination=OuterRef("destination"),
+            id__lt=OuterRef("id"),
+            status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.DEAD],
+        ).exclude(ordering_key="")
+    )
+
+
 def _claim_due(now: datetime.datetime, limit: int) -> list[OutboxMessage]:
     with transaction.atomic():
-        due = OutboxMessage.objects.filter(
-            status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
+        due = (
+            OutboxMessage.objects.filter(
+                status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now
+            )
+            .filter(Q(ordering_key="") | ~_waiting_for_earlier())
+            .order_by("next_attempt_at", "id")
+        )
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         elif connection.features.has_select_for_update:
@@ -312,33 +347,46 @@ def _record_failure(message: OutboxMessage, now: datetime.datetime, error: str) 
 
 def outbox_deliver_due(now: datetime.datetime | None = None, limit: int = 100) -> DeliveryReport:
     """Deliver up to `limit` pending messages that are due at `now`; failures are retried
-    with exponential back-off and become dead letters after OUTBOX_MAX_ATTEMPTS attempts."""
+    with exponential back-off and become dead letters after OUTBOX_MAX_ATTEMPTS attempts.
+    A delivered message may make the next one of its ordering key due: claim again until a
+    round delivers nothing new."""
     now = now or timezone.now()
     report = DeliveryReport()
-    for message in _claim_due(now, limit):
-        try:
-            digest = deliver(message)
-        except DeliveryError as exc:
-            if _record_failure(message, now, str(exc)):
-                report.dead += 1
-                logger.warning(
-                    "outbox message %s is dead after %s attempts: %s",
-                    message.delivery_id,
-                    message.attempts + 1,
-                    exc,
-                )
-            else:
-                report.retrying += 1
-        except Exception as exc:  # a bug in an adapter must not stop the batch
-            logger.exception("outbox adapter crashed on %s", message.delivery_id)
-            if _record_failure(message, now, f"{type(exc).__name__}: {exc}"):
-                report.dead += 1
-            else:
-                report.retrying += 1
-        else:
-            _record_success(message, now, digest)
-            report.delivered += 1
+    while report.attempted < limit:
+        delivered_before = report.delivered
+        batch = _claim_due(now, limit - report.attempted)
+        if not batch:
+            break
+        for message in batch:
+            _deliver_one(message, now, report)
+        if report.delivered == delivered_before:
+            break
     return report
+
+
+def _deliver_one(message: OutboxMessage, now: datetime.datetime, report: DeliveryReport) -> None:
+    try:
+        digest = deliver(message)
+    except DeliveryError as exc:
+        if _record_failure(message, now, str(exc)):
+            report.dead += 1
+            logger.warning(
+                "outbox message %s is dead after %s attempts: %s",
+                message.delivery_id,
+                message.attempts + 1,
+                exc,
+            )
+        else:
+            report.retrying += 1
+    except Exception as exc:  # a bug in an adapter must not stop the batch
+        logger.exception("outbox adapter crashed on %s", message.delivery_id)
+        if _record_failure(message, now, f"{type(exc).__name__}: {exc}"):
+            report.dead += 1
+        else:
+            report.retrying += 1
+    else:
+        _record_success(message, now, digest)
+        report.delivered += 1
 
 
 @transaction.atomic

@@ -12,12 +12,17 @@ row; if the row's transaction fails inside `store_upload`, a file it created and
 uses is removed at once. A rollback of an enclosing transaction after `store_upload` returned
 cannot be seen from here (Django has no rollback hook): `stored_files_sweep` (command
 `sweep_uploads`) removes such unreferenced files after a grace period.
+
+A full disk (ENOSPC, a quota) refuses the upload with `StorageFull` (507, a Chinese message)
+and leaves neither a row nor the partial file: a truncated file left at the content address
+would otherwise pass for the whole one at the next upload of the same bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import re
 import struct
 import unicodedata
@@ -33,7 +38,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from yishi.core.crypto import sm3_hex
-from yishi.core.errors import ValidationFailed
+from yishi.core.errors import StorageFull, ValidationFailed
 from yishi.core.models import StoredFile
 
 PDF = "application/pdf"
@@ -383,11 +388,27 @@ def storage_path(checked: CheckedUpload) -> str:
     return f"{UPLOAD_DIR}/{checked.sm3[:2]}/{checked.sm3}.{checked.extension}"
 
 
-def _write_once(path: str, content: bytes) -> bool:
+STORAGE_FULL_MESSAGE = (
+    "服务器存储空间已满，文件未能保存，请稍后再试；如仍无法上传，请联系窗口工作人员。"
+)
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _write_once(path: str, content: bytes, field: str = "file") -> bool:
     """Write `content` at `path` unless it is there already; True when this call wrote it."""
     if default_storage.exists(path):
-        return False
-    saved = default_storage.save(path, ContentFile(content))
+        if default_storage.size(path) == len(content):
+            return False
+        default_storage.delete(path)  # a truncated file (a crash mid-write): write it again
+    try:
+        saved = default_storage.save(path, ContentFile(content))
+    except OSError as exc:
+        # What the failed write left at `path` is ours (the storage creates it exclusively).
+        with contextlib.suppress(OSError):
+            default_storage.delete(path)
+        if exc.errno in _FULL_ERRNOS:
+            raise StorageFull(STORAGE_FULL_MESSAGE, field=field) from exc
+        raise
     if saved != path:
         # A concurrent upload of the same content wrote `path` first: same hash, same bytes.
         default_storage.delete(saved)
@@ -417,14 +438,15 @@ def store_upload(
     A refused upload raises ValidationFailed and stores nothing (no file, no row).
     """
     checked = check_upload(name=name, data=data, field=field, allowed=allowed, max_bytes=max_bytes)
-    return store_checked(checked=checked, actor=actor)
+    return store_checked(checked=checked, actor=actor, field=field)
 
 
-def store_checked(*, checked: CheckedUpload, actor: Any = None) -> StoredFile:
+def store_checked(*, checked: CheckedUpload, actor: Any = None, field: str = "file") -> StoredFile:
     """Keep an upload `check_upload` already passed (e.g. after hashing it into an
-    Idempotency-Key fingerprint), without reading it again."""
+    Idempotency-Key fingerprint), without reading it again. A full storage raises
+    `StorageFull` and keeps nothing."""
     path = storage_path(checked)
-    wrote = _write_once(path, checked.content)
+    wrote = _write_once(path, checked.content, field)
     try:
         with transaction.atomic():
             stored = StoredFile.objects.create(

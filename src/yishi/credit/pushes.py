@@ -76,6 +76,8 @@ def push_commitment(commitment: Commitment, event: str) -> OutboxMessage:
         topic=_COMMITMENT_TOPICS[event],
         destination=destination(),
         payload=commitment_document(commitment, event),
+        # signed → kept / broken: the credit platform sees a commitment's story in order.
+        ordering_key=f"commitment:{commitment.pk}",
     )
 
 

@@ -107,6 +107,8 @@ def send(
         topic=f"exchange.{kind}",
         destination=f"{DESTINATION_KIND}:{partner.code}",
         payload={"id": str(envelope_id), "kind": kind, "body": body, "files": files},
+        # A crossing's envelopes (request, status, decision, result) arrive in order.
+        ordering_key=f"crossing:{crossing.ref}" if crossing is not None else "",
     )
     return row
 

@@ -18,7 +18,7 @@ from yishi.catalog.models import StaffProfile
 from yishi.core.audit import audit_append
 from yishi.core.errors import Conflict, NotFound, PermissionDeniedError, ValidationFailed
 from yishi.core.events import event_record
-from yishi.core.outbox import outbox_enqueue
+from yishi.core.outbox import case_key, outbox_enqueue
 from yishi.core.roles import Role, has_role
 from yishi.core.workdays import add_working_days
 from yishi.supervision.models import SupervisionTask
@@ -126,7 +126,10 @@ def supervision_task_create(
             ),
         )
         outbox_enqueue(
-            topic=APPROVAL_TOPIC, destination=push_destination(), payload=_approval_document(task)
+            topic=APPROVAL_TOPIC,
+            destination=push_destination(),
+            payload=_approval_document(task),
+            ordering_key=case_key(subcase.application.number),
         )
         audit_append(
             action="supervision.task_create",
@@ -238,6 +241,7 @@ def supervision_record_result(
             topic=RESULT_TOPIC,
             destination=push_destination(),
             payload=_result_document(current, staff, day),
+            ordering_key=case_key(current.application.number),
         )
         event_record(
             RESULT_EVENT,
