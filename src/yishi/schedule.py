@@ -16,6 +16,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     # what failed and pick up kicks that were lost.
     Periodic("yishi.core.tasks.deliver_outbox", "every 30 s"),
     Periodic("yishi.core.tasks.dispatch_events", "every 30 s"),
+    Periodic("yishi.core.tasks.recover_tasks", "every 5 min"),
     Periodic("yishi.hall.tasks.mark_appointment_no_shows", "every 30 min"),
     Periodic("yishi.credit.tasks.check_commitments", "hourly"),
     Periodic("yishi.ratings.tasks.send_rating_invitations", "hourly at :10"),

@@ -287,8 +287,9 @@ RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "yishi.core.rq_worker.
 if TASK_BACKEND == "django_tasks_rq.RQBackend":
     INSTALLED_APPS.append("django_rq")  # the rqworker command and the backend's checks
 # A database-backend task RUNNING longer than this is taken for one a killed worker left and
-# is re-queued (core.task_recovery, command `recover_tasks`); keep it above the longest task.
-TASK_LEASE_SECONDS = env_int("YISHI_TASK_LEASE_SECONDS", 900)
+# is re-queued (core.task_recovery, command `recover_tasks`, every 5 minutes by the scheduler);
+# keep it above the longest task (RQ_QUEUES stops a job after 1800 s on RQ).
+TASK_LEASE_SECONDS = env_int("YISHI_TASK_LEASE_SECONDS", 1800)
 
 # 远程虚拟窗口 (yishi.remote): STUN/TURN servers for WebRTC from the JSON file
 # YISHI_REMOTE_ICE_SERVERS_FILE ({"iceServers": [{"urls": …, "username": …, "credential": …}]});

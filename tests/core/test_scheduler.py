@@ -48,6 +48,7 @@ PERIODIC_COMMANDS = {
     "sweep_uploads": ["yishi.core.tasks.sweep_uploads"],
     "verify_audit": ["yishi.core.tasks.verify_audit"],
     "sign_audit_head": ["yishi.core.tasks.sign_audit_head"],
+    "recover_tasks": ["yishi.core.tasks.recover_tasks"],
 }
 
 

@@ -72,6 +72,15 @@ def verify_audit() -> str:
 
 
 @task()
+def recover_tasks() -> int:
+    """Re-queue the tasks a killed worker left running (core.task_recovery); returns how many.
+    A run of it on a live worker is what brings a dead one's task back."""
+    from yishi.core.task_recovery import tasks_requeue_stale
+
+    return tasks_requeue_stale()
+
+
+@task()
 def sign_audit_head() -> dict[str, object]:
     """Sign the audit chain's head with the platform's SM2 key (the scheduler runs it daily)."""
     from yishi.core.checkpoints import audit_checkpoint_sign
