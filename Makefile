@@ -124,7 +124,7 @@ format: venv
 # tests that commit (live server, browser, concurrency: marked "transactional" in
 # tests/conftest.py) run after them in one process, because emptying their tables at the end
 # would also remove the rows migrations seed for the tests still to come. In the PostgreSQL
-# pass the tests marked "queue" (the task backend, the fault tests) run once more on RQ over
+# pass the tests marked "queue" or "faults" (the task backend, the fault tests) run once more on RQ over
 # Redis (YISHI_TASK_BACKEND=rq). Any run finding no test fails (pytest's exit 5).
 TEST_WORKERS ?= 2
 test: venv node chromium fonts lint
@@ -134,7 +134,7 @@ test: venv node chromium fonts lint
 	  && $(PY) -m pytest -m "$${only}transactional" $(PYTEST_ARGS) \
 	  && if [[ -z "$$only" ]]; then \
 	    YISHI_TASK_BACKEND=rq YISHI_RQ_URL=$${YISHI_RQ_URL:-redis://127.0.0.1:6379/0} \
-	    $(PY) -m pytest -m queue $(PYTEST_ARGS); fi
+	    $(PY) -m pytest -m "queue or faults" $(PYTEST_ARGS); fi
 
 test-sqlite: test
 
