@@ -128,6 +128,14 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["accepted_on"], name="cases_app_accepted_on_idx"),
             models.Index(fields=["completed_at"], name="cases_app_completed_at_idx"),
+            # Lists that stay fast over any history (keyset pages, yishi.core.keyset): the
+            # window queue by centre, the deadline list, an applicant's own applications.
+            models.Index(
+                fields=["service_centre", "status", "submitted_at", "id"],
+                name="cases_app_centre_queue_idx",
+            ),
+            models.Index(fields=["status", "promised_due", "id"], name="cases_app_status_due_idx"),
+            models.Index(fields=["applicant", "id"], name="cases_app_applicant_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +215,15 @@ class SubCase(models.Model):
         verbose_name = "子件"
         verbose_name_plural = "子件(部门办件)"
         ordering = ["application", "order", "id"]
+        # A department's list (running by due date, then newest) and the deadline list.
+        indexes = [
+            models.Index(
+                fields=["department", "status", "promised_due", "id"],
+                name="cases_sub_dept_status_due_idx",
+            ),
+            models.Index(fields=["department", "id"], name="cases_sub_dept_id_idx"),
+            models.Index(fields=["status", "promised_due", "id"], name="cases_sub_status_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application.number} · {self.matter.name}"
