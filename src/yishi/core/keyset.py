@@ -170,10 +170,10 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def count_label(qs: QuerySet, cap: int = COUNT_CAP) -> str:
-    """ "37" or "1000+": a counter for a page, never a full scan."""
+def count_label(qs: QuerySet, cap: int = COUNT_CAP) -> int | str:
+    """37, or "1000+" past the cap: a counter for a page, never a full scan."""
     n, more = capped_count(qs, cap)
-    return f"{n}+" if more else str(n)
+    return f"{n}+" if more else n
 
 
 def page_size(raw: str | int | None, *, default: int, maximum: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -668,7 +669,12 @@ def my_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/apply/my_list.html",
-        {"draft_rows": drafts, "rows": [_row(a, today) for a in page.rows], "page": page},
+        {
+            "draft_rows": drafts,
+            "rows": [_row(a, today) for a in page.rows],
+            "page": page,
+            "keep": urlencode({"size": request.GET["size"]}) if request.GET.get("size") else "",
+        },
     )
 
 

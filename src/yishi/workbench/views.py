@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -117,6 +118,11 @@ def _page_size(request: HttpRequest) -> int:
     return keyset.page_size(request.GET.get("size"), default=PAGE_SIZE, maximum=PAGE_MAX)
 
 
+def _keep(request: HttpRequest, *names: str) -> str:
+    """The query parameters the 下一页 link carries besides the cursor (filters, page size)."""
+    return urlencode([(n, request.GET[n]) for n in names if request.GET.get(n)])
+
+
 def _bad_cursor(request: HttpRequest, error: keyset.BadCursor) -> HttpResponse:
     """A mangled 下一页 link: a plain 400 page in Chinese, never a 500."""
     context = {"status": 400, "title": error.title, "message": error.message}
@@ -154,7 +160,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
         }
         for app in page.rows
     ]
-    return render(request, "workbench/application_list.html", {"rows": rows, "page": page})
+    context = {"rows": rows, "page": page, "keep": _keep(request, "size")}
+    return render(request, "workbench/application_list.html", context)
 
 
 def _application_page(
@@ -385,7 +392,7 @@ def subcase_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workbench/subcase_list.html",
-        {"rows": rows, "profile": profile, "page": page},
+        {"rows": rows, "profile": profile, "page": page, "keep": _keep(request, "size")},
     )
 
 
@@ -485,7 +492,7 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": [queries.deadline_row(obj, day) for obj in page.rows],
         "page": page,
-        "keep": f"department={department.pk}" if department else "",
+        "keep": _keep(request, "department", "size"),
         "departments": departments,
         "department": department,
         "labels": BADGE_LABELS,
