@@ -217,12 +217,22 @@ class SubCase(models.Model):
         ordering = ["application", "order", "id"]
         # A department's list (running by due date, then newest) and the deadline list.
         indexes = [
+            # Partial on the running states: read in due-date order from the start of the
+            # range, however many sub-cases history holds (the lists sort by promised_due, id).
             models.Index(
-                fields=["department", "status", "promised_due", "id"],
-                name="cases_sub_dept_status_due_idx",
+                fields=["department", "promised_due", "id"],
+                condition=models.Q(status__in=["pending", "supplement_requested"]),
+                name="cases_sub_dept_running_idx",
             ),
             models.Index(fields=["department", "id"], name="cases_sub_dept_id_idx"),
-            models.Index(fields=["status", "promised_due", "id"], name="cases_sub_status_due_idx"),
+            # "Has this application a sub-case of department D?" as one index probe (the
+            # deadline list and the home counters of a department).
+            models.Index(fields=["application", "department"], name="cases_sub_app_dept_idx"),
+            models.Index(
+                fields=["promised_due", "id"],
+                condition=models.Q(status__in=["pending", "supplement_requested"]),
+                name="cases_sub_running_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
