@@ -212,7 +212,10 @@ def _lists() -> dict[str, tuple[object, str]]:
         "workbench_home_reviewer": (reviewer, "/workbench/"),
         "portal_my_applications": (applicant, "/apply/my/"),
         "admin_audit_log": (admin, "/admin/core/auditentry/"),
-        "admin_audit_log_filtered": (admin, "/admin/core/auditentry/?action=cases.application.accept"),
+        "admin_audit_log_filtered": (
+            admin,
+            "/admin/core/auditentry/?action=cases.application.accept",
+        ),
         "admin_applications": (admin, "/admin/cases/application/"),
         "api_applications": (admin, "/api/v1/applications"),
         "api_applications_deep_cursor": (admin, f"/api/v1/applications?cursor={deep_api}"),
@@ -273,7 +276,9 @@ def main() -> None:
         worker(args.worker, args.repeat)
         return
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-    labels = args.sizes.split(",") if args.sizes else ["10k", "100k"] + ([] if args.quick else ["1m"])
+    labels = (
+        args.sizes.split(",") if args.sizes else ["10k", "100k"] + ([] if args.quick else ["1m"])
+    )
     per_size = {}
     for label in labels:
         url = ensure_database(base, label, SIZES[label])
