@@ -174,6 +174,12 @@ bench-hall: venv
 bench-search: venv
 	$(PY) bench/search_quality.py $(BENCH_ARGS)
 
+# Every list a person opens over 10k, 100k and 1M applications of history (PostgreSQL,
+# BENCH_DATABASE_URL; the per-size databases are kept and reused). BENCH_ARGS=--quick: 10k, 100k.
+.PHONY: bench-history-scale
+bench-history-scale: venv
+	$(PY) bench/history_scale.py $(BENCH_ARGS)
+
 # 跨域通办 on one machine: a second instance as the partner region 武汉市江夏区 (420115) on
 # port 8001, with its own SQLite database, var dir and keys (var/partner/). Both instances sign
 # with the public test keys of docs/exchange/test-keys/ (demo only). Start `make run` too.

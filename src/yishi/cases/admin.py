@@ -3,6 +3,7 @@ from django.contrib import admin
 from yishi.cases.models import Application, CaseEvent, Message, Pause, SubCase
 from yishi.cases.timeline import actor_label, clean_note, status_label
 from yishi.cases.transitions import ACTION_LABELS
+from yishi.core.admin_lists import LargeTableAdmin
 from yishi.core.display import mask_name, user_masked_name
 from yishi.themes.form import applicable_fields, display_value
 
@@ -60,9 +61,11 @@ def form_text(application: Application) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
-    """Read-only: statuses change only through the services (transition table)."""
+class ApplicationAdmin(LargeTableAdmin):
+    """Read-only: statuses change only through the services (transition table). A table
+    that grows with history: capped count, newest first by primary key (admin_lists)."""
 
+    ordering = ["-id"]
     list_display = ["number", "applicant_name", "status", "channel", "promised_due", "legal_due"]
     list_filter = ["status", "channel"]
     list_select_related = ["person"]
@@ -107,7 +110,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pause)
-class PauseAdmin(admin.ModelAdmin):
+class PauseAdmin(LargeTableAdmin):
     list_display = ["application", "kind", "started_on", "ended_on"]
 
     def has_change_permission(self, request, obj=None):
@@ -115,7 +118,7 @@ class PauseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(LargeTableAdmin):
     list_display = ["recipient", "application", "text", "created_at", "read_at"]
     list_select_related = ["user__applicant__person", "application"]
 

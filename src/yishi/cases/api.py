@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
@@ -18,7 +19,7 @@ from ninja.security import django_auth
 from yishi.cases import deadlines, queries, services
 from yishi.cases.models import Application, Pause, SubCase
 from yishi.catalog.models import Matter
-from yishi.core import rows
+from yishi.core import keyset, rows
 from yishi.core.errors import ValidationFailed
 from yishi.core.idempotency import idempotent_http
 from yishi.core.problem import problem_response
@@ -202,23 +203,106 @@ def submit(request: HttpRequest, payload: SubmitIn) -> HttpResponse:
 
 
 LIST_MAX = 200
+OFFSET_MAX = 10_000
+COUNT_CAP = 10_000
+
+_PAGED_HEADERS = {
+    "Link": {
+        "description": '下一页的地址：`<…?cursor=…>; rel="next"`；最后一页没有此头',
+        "schema": {"type": "string"},
+    },
+    "X-Next-Cursor": {
+        "description": "下一页的翻页游标（不透明字符串，原样放入 `cursor` 参数）；最后一页没有",
+        "schema": {"type": "string"},
+    },
+}
+_LIST_DOC = {
+    "responses": {
+        200: {
+            "description": "一页记录（JSON 数组）",
+            "headers": {
+                **_PAGED_HEADERS,
+                "X-Total-Count": {
+                    "description": f"总数；超过 {COUNT_CAP} 时为 {COUNT_CAP}，"
+                    "并带 `X-Total-Count-Capped: true`",
+                    "schema": {"type": "integer"},
+                },
+            },
+        }
+    }
+}
+_SUBCASES_DOC = {
+    "responses": {200: {"description": "一页子件（JSON 数组）", "headers": _PAGED_HEADERS}}
+}
+
+
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= LIST_MAX:
+        raise ValidationFailed(f"每页条数必须在 1 到 {LIST_MAX} 之间", field="limit")
+
+
+def _paged(request: HttpRequest, body: list, page: keyset.KeysetPage, limit: int) -> HttpResponse:
+    """The page as a JSON array (the shape clients already read) and the next page's cursor
+    in the Link and X-Next-Cursor headers."""
+    response = _json(200, body)
+    if page.next_cursor:
+        query = urlencode({"limit": limit, "cursor": page.next_cursor})
+        response["Link"] = f'<{request.path}?{query}>; rel="next"'
+        response["X-Next-Cursor"] = page.next_cursor
+    return response
 
 
 @router.get(
     "/applications",
     summary="我的申请（工作人员：可见范围内的申请），新的在前，分页",
-    description="`limit` 每页条数 1–200（默认 50），`offset` 偏移量；总数见响应头 X-Total-Count。",
+    description=(
+        f"`limit` 每页条数 1–{LIST_MAX}（默认 50）。翻页推荐用 `cursor`：首页不带，"
+        '下一页的地址在响应头 `Link`（rel="next"），游标也在 `X-Next-Cursor`；'
+        "翻到多深都一样快，最后一页没有这两个头。"
+        f"`offset` 偏移量仍可用（兼容旧客户端，至多 {OFFSET_MAX}），不能与 `cursor` 同时使用。"
+        "总数见响应头 X-Total-Count。"
+    ),
+    openapi_extra=_LIST_DOC,
 )
-def list_applications(request: HttpRequest, limit: int = 50, offset: int = 0) -> HttpResponse:
-    if not 1 <= limit <= LIST_MAX:
-        raise ValidationFailed(f"每页条数必须在 1 到 {LIST_MAX} 之间", field="limit")
+def list_applications(
+    request: HttpRequest, limit: int = 50, offset: int = 0, cursor: str | None = None
+) -> HttpResponse:
+    _check_limit(limit)
     if offset < 0:
         raise ValidationFailed("偏移量不能为负数", field="offset")
+    if offset > OFFSET_MAX:
+        raise ValidationFailed(
+            f"偏移量不能超过 {OFFSET_MAX}，更深的翻页请用 cursor（见响应头 Link）", field="offset"
+        )
+    if offset and cursor:
+        raise ValidationFailed("cursor 与 offset 不能同时使用", field="cursor")
     visible = queries.applications_visible_to(request.user)
-    apps = visible.prefetch_related(*PREFETCH)[offset : offset + limit]
-    response = _json(200, [application_out(a) for a in apps])
-    response["X-Total-Count"] = str(visible.count())
+    keys = ("-id",)
+    if offset:
+        rows = list(
+            visible.order_by(*keys).prefetch_related(*PREFETCH)[offset : offset + limit + 1]
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = keyset.encode(rows[-1], keys, scope=APPLICATIONS_SCOPE) if more else None
+        page = keyset.KeysetPage(rows=rows, next_cursor=nxt, first=False)
+    else:
+        page = keyset.page(
+            visible.prefetch_related(*PREFETCH),
+            keys=keys,
+            size=limit,
+            cursor=cursor,
+            scope=APPLICATIONS_SCOPE,
+        )
+    response = _paged(request, [application_out(a) for a in page.rows], page, limit)
+    total, capped = keyset.capped_count(visible, COUNT_CAP)
+    response["X-Total-Count"] = str(total)
+    if capped:
+        response["X-Total-Count-Capped"] = "true"
     return response
+
+
+APPLICATIONS_SCOPE = "api.applications"
 
 
 @router.get("/applications/{number}", summary="申请详情")
@@ -257,13 +341,28 @@ def refuse(request: HttpRequest, number: str, payload: ReasonIn) -> HttpResponse
     return _json(200, application_out(app))
 
 
-@router.get("/subcases", summary="本部门子件")
-def list_subcases(request: HttpRequest) -> HttpResponse:
+@router.get(
+    "/subcases",
+    summary="本部门子件，新的在前，分页",
+    description=(
+        f"`limit` 每页条数 1–{LIST_MAX}（默认 {LIST_MAX}）。下一页用 `cursor`："
+        '地址在响应头 `Link`（rel="next"），游标也在 `X-Next-Cursor`；最后一页没有。'
+    ),
+    openapi_extra=_SUBCASES_DOC,
+)
+def list_subcases(
+    request: HttpRequest, limit: int = LIST_MAX, cursor: str | None = None
+) -> HttpResponse:
+    _check_limit(limit)
     today = timezone.localdate()
-    subcases = (
-        queries.subcases_visible_to(request.user).prefetch_related("depends_on").order_by("-id")
-    )[:200]
-    return _json(200, [subcase_out(s, today) for s in subcases])
+    page = keyset.page(
+        queries.subcases_visible_to(request.user).prefetch_related("depends_on"),
+        keys=("-id",),
+        size=limit,
+        cursor=cursor,
+        scope="api.subcases",
+    )
+    return _paged(request, [subcase_out(s, today) for s in page.rows], page, limit)
 
 
 @router.post("/subcases/{subcase_id}/approve", summary="准予许可")

@@ -128,6 +128,14 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["accepted_on"], name="cases_app_accepted_on_idx"),
             models.Index(fields=["completed_at"], name="cases_app_completed_at_idx"),
+            # Lists that stay fast over any history (keyset pages, yishi.core.keyset): the
+            # window queue by centre, the deadline list, an applicant's own applications.
+            models.Index(
+                fields=["service_centre", "status", "submitted_at", "id"],
+                name="cases_app_centre_queue_idx",
+            ),
+            models.Index(fields=["status", "promised_due", "id"], name="cases_app_status_due_idx"),
+            models.Index(fields=["applicant", "id"], name="cases_app_applicant_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +215,25 @@ class SubCase(models.Model):
         verbose_name = "子件"
         verbose_name_plural = "子件(部门办件)"
         ordering = ["application", "order", "id"]
+        # A department's list (running by due date, then newest) and the deadline list.
+        indexes = [
+            # Partial on the running states: read in due-date order from the start of the
+            # range, however many sub-cases history holds (the lists sort by promised_due, id).
+            models.Index(
+                fields=["department", "promised_due", "id"],
+                condition=models.Q(status__in=["pending", "supplement_requested"]),
+                name="cases_sub_dept_running_idx",
+            ),
+            models.Index(fields=["department", "id"], name="cases_sub_dept_id_idx"),
+            # "Has this application a sub-case of department D?" as one index probe (the
+            # deadline list and the home counters of a department).
+            models.Index(fields=["application", "department"], name="cases_sub_app_dept_idx"),
+            models.Index(
+                fields=["promised_due", "id"],
+                condition=models.Q(status__in=["pending", "supplement_requested"]),
+                name="cases_sub_running_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application.number} · {self.matter.name}"

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+from yishi.core.admin_lists import CappedCountPaginator
 from yishi.core.crypto import mask
 from yishi.core.errors import DomainError
 from yishi.licences import services
@@ -115,7 +116,9 @@ class LicenceAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "source", "trust_level", "type")
     search_fields = ("number", "issuer__name")
-    date_hierarchy = "issued_on"
+    # Grows with history: a capped count and no date hierarchy (yishi.core.admin_lists).
+    paginator = CappedCountPaginator
+    show_full_result_count = False
     list_select_related = ("type", "issuer", "person", "company")
     # An unregistered holder's ID number is shown masked only, like the registry's.
     exclude = ("subject_id_number",)

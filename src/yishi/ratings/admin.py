@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from yishi.core.admin_lists import CappedCountPaginator
 from yishi.ratings.models import FollowUp, IndicatorSet, Invitation, Rating
 
 
@@ -38,7 +39,11 @@ class RatingAdmin(ReadOnly):
         "created_at",
     ]
     list_filter = ["kind", "stage", "level", "excluded", "source"]
-    date_hierarchy = "created_at"
+    # Grows with history: a capped count, newest first by key, no date hierarchy (it reads
+    # every row's date); yishi.core.admin_lists.
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    ordering = ["-id"]
     exclude = ["comment"]  # may hold personal data; read it where the follow-up is handled
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from yishi.cases import access, deadlines
@@ -19,7 +19,9 @@ from yishi.cases.models import Application, CaseMaterial, SubCase
 from yishi.cases.services import staff_profile
 from yishi.catalog.models import Department, StaffProfile
 from yishi.catalog.notice import is_exempt
+from yishi.core import keyset
 from yishi.core.roles import Role, has_role, holders_q
+from yishi.core.workdays import add_working_days
 from yishi.themes.form import applicable_fields, display_value
 from yishi.themes.materials import material_set
 
@@ -28,33 +30,39 @@ RUNNING = (SubCase.Status.PENDING, SubCase.Status.SUPPLEMENT_REQUESTED)
 EXEMPT_SOURCES = (CaseMaterial.Source.LICENCE, CaseMaterial.Source.SHARED)
 
 
+WINDOW_KEYS = ("-submitted_at", "-id")
+
+
 def window_queue(user: Any) -> QuerySet[Application]:
     """Submitted applications the user may see (their centre's, for a window clerk) and
     those waiting for 补正, newest first."""
     return (
         access.applications_visible_to(user)
         .filter(status__in=WINDOW_QUEUE)
+        .filter(submitted_at__isnull=False)
         .select_related("theme", "matter", "person", "company", "first_owner")
-        .order_by("-submitted_at", "-id")
+        .order_by(*WINDOW_KEYS)
     )
 
 
 def department_subcases(department_id: int) -> QuerySet[SubCase]:
-    """A department's sub-cases: running ones first (earliest due first), then waiting, then
-    decided ones. A sub-case another region decides (跨域通办, `partner_region`) is not the
-    department's to review and stays out."""
-    rank = Case(
-        When(status__in=RUNNING, then=Value(0)),
-        When(status=SubCase.Status.WAITING, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
+    """A department's sub-cases. A sub-case another region decides (跨域通办,
+    `partner_region`) is not the department's to review and stays out."""
+    return SubCase.objects.filter(department_id=department_id, partner_region="").select_related(
+        "application", "application__person", "matter", "department"
     )
-    return (
-        SubCase.objects.filter(department_id=department_id, partner_region="")
-        .select_related("application", "application__person", "matter", "department")
-        .annotate(rank=rank)
-        .order_by("rank", "promised_due", "-id")
-    )
+
+
+def department_segments(department_id: int) -> list[tuple[str, QuerySet, tuple[str, ...]]]:
+    """A reviewer's list as consecutive keyset segments: running sub-cases (earliest due
+    first), then waiting ones, then decided ones (newest first)."""
+    mine = department_subcases(department_id)
+    return [
+        ("running", mine.filter(status__in=RUNNING, promised_due__isnull=False), DEADLINE_KEYS),
+        ("running-undated", mine.filter(status__in=RUNNING, promised_due__isnull=True), ("-id",)),
+        ("waiting", mine.filter(status=SubCase.Status.WAITING), ("-id",)),
+        ("decided", mine.exclude(status__in=(*RUNNING, SubCase.Status.WAITING)), ("-id",)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -164,73 +172,130 @@ class DeadlineRow:
     subcase_id: int | None
 
 
+def warning_until(today: dt.date) -> dt.date:
+    """The last due date still "warning" today: within CASE_WARN_WORKING_DAYS working days
+    (deadlines.deadline_state), so the lists can ask the database by date range."""
+    return add_working_days(today, deadlines.warn_days() + 1, []) - dt.timedelta(days=1)
+
+
+def _due_range(state: str, day: dt.date) -> dict[str, dt.date]:
+    if state == deadlines.OVERDUE:
+        return {"promised_due__lt": day}
+    return {"promised_due__gte": day, "promised_due__lte": warning_until(day)}
+
+
+def deadline_subcases(state: str, *, department_id: int | None, day: dt.date) -> QuerySet:
+    """Running sub-cases whose deadline is in `state`; a department's list leaves out the
+    sub-cases a partner region decides (跨域通办)."""
+    qs = SubCase.objects.filter(status__in=RUNNING, **_due_range(state, day))
+    if department_id:
+        qs = qs.filter(department_id=department_id, partner_region="")
+    return qs.select_related("application", "matter", "department")
+
+
+def deadline_applications(state: str, *, department_id: int | None, day: dt.date) -> QuerySet:
+    """Accepted applications whose deadline is in `state` (a department's: those where it
+    has a sub-case)."""
+    qs = Application.objects.filter(status=Application.Status.ACCEPTED, **_due_range(state, day))
+    if department_id:
+        qs = qs.filter(
+            Exists(
+                SubCase.objects.filter(application_id=OuterRef("pk"), department_id=department_id)
+            )
+        )
+    return qs.select_related("theme", "matter", "matter__department", "theme__lead_department")
+
+
+DEADLINE_KEYS = ("promised_due", "id")
+
+
+def deadline_segments(
+    *, department_id: int | None, day: dt.date
+) -> list[tuple[str, QuerySet, tuple[str, ...]]]:
+    """The deadline list as consecutive keyset segments: overdue sub-cases, overdue
+    applications, then warning ones, each earliest due first."""
+    return [
+        (f"{kind}-{state}", query(state, department_id=department_id, day=day), DEADLINE_KEYS)
+        for state in (deadlines.OVERDUE, deadlines.WARNING)
+        for kind, query in (("subcase", deadline_subcases), ("application", deadline_applications))
+    ]
+
+
+def deadline_row(obj: SubCase | Application, day: dt.date) -> DeadlineRow:
+    state = deadlines.deadline_state(obj.promised_due, day)
+    if isinstance(obj, SubCase):
+        return DeadlineRow(
+            "subcase",
+            state,
+            obj.promised_due,
+            obj.application.number,
+            obj.matter.name,
+            obj.department.name,
+            obj.pk,
+        )
+    lead = obj.theme.lead_department if obj.theme_id else obj.matter.department
+    return DeadlineRow(
+        "application", state, obj.promised_due, obj.number, obj.title, lead.name, None
+    )
+
+
+def deadline_counts(*, department_id: int | None, day: dt.date) -> dict[str, int | str]:
+    """Overdue and warning totals, "1000+" past the cap: never a full scan."""
+    counts: dict[str, int | str] = {}
+    for state in (deadlines.OVERDUE, deadlines.WARNING):
+        subs, subs_more = keyset.capped_count(
+            deadline_subcases(state, department_id=department_id, day=day)
+        )
+        apps, apps_more = keyset.capped_count(
+            deadline_applications(state, department_id=department_id, day=day)
+        )
+        more = subs_more or apps_more
+        counts[state] = f"{subs + apps}+" if more else subs + apps
+    return counts
+
+
 def deadline_rows(
     *, department_id: int | None = None, today: dt.date | None = None
 ) -> list[DeadlineRow]:
-    """Running sub-cases and accepted applications whose promised deadline is near
-    (warning) or past (overdue), overdue first, earliest due first."""
+    """Every warning and overdue line at once (for small scopes and tests); pages use
+    deadline_segments with keyset.segmented_page."""
     day = today or timezone.localdate()
-    rows = []
-    subcases = SubCase.objects.filter(status__in=RUNNING).select_related(
-        "application", "matter", "department"
-    )
-    if department_id:
-        # A department's list: not the sub-cases a partner region decides (跨域通办).
-        subcases = subcases.filter(department_id=department_id, partner_region="")
-    for s in subcases:
-        state = deadlines.deadline_state(s.promised_due, day)
-        if state != deadlines.OK:
-            rows.append(
-                DeadlineRow(
-                    "subcase",
-                    state,
-                    s.promised_due,
-                    s.application.number,
-                    s.matter.name,
-                    s.department.name,
-                    s.pk,
-                )
-            )
-    applications = Application.objects.filter(status=Application.Status.ACCEPTED).select_related(
-        "theme", "matter", "matter__department", "theme__lead_department"
-    )
-    if department_id:
-        applications = applications.filter(subcases__department_id=department_id).distinct()
-    for a in applications:
-        state = deadlines.deadline_state(a.promised_due, day)
-        if state != deadlines.OK:
-            lead = a.theme.lead_department if a.theme_id else a.matter.department
-            rows.append(
-                DeadlineRow(
-                    "application", state, a.promised_due, a.number, a.title, lead.name, None
-                )
-            )
-    order = {deadlines.OVERDUE: 0, deadlines.WARNING: 1}
-    rows.sort(key=lambda r: (order[r.state], r.due or dt.date.max, r.number))
-    return rows
+    return [
+        deadline_row(obj, day)
+        for _name, qs, keys in deadline_segments(department_id=department_id, day=day)
+        for obj in qs.order_by(*keys)
+    ]
 
 
 def departments_with_subcases() -> QuerySet[Department]:
-    return Department.objects.filter(subcases__isnull=False).distinct().order_by("code")
+    """Departments that have a sub-case: one index probe each, not a join over all of them."""
+    return Department.objects.filter(
+        Exists(SubCase.objects.filter(department_id=OuterRef("pk")))
+    ).order_by("code")
 
 
-def home_counts(user: Any, *, today: dt.date | None = None) -> dict[str, int]:
-    """The counters on the landing page, by role."""
+def home_counts(user: Any, *, today: dt.date | None = None) -> dict[str, int | str]:
+    """The counters on the landing page, by role; capped ("1000+") so the page stays fast
+    over any history."""
     profile = staff_profile(user)
-    counts: dict[str, int] = {}
+    counts: dict[str, int | str] = {}
     if has_role(user, Role.WINDOW, Role.ADMINISTRATOR):
-        counts["queue"] = window_queue(user).filter(status=Application.Status.SUBMITTED).count()
+        counts["queue"] = keyset.count_label(
+            window_queue(user).filter(status=Application.Status.SUBMITTED)
+        )
     if profile is not None and has_role(user, Role.REVIEWER, Role.ADMINISTRATOR):
-        counts["department"] = SubCase.objects.filter(
-            department_id=profile.department_id, status__in=RUNNING, partner_region=""
-        ).count()
+        counts["department"] = keyset.count_label(
+            SubCase.objects.filter(
+                department_id=profile.department_id, status__in=RUNNING, partner_region=""
+            )
+        )
     if has_role(user, Role.WINDOW, Role.SUPERVISOR, Role.ADMINISTRATOR):
         scope = None
     elif profile is not None and has_role(user, Role.REVIEWER):
         scope = profile.department_id
     else:
         return counts
-    rows = deadline_rows(department_id=scope, today=today)
-    counts["warning"] = sum(r.state == deadlines.WARNING for r in rows)
-    counts["overdue"] = sum(r.state == deadlines.OVERDUE for r in rows)
+    by_state = deadline_counts(department_id=scope, day=today or timezone.localdate())
+    counts["warning"] = by_state[deadlines.WARNING]
+    counts["overdue"] = by_state[deadlines.OVERDUE]
     return counts

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from yishi.cases.models import Application, CaseMaterial, Message, SubCase
 from yishi.cases.services import staff_profile
 from yishi.cases.timeline import timeline
 from yishi.catalog.models import StaffProfile
-from yishi.core import ocr
+from yishi.core import keyset, ocr
 from yishi.core.crypto import mask
 from yishi.core.display import mask_name, user_real_name
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
@@ -109,6 +110,25 @@ def _fail(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
+PAGE_SIZE = 50
+PAGE_MAX = 100
+
+
+def _page_size(request: HttpRequest) -> int:
+    return keyset.page_size(request.GET.get("size"), default=PAGE_SIZE, maximum=PAGE_MAX)
+
+
+def _keep(request: HttpRequest, *names: str) -> str:
+    """The query parameters the 下一页 link carries besides the cursor (filters, page size)."""
+    return urlencode([(n, request.GET[n]) for n in names if request.GET.get(n)])
+
+
+def _bad_cursor(request: HttpRequest, error: keyset.BadCursor) -> HttpResponse:
+    """A mangled 下一页 link: a plain 400 page in Chinese, never a 500."""
+    context = {"status": 400, "title": error.title, "message": error.message}
+    return render(request, "400.html", context, status=400)
+
+
 def _staff_name(user) -> str:
     """A colleague by name (工作人员 when none is on record), never by login name."""
     return (user_real_name(user) or "工作人员") if user is not None else "—"
@@ -121,6 +141,16 @@ def _staff_name(user) -> str:
 def application_list(request: HttpRequest) -> HttpResponse:
     if not _may(request, WINDOW):
         return _refuse(request, "窗口人员或管理员")
+    try:
+        page = keyset.page(
+            queries.window_queue(request.user),
+            keys=queries.WINDOW_KEYS,
+            size=_page_size(request),
+            cursor=request.GET.get("cursor"),
+            scope="workbench.applications",
+        )
+    except keyset.BadCursor as error:
+        return _bad_cursor(request, error)
     rows = [
         {
             "app": app,
@@ -128,9 +158,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "id_masked": mask(app.person.id_number),
             "first_owner": _staff_name(app.first_owner),
         }
-        for app in queries.window_queue(request.user)
+        for app in page.rows
     ]
-    return render(request, "workbench/application_list.html", {"rows": rows})
+    context = {"rows": rows, "page": page, "keep": _keep(request, "size")}
+    return render(request, "workbench/application_list.html", context)
 
 
 def _application_page(
@@ -341,15 +372,28 @@ def subcase_list(request: HttpRequest) -> HttpResponse:
     profile = _profile(request)
     if profile is None or not _may(request, REVIEW):
         return _refuse(request, "审批人员或管理员")
+    try:
+        page = keyset.segmented_page(
+            queries.department_segments(profile.department_id),
+            size=_page_size(request),
+            cursor=request.GET.get("cursor"),
+            scope=f"workbench.subcases.{profile.department_id}",
+        )
+    except keyset.BadCursor as error:
+        return _bad_cursor(request, error)
     rows = [
         {
             "s": s,
             "applicant": mask_name(s.application.person.name),
             "badge": _badge(s.promised_due, s.status),
         }
-        for s in queries.department_subcases(profile.department_id)
+        for s in page.rows
     ]
-    return render(request, "workbench/subcase_list.html", {"rows": rows, "profile": profile})
+    return render(
+        request,
+        "workbench/subcase_list.html",
+        {"rows": rows, "profile": profile, "page": page, "keep": _keep(request, "size")},
+    )
 
 
 def _subcase_page(request: HttpRequest, subcase: SubCase, *, status: int = 200) -> HttpResponse:
@@ -433,14 +477,27 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     departments = queries.departments_with_subcases()
     chosen = request.GET.get("department") or ""
     department = departments.filter(pk=chosen).first() if chosen.isdigit() else None
-    rows = queries.deadline_rows(department_id=department.pk if department else None)
+    scope = department.pk if department else None
+    day = timezone.localdate()
+    try:
+        page = keyset.segmented_page(
+            queries.deadline_segments(department_id=scope, day=day),
+            size=_page_size(request),
+            cursor=request.GET.get("cursor"),
+            scope=f"workbench.deadlines.{scope or 'all'}.{day.isoformat()}",
+        )
+    except keyset.BadCursor as error:
+        return _bad_cursor(request, error)
+    counts = queries.deadline_counts(department_id=scope, day=day)
     context = {
-        "rows": rows,
+        "rows": [queries.deadline_row(obj, day) for obj in page.rows],
+        "page": page,
+        "keep": _keep(request, "department", "size"),
         "departments": departments,
         "department": department,
         "labels": BADGE_LABELS,
-        "overdue": sum(r.state == deadlines.OVERDUE for r in rows),
-        "warning": sum(r.state == deadlines.WARNING for r in rows),
+        "overdue": counts[deadlines.OVERDUE],
+        "warning": counts[deadlines.WARNING],
     }
     return render(request, "workbench/deadlines.html", context)
 
