@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_staff_sessions'),
+        ('core', '0010_outbox_ordering_key'),
     ]
 
     operations = [
