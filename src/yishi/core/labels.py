@@ -46,6 +46,7 @@ API_FIELD_LABELS: dict[str, str] = {
     "note": "说明",
     "number": "证照编号",
     "offset": "偏移量",
+    "cursor": "翻页位置",
     "on": "日期",
     "outlet": "服务网点",
     "page": "页码",
