@@ -183,6 +183,34 @@ def test_a_modified_plain_file_is_refused_and_left_for_the_operator(media):
     assert row.file.name == legacy
 
 
+@pytest.mark.django_db
+def test_a_sealed_company_document_carries_the_original_and_refuses_a_tampered_one(client, media):
+    from tests.companies.support import attachments, company_world, seal_in_force
+    from yishi.companies import services
+    from yishi.companies.models import SealedDocument
+
+    w = company_world()
+    seal_in_force(w)
+    document = services.document_sign(
+        company=w.company,
+        user=w.rep.user,
+        kind=SealedDocument.Kind.FORM,
+        title="年度报告表",
+        upload=PDF,
+        upload_name="年度报告表.pdf",
+    )
+    assert SECRET not in _stored_bytes(document.original)
+    client.force_login(w.rep.user)
+    url = f"/companies/{w.company.uscc}/documents/{document.ref}/pdf/"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert attachments(response.content)["年度报告表.pdf"] == PDF
+    _flip_last_byte(document.original.file.name)
+    response = client.get(url)
+    assert response.status_code == 409
+    assert DAMAGED in response.content.decode()
+
+
 # ---------------------------------------------------------------- S3
 
 
