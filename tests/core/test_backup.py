@@ -28,7 +28,7 @@ from yishi.core.audit import audit_append
 from yishi.core.backup import BackupError, backup_create, read_manifest
 from yishi.core.crypto import sm3_hex
 from yishi.core.models import AuditCheckpoint, AuditEntry, StoredFile
-from yishi.core.uploads import store_upload
+from yishi.core.uploads import store_upload, unseal
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PG = connection.vendor == "postgresql"
@@ -96,7 +96,12 @@ def test_a_generated_history_restores_into_an_empty_database_and_store(
     assert manifest["audit_head"] == {"entry_id": head.pk, "hash": head.hash}
     assert manifest["audit_checkpoint"]["signature"] == AuditCheckpoint.objects.get().signature
     for stored in files:
-        assert manifest["files"][f"files/{stored.file.name}"] == stored.sm3
+        # The manifest proves the stored (sealed) bytes; the plaintext behind them is the
+        # upload's own.
+        with default_storage.open(stored.file.name, "rb") as handle:
+            sealed = handle.read()
+        assert manifest["files"][f"files/{stored.file.name}"] == sm3_hex(sealed)
+        assert sm3_hex(unseal(stored.file.name, sealed)) == stored.sm3
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [
         "YISHI_FIELD_KEYS",
         "YISHI_INDEX_KEY",
@@ -141,7 +146,7 @@ def test_a_generated_history_restores_into_an_empty_database_and_store(
         )
         for stored in files:
             body = s3_storage.client.get_object(Bucket=bucket, Key=stored.file.name)["Body"]
-            assert sm3_hex(body.read()) == stored.sm3
+            assert sm3_hex(unseal(stored.file.name, body.read())) == stored.sm3
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         admin.close()
@@ -171,7 +176,7 @@ def test_a_sqlite_backup_restores_into_an_empty_database_file(settings, tmp_path
     assert "1 个链头签名相符" in restored.stdout
     for stored in files:
         path = tmp_path / "restored" / "media" / stored.file.name
-        assert sm3_hex(path.read_bytes()) == stored.sm3
+        assert sm3_hex(unseal(stored.file.name, path.read_bytes())) == stored.sm3
     with sqlite3.connect(tmp_path / "restored" / "db.sqlite3") as db:
         rows = db.execute("SELECT id, sm3 FROM core_storedfile ORDER BY id").fetchall()
     assert rows == [(f.pk, f.sm3) for f in files]

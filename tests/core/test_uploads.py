@@ -27,12 +27,13 @@ from tests.core.upload_samples import (
     png_bytes,
     zip_bytes,
 )
-from yishi.core.crypto import sm3_hex
+from yishi.core.crypto import hmac_sm3_hex, sm3_hex
 from yishi.core.errors import ValidationFailed
 from yishi.core.models import StoredFile
 from yishi.core.uploads import (
     check_upload,
     human_size,
+    read_stored,
     safe_name,
     sniff,
     store_upload,
@@ -276,13 +277,13 @@ def test_a_stored_upload_is_kept_under_its_hash_with_a_row(media):
     digest = sm3_hex(data)
     stored = store_upload(name="户口本.png", data=data, actor=user)
     stored.refresh_from_db()
-    path = f"uploads/{digest[:2]}/{digest}.png"
+    keyed = hmac_sm3_hex(data)
+    path = f"uploads/{keyed[:2]}/{keyed}.png"
     assert (stored.sm3, stored.size, stored.content_type) == (digest, len(data), "image/png")
     assert (stored.original_name, stored.file.name, stored.created_by) == ("户口本.png", path, user)
     assert files_under(media) == [path]
-    assert (media / path).read_bytes() == data
-    with stored.file.open("rb") as handle:
-        assert handle.read() == data
+    assert (media / path).read_bytes().startswith(b"YSE1")
+    assert read_stored(stored) == data
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.urls import path
 from ninja import File, Form, NinjaAPI, Status  # noqa: TID251  (a test-only API, mounted by this module)
 from ninja.errors import ValidationError as NinjaValidationError  # noqa: TID251
@@ -20,7 +21,7 @@ from yishi.core.crypto import sm3_hex
 from yishi.core.errors import DomainError
 from yishi.core.idempotency import idempotent_http
 from yishi.core.models import AuditEntry, IdempotencyRecord, StoredFile
-from yishi.core.uploads import check_upload, store_checked, store_upload
+from yishi.core.uploads import check_upload, read_stored, store_checked, store_upload
 
 test_api = NinjaAPI(
     title="uploads test", urls_namespace="uploads_test", docs_url=None, openapi_url=None
@@ -61,6 +62,12 @@ def submit_application(request, theme: Form[str], file: File[UploadedFile]):
         payload={"theme": theme, "file": checked.sm3},
         action=action,
     )
+
+
+@test_api.get("/files/{file_id}")
+def download_file(request, file_id: int):
+    stored = StoredFile.objects.get(pk=file_id)
+    return HttpResponse(read_stored(stored), content_type=stored.content_type)
 
 
 urlpatterns = [path("api/uploads-test/", test_api.urls)]
@@ -138,7 +145,7 @@ def test_an_upload_spooled_to_disk_is_stored(client, media, settings):
     assert len(data) > 100
     response = upload(client, "户口本.png", data, "image/png")
     assert response.status_code == 201
-    assert (media / StoredFile.objects.get().file.name).read_bytes() == data
+    assert read_stored(StoredFile.objects.get()) == data
 
 
 def test_a_request_without_a_file_answers_422_problem(client, media):
@@ -181,3 +188,19 @@ def test_the_same_key_with_another_file_is_a_conflict(client, media):
     assert response.status_code == 409
     assert response.json()["detail"] == "Idempotency-Key 已用于另一个请求"
     assert StoredFile.objects.count() == 1
+
+
+def test_an_api_download_of_a_tampered_file_is_a_409_problem(client, media):
+    data = png_bytes()
+    stored = store_upload(name="户口本.png", data=data)
+    response = client.get(f"/api/uploads-test/files/{stored.pk}")
+    assert (response.status_code, response.content) == (200, data)
+    sealed = bytearray((media / stored.file.name).read_bytes())
+    sealed[-1] ^= 1
+    (media / stored.file.name).write_bytes(bytes(sealed))
+    response = client.get(f"/api/uploads-test/files/{stored.pk}")
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["type"].endswith("file_damaged") and body["title"] == "文件已损坏"
+    assert body["detail"] == "文件已损坏或被篡改（完整性校验未通过），无法打开，请联系管理员"

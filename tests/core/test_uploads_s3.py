@@ -13,10 +13,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from tests.core.upload_samples import EXE, pdf_bytes, png_bytes
-from yishi.core.crypto import sm3_hex
+from yishi.core.crypto import hmac_sm3_hex
 from yishi.core.errors import ValidationFailed
 from yishi.core.models import StoredFile
-from yishi.core.uploads import store_upload, stored_files_sweep
+from yishi.core.uploads import read_stored, store_upload, stored_files_sweep
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("s3_storage")]
 
@@ -24,15 +24,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("s3_storage")]
 @pytest.mark.django_db
 def test_a_stored_upload_is_a_private_object_under_its_hash(s3_storage):
     data = png_bytes()
-    digest = sm3_hex(data)
+    digest = hmac_sm3_hex(data)
     stored = store_upload(name="户口本.png", data=data)
     path = f"uploads/{digest[:2]}/{digest}.png"
     assert stored.file.name == path
     assert s3_storage.names() == [path]
     body = s3_storage.client.get_object(Bucket=s3_storage.bucket, Key=path)["Body"].read()
-    assert body == data
-    with stored.file.open("rb") as handle:
-        assert handle.read() == data
+    assert body.startswith(b"YSE1") and data not in body
+    assert read_stored(stored) == data
     grants = s3_storage.client.get_object_acl(Bucket=s3_storage.bucket, Key=path)["Grants"]
     assert [g["Grantee"].get("URI") for g in grants] == [None]  # the owner alone
     # Our own route, never the bucket's address or a presigned link.

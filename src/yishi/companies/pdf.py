@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from yishi.companies.models import SealedDocument
 from yishi.core.pdf import PdfDocument
-from yishi.core.uploads import human_size
+from yishi.core.uploads import human_size, read_stored
 from yishi.licences.pdf import attach_signature, company_url, qr_png
 from yishi.licences.sealimage import seal_png
 
@@ -69,8 +69,7 @@ def sealed_pdf(document: SealedDocument, *, base_url: str | None = None) -> byte
             muted=True,
         )
         if document.original_id:
-            with document.original.file.open("rb") as fh:
-                original = fh.read()
+            original = read_stored(document.original)
     pdf = doc.pdf
     y = pdf.get_y() + 4
     if y > pdf.page_break_trigger - 50:

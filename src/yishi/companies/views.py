@@ -15,6 +15,7 @@ from yishi.companies import access, queries, services
 from yishi.companies.models import SealedDocument
 from yishi.companies.pdf import sealed_pdf
 from yishi.core.errors import DomainError
+from yishi.core.uploads import StoredFileDamaged
 from yishi.licences.pdf import public_base_url, qr_png
 from yishi.people.models import Company
 
@@ -153,8 +154,11 @@ def document_pdf(request: HttpRequest, uscc: str, ref: Any) -> HttpResponse:
     )
     if document is None:
         raise Http404("未找到该文书")
-    response = HttpResponse(
-        sealed_pdf(document, base_url=public_base_url(request)), content_type="application/pdf"
-    )
+    try:
+        pdf = sealed_pdf(document, base_url=public_base_url(request))
+    except StoredFileDamaged as error:
+        context = {"status": error.status, "title": error.title, "message": error.message}
+        return render(request, "400.html", context, status=error.status)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="sealed-{document.ref}.pdf"'
     return response

@@ -10,6 +10,7 @@ import base64
 import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -74,6 +75,41 @@ def sm4_decrypt(token: str) -> str:
     dec = Cipher(algorithms.SM4(keys[key_id]), modes.GCM(nonce, tag)).decryptor()
     dec.authenticate_additional_data(key_id.encode())
     return (dec.update(ct) + dec.finalize()).decode("utf-8")
+
+
+class DecryptionFailed(ValueError):
+    """Bytes that do not open: a key id we do not hold, or bytes (or their additional data)
+    changed since they were sealed, so the GCM tag does not match."""
+
+
+def sm4_encrypt_bytes(data: bytes, *, aad: bytes = b"") -> tuple[str, bytes]:
+    """Encrypt bytes with the current field key: (key id, nonce|ciphertext|tag).
+
+    The key id and `aad` are authenticated as "<key id>|<aad>", so a blob moved to another
+    place its caller binds in `aad` (a storage path, a recording piece) no longer opens."""
+    key_id, key = _keys(tuple(settings.FIELD_KEYS))[0]
+    nonce = os.urandom(_NONCE)
+    enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(key_id.encode() + b"|" + aad)
+    body = enc.update(data) + enc.finalize()
+    return key_id, nonce + body + enc.tag
+
+
+def sm4_decrypt_bytes(key_id: str, blob: bytes, *, aad: bytes = b"") -> bytes:
+    """Open what `sm4_encrypt_bytes` returned under any configured key (so older blobs stay
+    readable after a rotation); DecryptionFailed when it does not open."""
+    keys = dict(_keys(tuple(settings.FIELD_KEYS)))
+    if key_id not in keys:
+        raise DecryptionFailed(f"no SM4 key with id {key_id!r} in YISHI_FIELD_KEYS")
+    if len(blob) < _NONCE + _TAG:
+        raise DecryptionFailed("SM4 blob too short")
+    nonce, body, tag = blob[:_NONCE], blob[_NONCE:-_TAG], blob[-_TAG:]
+    dec = Cipher(algorithms.SM4(keys[key_id]), modes.GCM(nonce, tag)).decryptor()
+    dec.authenticate_additional_data(key_id.encode() + b"|" + aad)
+    try:
+        return dec.update(body) + dec.finalize()
+    except InvalidTag as exc:
+        raise DecryptionFailed("SM4-GCM tag mismatch: the bytes were modified") from exc
 
 
 def mask(value: str, *, head: int = 4, tail: int = 4) -> str:

@@ -134,8 +134,9 @@ class StoredFile(models.Model):
     """One accepted upload (a scan or photo of a material), checked by content.
 
     One row per upload, so each keeps its own original name, uploader and time; the bytes are
-    stored once per content under uploads/<2 hex>/<sm3>.<ext>, and rows with equal content
-    share that file.
+    stored once per content, SM4-encrypted, under uploads/<2 hex>/<HMAC-SM3>.<ext> (a keyed
+    address: `sm3` below, the plaintext's digest, never appears in a path), and rows with
+    equal content share that file. Read them with `yishi.core.uploads.read_stored`.
     """
 
     sm3 = models.CharField("SM3 摘要", max_length=64, db_index=True)

@@ -6,8 +6,10 @@ empty, not an accepted kind, or a name whose extension disagrees with the conten
 renamed .pdf). Odd names are sanitised rather than refused.
 
 `store_upload` checks first (a refused upload stores nothing), then writes the bytes to the
-default storage under a content-addressed path, uploads/<2 hex>/<sm3>.<ext>, and records one
-`StoredFile` row per upload; equal content shares one file. The file is written before the
+default storage, SM4-GCM encrypted (`seal`), under a content-addressed path
+uploads/<2 hex>/<HMAC-SM3>.<ext>, and records one `StoredFile` row per upload; equal content
+shares one file. The address is keyed (YISHI_INDEX_KEY), so a path never confirms a known
+document by its plain hash. The file is written before the
 row; if the row's transaction fails inside `store_upload`, a file it created and no other row
 uses is removed at once. A rollback of an enclosing transaction after `store_upload` returned
 cannot be seen from here (Django has no rollback hook): `stored_files_sweep` (command
@@ -16,6 +18,12 @@ cannot be seen from here (Django has no rollback hook): `stored_files_sweep` (co
 A full disk (ENOSPC, a quota) refuses the upload with `StorageFull` (507, a Chinese message)
 and leaves neither a row nor the partial file: a truncated file left at the content address
 would otherwise pass for the whole one at the next upload of the same bytes.
+
+Every reader of an upload goes through `read_stored` / `open_stored`: they open the sealed
+bytes (a modified file raises `StoredFileDamaged`, a Chinese 409, never garbage). Files kept
+in plain before encryption came (at their old address, named by the plain SM3) are still
+read when their bytes match the row's SM3, until `stored_files_encrypt` (command
+`encrypt_uploads`) has sealed and moved them.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import io
+import logging
 import re
 import struct
 import unicodedata
@@ -37,8 +47,14 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from yishi.core.crypto import sm3_hex
-from yishi.core.errors import StorageFull, ValidationFailed
+from yishi.core.crypto import (
+    DecryptionFailed,
+    hmac_sm3_hex,
+    sm3_hex,
+    sm4_decrypt_bytes,
+    sm4_encrypt_bytes,
+)
+from yishi.core.errors import Conflict, StorageFull, ValidationFailed
 from yishi.core.models import StoredFile
 
 PDF = "application/pdf"
@@ -384,8 +400,95 @@ def check_upload(
 # ---------------------------------------------------------------- storing
 
 
+# Sealed file: MAGIC, one byte key-id length, the key id, then nonce|ciphertext|tag.
+MAGIC = b"YSE1"
+_LOG = logging.getLogger(__name__)
+
+
+class StoredFileDamaged(Conflict):
+    """A stored upload that cannot be given back as it was uploaded: modified, unreadable
+    with our keys, or gone."""
+
+    code = "file_damaged"
+    title = "文件已损坏"
+
+
+def content_address(content: bytes, extension: str) -> str:
+    """uploads/<2 hex>/<HMAC-SM3>.<ext>: equal bytes share one address, and without the index
+    key nobody can tell from a path which document it holds."""
+    digest = hmac_sm3_hex(content)
+    return f"{UPLOAD_DIR}/{digest[:2]}/{digest}.{extension}"
+
+
 def storage_path(checked: CheckedUpload) -> str:
-    return f"{UPLOAD_DIR}/{checked.sm3[:2]}/{checked.sm3}.{checked.extension}"
+    return content_address(checked.content, checked.extension)
+
+
+def seal(path: str, content: bytes) -> bytes:
+    """The bytes kept at `path`: SM4-GCM under the current field key, the path bound in as
+    additional data (a sealed file copied over another address does not open there)."""
+    key_id, blob = sm4_encrypt_bytes(content, aad=path.encode("utf-8"))
+    kid = key_id.encode("ascii")
+    return MAGIC + bytes([len(kid)]) + kid + blob
+
+
+def is_sealed(data: bytes) -> bool:
+    return data.startswith(MAGIC)
+
+
+def unseal(path: str, data: bytes) -> bytes:
+    """The plaintext of sealed bytes read from `path`; DecryptionFailed when they do not open."""
+    if not is_sealed(data) or len(data) < len(MAGIC) + 1:
+        raise DecryptionFailed("not a sealed upload")
+    size = data[len(MAGIC)]
+    start = len(MAGIC) + 1
+    try:
+        key_id = data[start : start + size].decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise DecryptionFailed("bad key id") from exc
+    return sm4_decrypt_bytes(key_id, data[start + size :], aad=path.encode("utf-8"))
+
+
+def _read_raw(path: str) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read()
+
+
+def _is_legacy(path: str, digest: str) -> bool:
+    """A file written before encryption: its address carries the plain SM3."""
+    return bool(digest) and f"/{digest}." in path
+
+
+def read_stored(stored: StoredFile) -> bytes:
+    """The bytes of an upload as it was uploaded: the one way every reader gets them."""
+    path = stored.file.name
+    try:
+        data = _read_raw(path)
+    except (FileNotFoundError, OSError) as exc:
+        _LOG.error("stored upload %s cannot be read: %s", stored.pk, exc)
+        raise StoredFileDamaged(
+            "文件已丢失或无法读取，请联系管理员从备份恢复", code="file_missing"
+        ) from exc
+    if is_sealed(data):
+        try:
+            return unseal(path, data)
+        except DecryptionFailed as exc:
+            _LOG.error("stored upload %s does not open: %s", stored.pk, exc)
+            raise StoredFileDamaged(
+                "文件已损坏或被篡改（完整性校验未通过），无法打开，请联系管理员"
+            ) from exc
+    # Kept in plain before encryption came: given back only while it is exactly the bytes
+    # the row recorded, until `encrypt_uploads` seals it.
+    if _is_legacy(path, stored.sm3) and sm3_hex(data) == stored.sm3:
+        return data
+    _LOG.error("stored upload %s is neither sealed nor its recorded plain bytes", stored.pk)
+    raise StoredFileDamaged("文件已损坏或被篡改（完整性校验未通过），无法打开，请联系管理员")
+
+
+def open_stored(stored: StoredFile) -> IO[bytes]:
+    """`read_stored` as a file object (for FileResponse); checked in full before one byte
+    is handed out, so a modified file never streams half-way."""
+    return io.BytesIO(read_stored(stored))
 
 
 STORAGE_FULL_MESSAGE = (
@@ -395,13 +498,15 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 
 def _write_once(path: str, content: bytes, field: str = "file") -> bool:
-    """Write `content` at `path` unless it is there already; True when this call wrote it."""
+    """Write `content`, sealed, at `path` unless it is there already; True when this call
+    wrote it."""
+    sealed = seal(path, content)
     if default_storage.exists(path):
-        if default_storage.size(path) == len(content):
+        if default_storage.size(path) == len(sealed):
             return False
         default_storage.delete(path)  # a truncated file (a crash mid-write): write it again
     try:
-        saved = default_storage.save(path, ContentFile(content))
+        saved = default_storage.save(path, ContentFile(sealed))
     except OSError as exc:
         # What the failed write left at `path` is ours (the storage creates it exclusively).
         with contextlib.suppress(OSError):
@@ -410,7 +515,7 @@ def _write_once(path: str, content: bytes, field: str = "file") -> bool:
             raise StorageFull(STORAGE_FULL_MESSAGE, field=field) from exc
         raise
     if saved != path:
-        # A concurrent upload of the same content wrote `path` first: same hash, same bytes.
+        # A concurrent upload of the same content wrote `path` first: same plaintext.
         default_storage.delete(saved)
         return False
     return True
@@ -486,3 +591,60 @@ def stored_files_sweep(*, grace: datetime.timedelta = datetime.timedelta(hours=1
                 default_storage.delete(path)
                 deleted += 1
     return deleted
+
+
+# ---------------------------------------------------------------- encrypting old files
+
+
+@dataclass
+class EncryptResult:
+    sealed: int = 0
+    damaged: list[str] = field(default_factory=list)
+
+
+def _legacy_files() -> list[tuple[str, str]]:
+    """(path, plain SM3) of every distinct file still at a plain-hash address."""
+    rows = StoredFile.objects.values_list("file", "sm3").distinct().order_by("file")
+    return [(path, digest) for path, digest in rows.iterator() if _is_legacy(path, digest)]
+
+
+def _sealed_ok(path: str) -> bool:
+    try:
+        unseal(path, _read_raw(path))
+    except (FileNotFoundError, OSError, DecryptionFailed):
+        return False
+    return True
+
+
+def legacy_count() -> int:
+    """How many stored files are still kept in plain."""
+    return len(_legacy_files())
+
+
+def stored_files_encrypt(*, say: Any = None) -> EncryptResult:
+    """Seal every file kept in plain before encryption came and move its rows to the keyed
+    address. Idempotent and resumable: a file is written sealed (or a sealed copy left by an
+    interrupted run is checked) before its rows move, and the plain file is deleted only
+    after they moved; a crash in between leaves an unreferenced file for `sweep_uploads`."""
+    result = EncryptResult()
+    for old, digest in _legacy_files():
+        try:
+            data = _read_raw(old)
+        except (FileNotFoundError, OSError):
+            result.damaged.append(old)
+            continue
+        if sm3_hex(data) != digest:
+            result.damaged.append(old)
+            continue
+        extension = old.rsplit(".", 1)[-1]
+        new = content_address(data, extension)
+        if default_storage.exists(new) and not _sealed_ok(new):
+            default_storage.delete(new)  # half-written by an interrupted run
+        _write_once(new, data)
+        with transaction.atomic():
+            StoredFile.objects.filter(file=old).update(file=new)
+        default_storage.delete(old)
+        result.sealed += 1
+        if say is not None and result.sealed % 100 == 0:
+            say(f"已加密 {result.sealed} 个文件 / sealed {result.sealed} files")
+    return result

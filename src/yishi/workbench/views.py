@@ -27,6 +27,7 @@ from yishi.core.crypto import mask
 from yishi.core.display import mask_name, user_real_name
 from yishi.core.errors import DomainError, NotFound, ValidationFailed
 from yishi.core.roles import Role, has_role, role_labels, roles_of
+from yishi.core.uploads import StoredFileDamaged, open_stored
 from yishi.people.services import applicant_account_at_counter
 from yishi.supervision import queries as supervision_queries
 from yishi.themes.form import applicable_fields, field_options
@@ -534,8 +535,13 @@ def material_file(request: HttpRequest, material_id: int) -> HttpResponse:
     if material is None:
         raise Http404("文件不存在")
     stored = material.stored_file
+    try:
+        handle = open_stored(stored)
+    except StoredFileDamaged as error:
+        context = {"status": error.status, "title": error.title, "message": error.message}
+        return render(request, "400.html", context, status=error.status)
     return FileResponse(
-        stored.file.open("rb"),
+        handle,
         content_type=stored.content_type,
         filename=stored.original_name or material.name,
     )
