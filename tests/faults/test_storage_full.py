@@ -21,7 +21,7 @@ from tests.core.upload_samples import pdf_bytes
 from tests.portal.test_apply_pages import _logged_in, _to_materials, _upload, make_small_theme
 from yishi.cases.models import CaseMaterial
 from yishi.core.models import StoredFile
-from yishi.core.uploads import STORAGE_FULL_MESSAGE
+from yishi.core.uploads import STORAGE_FULL_MESSAGE, read_stored
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db]
 
@@ -109,5 +109,6 @@ def test_an_upload_to_a_full_storage_is_refused_in_chinese_and_keeps_nothing(
     assert response.status_code == 200, response.content.decode()[:2000]
     material = CaseMaterial.objects.get(application_id=draft_id, kind="household")
     stored = material.stored_file
-    assert Path(settings.MEDIA_ROOT, stored.file.name).read_bytes() == content
+    assert Path(settings.MEDIA_ROOT, stored.file.name).is_file()
+    assert read_stored(stored) == content  # whole: it opens and decrypts to the upload
     print(f"\n[faults] storage full: {time.monotonic() - started:.1f}s")
