@@ -260,10 +260,11 @@ def descendants(pid: int) -> list[int]:
 
 
 def _cpu_sample(
-    cpu: dict[str, dict[int, float]], server: list[int], database_url: str, locust: int
+    cpu: dict[str, dict[int, float]], server: dict[str, list[int]], database_url: str, locust: int
 ) -> None:
     """Cumulative CPU seconds of each process seen so far (a process that ends keeps its last
-    figure): the server's, the bench database's PostgreSQL backends', locust's."""
+    figure): gunicorn's, the task worker's and loops', the bench database's PostgreSQL
+    backends', locust's."""
     import psycopg
 
     name = urlsplit(database_url).path.lstrip("/")
@@ -275,11 +276,24 @@ def _cpu_sample(
                 [name],
             )
         ]
-    for kind, pids in (("server", server), ("postgres", backends), ("locust", [locust])):
+    kinds = {**server, "postgres": backends, "locust": [locust]}
+    for kind, pids in kinds.items():
         for pid in pids:
             seconds = cpu_seconds([pid])
             if seconds:
                 cpu[kind][pid] = max(cpu[kind].get(pid, 0.0), seconds)
+
+
+CPU_KINDS = ("gunicorn", "tasks", "postgres", "locust")
+
+
+def _server_pids(running: dict[str, subprocess.Popen]) -> dict[str, list[int]]:
+    return {
+        "gunicorn": descendants(running["gunicorn"].pid),
+        "tasks": [
+            pid for name, p in running.items() if name != "gunicorn" for pid in descendants(p.pid)
+        ],
+    }
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -365,9 +379,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             prefix = str(Path(var_dir) / "locust")
             # CPU the processes had used before the run (start-up, the first page) is not
             # the run's.
-            before: dict[str, dict[int, float]] = {"server": {}, "postgres": {}, "locust": {}}
-            server_pids = [pid for p in running.values() for pid in descendants(p.pid)]
-            _cpu_sample(before, server_pids, database_url, os.getpid())
+            before: dict[str, dict[int, float]] = {k: {} for k in CPU_KINDS}
+            _cpu_sample(before, _server_pids(running), database_url, os.getpid())
             before["locust"] = {}
             locust = subprocess.Popen(
                 [
@@ -396,11 +409,12 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             )  # fmt: skip
             t0 = time.monotonic()
             samples: list[tuple[float, int]] = []
-            cpu: dict[str, dict[int, float]] = {"server": {}, "postgres": {}, "locust": {}}
+            cpu: dict[str, dict[int, float]] = {k: {} for k in CPU_KINDS}
             while locust.poll() is None:
-                pids = [pid for p in running.values() for pid in descendants(p.pid)]
+                server = _server_pids(running)
+                pids = server["gunicorn"] + server["tasks"]
                 samples.append((time.monotonic() - t0, rss_bytes(pids)))
-                _cpu_sample(cpu, pids, database_url, locust.pid)
+                _cpu_sample(cpu, server, database_url, locust.pid)
                 time.sleep(SAMPLE_EVERY_S)
             output = locust.stdout.read() if locust.stdout else ""
             wall = time.monotonic() - t0
@@ -441,7 +455,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
     cpu_ms = {k: round(v * 1000 / max(requests, 1), 2) for k, v in used.items()}
     ceiling = (os.cpu_count() or 1) * 1000 / max(sum(cpu_ms.values()), 0.01)
     print(
-        f"CPU per request: server {cpu_ms['server']} ms, PostgreSQL {cpu_ms['postgres']} ms, "
+        f"CPU per request: gunicorn {cpu_ms['gunicorn']} ms, task worker and loops "
+        f"{cpu_ms['tasks']} ms, PostgreSQL {cpu_ms['postgres']} ms, "
         f"locust {cpu_ms['locust']} ms: at most ~{ceiling:.0f} requests/s on "
         f"{os.cpu_count()} idle cores"
     )
