@@ -17,7 +17,8 @@ outbox loops, all on PostgreSQL; and runs locust headless in a subprocess with
 rate / SOAK_USER_RPS users, each pacing itself to SOAK_USER_RPS requests a second
 (constant_throughput), for --minutes (default 10, --quick 2). Every 5 s it samples the RSS of
 the server's processes (gunicorn's master and workers, the task worker, the loops; /proc),
-and an ANALYZE stands in for autovacuum (off on these machines, see apply_accept.Analyser).
+and an ANALYZE of the tables autovacuum would analyse stands in for it (off on these
+machines, see Autoanalyse).
 
 rss_growth = total RSS at the end over the total after the warm-up (the first minute; --quick:
 30 s) minus 1. The latency figures and counts are locust's, over the whole run. Human lines
@@ -39,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -48,7 +50,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from apply_accept import (  # noqa: E402 - bench/ is not a package
     PASSWORD,
-    Analyser,
     cpu_seconds,
     free_port,
     server_env,
@@ -284,6 +285,40 @@ def _cpu_sample(
                 cpu[kind][pid] = max(cpu[kind].get(pid, 0.0), seconds)
 
 
+class Autoanalyse:
+    """ANALYZE of the tables autovacuum would analyse now (it is off on these machines, see
+    apply_accept.Analyser): those changed by more than 50 rows plus 10 % since their last
+    analysis (autovacuum_analyze_threshold, autovacuum_analyze_scale_factor), checked every
+    15 s. An ANALYZE of the whole database every few seconds, as the shorter benches do, cost
+    more PostgreSQL CPU than the requests themselves over 10 minutes. Its connection is one of
+    the database's, so its CPU counts in the figures."""
+
+    def __init__(self, database_url: str, every: float = 15.0) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(database_url, autocommit=True, connect_timeout=5)
+        self._stop = threading.Event()
+        self._every = every
+        self.analysed = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            due = self._conn.execute(
+                "SELECT schemaname, relname FROM pg_stat_user_tables "
+                "WHERE n_mod_since_analyze > 50 + 0.1 * n_live_tup"
+            ).fetchall()
+            for schema, table in due:
+                self._conn.execute(f'ANALYZE "{schema}"."{table}"')
+                self.analysed += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
+
+
 CPU_KINDS = ("gunicorn", "tasks", "postgres", "locust")
 
 
@@ -375,7 +410,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                 f"dispatch_events, deliver_outbox; PostgreSQL; {users} locust users × "
                 f"{USER_RPS:g} requests/s = {users * USER_RPS:g} requests/s for {minutes:g} min"
             )
-            analyser = Analyser(database_url, every=15.0)
+            analyser = Autoanalyse(database_url)
             prefix = str(Path(var_dir) / "locust")
             # CPU the processes had used before the run (start-up, the first page) is not
             # the run's.
