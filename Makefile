@@ -157,7 +157,7 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 # Apply → accept → route cycles through gunicorn on PostgreSQL (BENCH_DATABASE_URL).
-.PHONY: bench-apply bench-ocr bench-eligibility bench-hall bench-search
+.PHONY: bench-apply bench-ocr bench-eligibility bench-hall bench-search bench-soak
 bench-apply: venv
 	$(PY) bench/apply_accept.py $(BENCH_ARGS)
 
@@ -179,6 +179,12 @@ bench-search: venv
 .PHONY: bench-history-scale
 bench-history-scale: venv
 	$(PY) bench/history_scale.py $(BENCH_ARGS)
+
+# Sustained mixed load (locust, bench/locustfile.py) at a fixed rate for 10 minutes against
+# gunicorn, the task worker and PostgreSQL: BENCH_ARGS="--rate 150" or "--quick".
+.PHONY: bench-soak
+bench-soak: venv
+	$(PY) bench/soak.py $(BENCH_ARGS)
 
 # 跨域通办 on one machine: a second instance as the partner region 武汉市江夏区 (420115) on
 # port 8001, with its own SQLite database, var dir and keys (var/partner/). Both instances sign

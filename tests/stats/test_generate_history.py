@@ -85,6 +85,19 @@ def test_a_licence_issued_after_the_history_continues_its_serial(history):
     assert signature_holds(fresh)
 
 
+def test_a_ticket_taken_on_a_day_of_the_history_gets_the_next_number(history):
+    from yishi.hall.services import ticket_take
+
+    last = Ticket.objects.order_by("-arrived_at").select_related("outlet", "queue").first()
+    letter = last.queue.letter
+    numbers = Ticket.objects.filter(outlet=last.outlet, day=last.day, number__startswith=letter)
+    highest = max(int(n[1:]) for n in numbers.values_list("number", flat=True))
+    fresh = ticket_take(
+        outlet=last.outlet, queue=last.queue, now=last.arrived_at + dt.timedelta(minutes=1)
+    )
+    assert (fresh.day, fresh.number) == (last.day, f"{letter}{highest + 1:03d}")
+
+
 def test_audit_chain_verifies(history):
     verification = audit_verify()
     assert verification.ok, verification.summary()

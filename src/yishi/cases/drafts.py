@@ -31,6 +31,7 @@ from yishi.people.models import ApplicantAccount, Company, CompanyAgent
 from yishi.people.queries import can_act_for
 from yishi.themes.materials import FORM_LABELS, MaterialLine, material_set, requirement
 from yishi.themes.models import Theme
+from yishi.themes.queries import theme_prepared
 from yishi.themes.tailoring import validate_answers
 
 DRAFT_SUBMIT_SCOPE = "applications.draft_submit"
@@ -52,7 +53,9 @@ def needs_upload(line: MaterialLine) -> bool:
 def draft_lines(application: Application) -> list[MaterialLine]:
     """The material lines of the draft's answers (a single matter: its own materials)."""
     if application.theme_id:
-        return material_set(application.theme, application.answers)
+        # The theme's structure from the process cache that submission reads too: a page
+        # asks for the lines several times, and the bare theme read them item by item.
+        return material_set(theme_prepared(application.theme), application.answers)
     return [
         MaterialLine(
             kind=m.kind,

@@ -4,6 +4,7 @@ an applicant's wallet, licences expiring soon."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -116,20 +117,26 @@ def expiring_soon(*, within_days: int = 30, today: dt.date | None = None) -> Que
     )
 
 
-def held_licence_for_material(
-    material: Material, *, person: Any = None, company: Any = None, today: dt.date | None = None
-) -> Licence | None:
-    """A valid, unexpired licence of the subject that satisfies the material (免证明)."""
+def _valid_licences(
+    *, person: Any = None, company: Any = None, today: dt.date | None = None
+) -> QuerySet[Licence]:
     day = today or timezone.localdate()
-    candidates = (
+    return (
         licences_of_holder(person=person, company=company)
         .filter(status=Licence.Status.VALID)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
     )
-    for licence in candidates:
-        if material_satisfied_by(material, licence.type):
-            return licence
-    return None
+
+
+def _satisfying(material: Material, licences: Iterable[Licence]) -> Licence | None:
+    return next((lic for lic in licences if material_satisfied_by(material, lic.type)), None)
+
+
+def held_licence_for_material(
+    material: Material, *, person: Any = None, company: Any = None, today: dt.date | None = None
+) -> Licence | None:
+    """A valid, unexpired licence of the subject that satisfies the material (免证明)."""
+    return _satisfying(material, _valid_licences(person=person, company=company, today=today))
 
 
 def held_licence_for_applicant(
@@ -138,10 +145,27 @@ def held_licence_for_applicant(
     """The licence standing in for a material of an application: the company's own when it
     applies for one, else the applicant's (a company's case may need its representative's
     personal licences)."""
-    licence = None
-    if company is not None:
-        licence = held_licence_for_material(material, company=company, today=today)
-    return licence or held_licence_for_material(material, person=person, today=today)
+    return held_licence_finder(person=person, company=company, today=today)(material)
+
+
+def held_licence_finder(
+    *, person: Any, company: Any = None, today: dt.date | None = None
+) -> Callable[[Material], Licence | None]:
+    """held_licence_for_applicant for many materials of one application: the subjects'
+    valid licences are read once (a draft's materials page asked once per material)."""
+    pools = [_valid_licences(company=company, today=today)] if company is not None else []
+    pools.append(_valid_licences(person=person, today=today))
+    loaded: list[list[Licence]] = []
+
+    def find(material: Material) -> Licence | None:
+        for i, pool in enumerate(pools):
+            if i == len(loaded):
+                loaded.append(list(pool))  # each subject's licences read on first need
+            if (licence := _satisfying(material, loaded[i])) is not None:
+                return licence
+        return None
+
+    return find
 
 
 RENEWAL_REMIND_DAYS = 60

@@ -33,7 +33,7 @@ from yishi.core.errors import DomainError, NotFound
 from yishi.credit.commitments import commitment_sign
 from yishi.credit.queries import commitment_restriction
 from yishi.licences.instant import instant_shared_materials
-from yishi.licences.queries import held_licence_for_applicant, normalise_material_name
+from yishi.licences.queries import held_licence_finder, normalise_material_name
 from yishi.people.models import Company, CompanyAgent
 from yishi.people.queries import acting_companies
 from yishi.portal.views import _question_forms
@@ -409,6 +409,7 @@ def _attach_held(request: HttpRequest, draft: Application) -> None:
         return
     materials = Material.objects.in_bulk([pk for line in lines for pk in line.material_ids])
     shared = instant_shared_materials(draft.matter) if draft.matter_id else set()
+    held_licence = held_licence_finder(person=draft.person, company=draft.company)
     for line in lines:
         if normalise_material_name(line.name) in shared:
             # The matter's 秒批秒办 rule takes this document from shared data.
@@ -422,9 +423,7 @@ def _attach_held(request: HttpRequest, draft: Application) -> None:
             continue
         for pk in line.material_ids:
             material = materials.get(pk)
-            licence = material and held_licence_for_applicant(
-                material, person=draft.person, company=draft.company
-            )
+            licence = material and held_licence(material)
             if licence:
                 drafts.material_reference(
                     application=draft,

@@ -33,7 +33,7 @@ from yishi.people.queries import account_of, acting_companies
 from yishi.portal import queries
 from yishi.themes.models import Theme, ThemeMatter, ThemeQuestion
 from yishi.themes.notice import build_theme_notice, theme_notice_pdf
-from yishi.themes.queries import published_themes, theme_by_code, themes_of_matter
+from yishi.themes.queries import published_theme_list, theme_by_code, themes_of_matter
 from yishi.themes.savings import Savings, dependency_levels, theme_savings
 from yishi.themes.tailoring import prerequisites, question_options, validate_answers
 
@@ -370,7 +370,7 @@ def _theme_card(theme: Theme) -> ThemeCard:
 
 def _theme_cards() -> dict[str, list[ThemeCard]]:
     cards: dict[str, list[ThemeCard]] = {Theme.Audience.PERSON: [], Theme.Audience.COMPANY: []}
-    for theme in published_themes():
+    for theme in published_theme_list():
         cards.setdefault(theme.audience, []).append(_theme_card(theme))
     return cards
 

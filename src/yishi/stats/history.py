@@ -40,7 +40,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from yishi.cases.models import Application, CaseEvent, Pause, SubCase
@@ -51,7 +52,7 @@ from yishi.core.fields import blind_index
 from yishi.core.models import AuditEntry
 from yishi.core.signing import signer
 from yishi.core.synthetic import iter_persons
-from yishi.hall.models import Outlet, Queue, Ticket, Window
+from yishi.hall.models import Outlet, Queue, Ticket, TicketCounter, Window
 from yishi.licences.canonical import canonical_bytes, canonical_fields
 from yishi.licences.models import Licence, LicenceSerial, Seal, seal_owner
 from yishi.licences.queries import licence_type_for_matter
@@ -633,6 +634,7 @@ def generate(
     finally:
         sink.close()
     _save_serials(context.serials)
+    _save_ticket_counters(first)
     _move_sequences(
         [Application, SubCase, Pause, CaseEvent, Ticket, Licence, AuditEntry]
         + ([Rating, FollowUp] if use_ratings else [])
@@ -643,6 +645,38 @@ def generate(
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+def _save_ticket_counters(first: dt.date) -> None:
+    """Move each (outlet, day, queue letter) ticket counter on to the last number the history
+    used from `first` on, so a ticket taken the ordinary way that day (today's, when the
+    history ends now) gets the next number instead of one the history already gave."""
+    used = (
+        Ticket.objects.filter(day__gte=first)
+        .annotate(letter=Substr("number", 1, 1))
+        .values("outlet_id", "day", "letter")
+        .annotate(last=Max(Cast(Substr("number", 2), IntegerField())))
+        .order_by()
+    )
+    wanted = {(r["outlet_id"], r["day"], r["letter"]): r["last"] for r in used}
+    if not wanted:
+        return
+    with transaction.atomic():
+        held = TicketCounter.objects.select_for_update().filter(day__gte=first)
+        for row in held:
+            key = (row.outlet_id, row.day, row.letter)
+            if key in wanted and row.last >= wanted[key]:
+                del wanted[key]
+        TicketCounter.objects.bulk_create(
+            [
+                TicketCounter(outlet_id=outlet, day=day, letter=letter, last=last)
+                for (outlet, day, letter), last in wanted.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["outlet", "day", "letter"],
+            update_fields=["last"],
+            batch_size=1000,
+        )
 
 
 def _save_serials(serials: dict[tuple[int, int, int], int]) -> None:

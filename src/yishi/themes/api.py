@@ -278,7 +278,7 @@ def list_themes(
     request: HttpRequest,
     audience: str | None = Query(None, description="person 个人 / company 法人"),
 ):
-    return [_summary(t) for t in queries.published_themes(audience)]
+    return [_summary(t) for t in queries.published_theme_list(audience)]
 
 
 @router.get(
