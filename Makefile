@@ -182,7 +182,6 @@ bench-history-scale: venv
 
 # Sustained mixed load (locust, bench/locustfile.py) at a fixed rate for 10 minutes against
 # gunicorn, the task worker and PostgreSQL: BENCH_ARGS="--rate 150" or "--quick".
-.PHONY: bench-soak
 bench-soak: venv
 	$(PY) bench/soak.py $(BENCH_ARGS)
 
