@@ -61,16 +61,9 @@ def main_setup(n_applicants: int) -> int:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from yishi.core.fields import blind_index
-    from yishi.core.synthetic import iter_persons
-    from yishi.people.models import ApplicantAccount
-    from yishi.people.services import applicant_username, person_register
+    from django.db import connection
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -78,10 +71,32 @@ def main_setup(n_applicants: int) -> int:
     print(f"migrated and loaded the demo data in {time.perf_counter() - started:.1f} s")
     # One hash for every bench account: hashing is the slow part of creating them.
     hashed = make_password(os.environ["YISHI_DEMO_PASSWORD"])
+    applicants = bench_applicants(n_applicants, hashed, seed=20261128)
+    staff = staff_with_second_factor(n_applicants, hashed)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done on a live database
+    print(f"created {len(applicants)} applicant accounts")
+    print(f"created {len(staff)} window-staff accounts with a TOTP device (as {STAFF_USERNAME})")
+    print(json.dumps({"applicants": applicants, "staff": staff}, ensure_ascii=False))
+    return 0
+
+
+def bench_applicants(n: int, hashed: str, seed: int) -> list[dict]:
+    """`n` verified applicant accounts of synthetic persons, all with the password `hashed`;
+    their phone, name and ID number for signing in and filling forms."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from yishi.core.fields import blind_index
+    from yishi.core.synthetic import iter_persons
+    from yishi.people.models import ApplicantAccount
+    from yishi.people.services import applicant_username, person_register
+
     user_model = get_user_model()
     applicants = []
     with transaction.atomic():
-        for p in iter_persons(n_applicants, seed=20261128):
+        for p in iter_persons(n, seed=seed):
             person = person_register(
                 name=str(p["name"]), id_number=str(p["id_number"]), phone=str(p["phone"])
             )
@@ -100,13 +115,7 @@ def main_setup(n_applicants: int) -> int:
             applicants.append(
                 {"phone": person.phone, "name": person.name, "id_number": person.id_number}
             )
-    staff = staff_with_second_factor(n_applicants, hashed)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done on a live database
-    print(f"created {len(applicants)} applicant accounts")
-    print(f"created {len(staff)} window-staff accounts with a TOTP device (as {STAFF_USERNAME})")
-    print(json.dumps({"applicants": applicants, "staff": staff}, ensure_ascii=False))
-    return 0
+    return applicants
 
 
 def staff_with_second_factor(n: int, hashed: str) -> list[dict]:

@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from apply_accept import (  # noqa: E402 - bench/ is not a package
     PASSWORD,
+    bench_applicants,
     cpu_seconds,
     free_port,
     server_env,
@@ -92,7 +93,7 @@ def main_setup(out: str, users: int, history: int) -> int:
     # The parent's password (apply_accept draws one per process), one hash for every account.
     hashed = make_password(os.environ["YISHI_DEMO_PASSWORD"])
     accounts = {
-        "applicants": _applicants(users, hashed),
+        "applicants": bench_applicants(users, hashed, seed=20261207),
         "window": _staff_clones("window1", users, hashed),
         "reviewers": _reviewer_clones(users, hashed),
     }
@@ -107,41 +108,6 @@ def main_setup(out: str, users: int, history: int) -> int:
         f"{len(accounts['themes'])} themes, {len(accounts['outlets'])} outlets"
     )
     return 0
-
-
-def _applicants(n: int, hashed: str) -> list[dict]:
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
-    from django.utils import timezone
-
-    from yishi.core.fields import blind_index
-    from yishi.core.synthetic import iter_persons
-    from yishi.people.models import ApplicantAccount
-    from yishi.people.services import applicant_username, person_register
-
-    user_model = get_user_model()
-    applicants = []
-    with transaction.atomic():
-        for p in iter_persons(n, seed=20261207):
-            person = person_register(
-                name=str(p["name"]), id_number=str(p["id_number"]), phone=str(p["phone"])
-            )
-            index = blind_index(person.phone)
-            user = user_model.objects.create(
-                username=applicant_username(index), password=hashed, is_staff=False
-            )
-            ApplicantAccount.objects.create(
-                user=user,
-                person=person,
-                phone=person.phone,
-                phone_index=index,
-                source=ApplicantAccount.Source.LOCAL,
-                verified_at=timezone.now(),
-            )
-            applicants.append(
-                {"phone": person.phone, "name": person.name, "id_number": person.id_number}
-            )
-    return applicants
 
 
 def _staff_clones(model_username: str, n: int, hashed: str) -> list[dict]:
