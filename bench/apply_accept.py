@@ -118,10 +118,11 @@ def bench_applicants(n: int, hashed: str, seed: int) -> list[dict]:
     return applicants
 
 
-def staff_with_second_factor(n: int, hashed: str) -> list[dict]:
-    """`n` window clerks like the demo's window1 (same centre, department and roles), each
-    with a confirmed TOTP device: every client signs in with password and code, as staff do
-    in production (one account per person: a TOTP code is accepted once per device)."""
+def staff_with_second_factor(
+    n: int, hashed: str, model_username: str = STAFF_USERNAME, prefix: str = "bench"
+) -> list[dict]:
+    """`n` staff accounts like `model_username` (same groups, department and centre), each
+    with a confirmed TOTP device of its own: their usernames and TOTP keys."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -129,14 +130,14 @@ def staff_with_second_factor(n: int, hashed: str) -> list[dict]:
     from yishi.catalog.models import StaffProfile
 
     user_model = get_user_model()
-    model = user_model.objects.get(username=STAFF_USERNAME)
+    model = user_model.objects.get(username=model_username)
     profile = StaffProfile.objects.get(user=model)
     groups = list(model.groups.all())
     staff = []
     with transaction.atomic():
         for i in range(n):
             user = user_model.objects.create(
-                username=f"bench-{STAFF_USERNAME}-{i}", password=hashed, is_staff=True
+                username=f"{prefix}-{model_username}-{i}", password=hashed, is_staff=True
             )
             user.groups.set(groups)
             clone = StaffProfile.objects.get(pk=profile.pk)
@@ -144,7 +145,7 @@ def staff_with_second_factor(n: int, hashed: str) -> list[dict]:
             clone.user = user
             clone.save()
             key = secrets.token_hex(20)
-            TOTPDevice.objects.create(user=user, name="bench", key=key, confirmed=True)
+            TOTPDevice.objects.create(user=user, name=prefix, key=key, confirmed=True)
             staff.append({"username": user.username, "key": key})
     return staff
 

@@ -35,7 +35,6 @@ import csv
 import datetime as dt
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from apply_accept import (  # noqa: E402 - bench/ is not a package
     cpu_seconds,
     free_port,
     server_env,
+    staff_with_second_factor,
     wait_until_up,
 )
 
@@ -94,7 +94,7 @@ def main_setup(out: str, users: int, history: int) -> int:
     hashed = make_password(os.environ["YISHI_DEMO_PASSWORD"])
     accounts = {
         "applicants": bench_applicants(users, hashed, seed=20261207),
-        "window": _staff_clones("window1", users, hashed),
+        "window": staff_with_second_factor(users, hashed, "window1", prefix="soak"),
         "reviewers": _reviewer_clones(users, hashed),
     }
     accounts["api_key"] = _partner_key(accounts["reviewers"][0]["username"])
@@ -110,36 +110,6 @@ def main_setup(out: str, users: int, history: int) -> int:
     return 0
 
 
-def _staff_clones(model_username: str, n: int, hashed: str) -> list[dict]:
-    """`n` clerks like a demo account (same department, centre and roles), each with a
-    confirmed TOTP device of its own."""
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from yishi.catalog.models import StaffProfile
-
-    user_model = get_user_model()
-    model = user_model.objects.get(username=model_username)
-    profile = StaffProfile.objects.get(user=model)
-    groups = list(model.groups.all())
-    staff = []
-    with transaction.atomic():
-        for i in range(n):
-            user = user_model.objects.create(
-                username=f"soak-{model_username}-{i}", password=hashed, is_staff=True
-            )
-            user.groups.set(groups)
-            clone = StaffProfile.objects.get(pk=profile.pk)
-            clone.pk = None
-            clone.user = user
-            clone.save()
-            key = secrets.token_hex(20)
-            TOTPDevice.objects.create(user=user, name="soak", key=key, confirmed=True)
-            staff.append({"username": user.username, "key": key})
-    return staff
-
-
 def _reviewer_clones(n: int, hashed: str) -> list[dict]:
     """Reviewers of every department the demo has one for, interleaved (user i reviews for
     department i mod d), so any number of simulated reviewers covers the departments."""
@@ -151,7 +121,7 @@ def _reviewer_clones(n: int, hashed: str) -> list[dict]:
         .values_list("username", flat=True)
     )
     per = -(-n // len(names))
-    clones = [_staff_clones(name, per, hashed) for name in names]
+    clones = [staff_with_second_factor(per, hashed, name, prefix="soak") for name in names]
     return [c[i] for i in range(per) for c in clones][: max(n, len(names))]
 
 
