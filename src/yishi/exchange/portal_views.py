@@ -47,6 +47,35 @@ def delivery_options(agreed: AgreedMatter) -> list[tuple[str, str]]:
 ONLINE_SCOPE = "exchange.online"
 
 
+def _submit_once(
+    request: HttpRequest,
+    key: str,
+    scope: str,
+    identity: dict[str, Any],
+    errors: dict[str, str],
+    **submit: Any,
+) -> str | None:
+    """`crossing_submit` under the form's idempotency key (a double submit makes one case):
+    the application's number, or None with the refusal's message put into `errors`."""
+
+    def action() -> tuple[int, dict[str, str], int]:
+        application = services.crossing_submit(user=request.user, **submit)
+        return 201, {"number": application.number}, application.pk
+
+    try:
+        outcome = idempotent(
+            key=key,
+            scope=scope,
+            owner=f"user:{request.user.pk}",
+            request=identity,
+            action=action,
+        )
+    except DomainError as exc:
+        errors[exc.field or "form"] = exc.message
+        return None
+    return outcome.body["number"]
+
+
 @login_required(login_url=LOGIN_URL)
 @require_http_methods(["GET", "POST"])
 def online_apply(request: HttpRequest, agreed_id: int) -> HttpResponse:
@@ -72,32 +101,21 @@ def online_apply(request: HttpRequest, agreed_id: int) -> HttpResponse:
             request, agreed, form="online", field="material", errors=errors
         )
         if not errors:
-
-            def action() -> tuple[int, dict[str, str], int]:
-                application = services.crossing_submit(
-                    user=request.user,
-                    partner=agreed.partner,
-                    mode=Mode.ONLINE,
-                    matter=agreed.matter,
-                    materials=materials,
-                    delivery_method=values["delivery_method"],
-                    delivery_address=values["delivery_address"],
-                )
-                return 201, {"number": application.number}, application.pk
-
-            try:
-                outcome = idempotent(
-                    key=key,
-                    scope=ONLINE_SCOPE,
-                    owner=f"user:{request.user.pk}",
-                    request={"agreed": agreed.pk},
-                    action=action,
-                )
-            except DomainError as exc:
-                errors[exc.field or "form"] = exc.message
-            else:
+            number = _submit_once(
+                request,
+                key,
+                ONLINE_SCOPE,
+                {"agreed": agreed.pk},
+                errors,
+                partner=agreed.partner,
+                mode=Mode.ONLINE,
+                matter=agreed.matter,
+                materials=materials,
+                **values,
+            )
+            if number is not None:
                 kept_forget(request, "online", agreed)
-                return redirect("apply:detail", number=outcome.body["number"])
+                return redirect("apply:detail", number=number)
     known = {f"material.{n}" for n in range(1, len(agreed.materials or []) + 1)}
     known |= {"delivery_method", "delivery_address"}
     return render(
@@ -160,32 +178,21 @@ def joint_apply(request: HttpRequest, code: str) -> HttpResponse:
             request, form, form="joint", field="material", errors=errors
         )
         if not errors:
-
-            def action() -> tuple[int, dict[str, str], int]:
-                application = services.crossing_submit(
-                    user=request.user,
-                    partner=offer["partner"],
-                    mode=Mode.JOINT,
-                    theme=theme,
-                    materials=materials,
-                    delivery_method=values["delivery_method"],
-                    delivery_address=values["delivery_address"],
-                )
-                return 201, {"number": application.number}, application.pk
-
-            try:
-                outcome = idempotent(
-                    key=key,
-                    scope=JOINT_SCOPE,
-                    owner=f"user:{request.user.pk}",
-                    request={"theme": theme.pk},
-                    action=action,
-                )
-            except DomainError as exc:
-                errors[exc.field or "form"] = exc.message
-            else:
+            number = _submit_once(
+                request,
+                key,
+                JOINT_SCOPE,
+                {"theme": theme.pk},
+                errors,
+                partner=offer["partner"],
+                mode=Mode.JOINT,
+                theme=theme,
+                materials=materials,
+                **values,
+            )
+            if number is not None:
                 kept_forget(request, "joint", form)
-                return redirect("apply:detail", number=outcome.body["number"])
+                return redirect("apply:detail", number=number)
     known = {f"material.{n}" for n in range(1, len(form.materials) + 1)}
     known |= {"delivery_method", "delivery_address"}
     return render(
