@@ -70,6 +70,15 @@ def _migration_data_back(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    """Each test starts without kept public pages: one kept by an earlier test shows a
+    database that test has rolled back (yishi.core.page_cache)."""
+    from yishi.core import page_cache
+
+    page_cache.clear()
+
+
 @pytest.fixture
 def applicant():
     """A registered applicant account; `.user` logs in or submits, `.person` is the registry."""

@@ -124,6 +124,9 @@ MIDDLEWARE = [
     # request.htmx; a redirect answering an htmx poll (an ended session) loads as a page.
     "django_htmx.middleware.HtmxMiddleware",
     "yishi.core.htmx.HtmxRedirectMiddleware",
+    # Public pages kept for anonymous visitors, answered before sessions and sign-in
+    # (yishi.core.page_cache).
+    "yishi.core.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -246,6 +249,32 @@ STORAGES = {
 # With DEBUG off (`make run`, production) whitenoise serves what `collectstatic` put under
 # STATIC_ROOT, as a production server would; with DEBUG on, straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Caches. With YISHI_CACHE_URL (redis://host:port/db) every app machine shares one Redis;
+# without it each process keeps its own in memory (one machine, `make run`, tests).
+# `pages` holds public pages rendered for anonymous visitors (yishi.core.page_cache) for
+# YISHI_PAGE_CACHE_SECONDS (0: off); an edit of what they show replaces them at once (in
+# every process with Redis; with the memory cache in the editing process only).
+CACHE_URL = env_str("YISHI_CACHE_URL", "")
+# Shared, an edit replaces the pages everywhere at once, so they may be kept longer.
+PAGE_CACHE_SECONDS = env_int("YISHI_PAGE_CACHE_SECONDS", 600 if CACHE_URL else 60)
+
+
+def _cache(prefix: str, entries: int) -> dict:
+    if CACHE_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": f"yishi:{prefix}",
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"yishi-{prefix}",
+        "OPTIONS": {"MAX_ENTRIES": entries},
+    }
+
+
+CACHES = {"default": _cache("default", 1000), "pages": _cache("pages", 500)}
 
 LOGIN_URL = "/admin/login/"
 # Django's database sessions, read with a precompiled statement (yishi.core.sessions).

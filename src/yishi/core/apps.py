@@ -27,6 +27,10 @@ class CoreConfig(AppConfig):
         from yishi.core.admin_names import name_library_models
 
         name_library_models()  # the back-office in Chinese, library models included
+        from yishi.core import page_cache
+
+        # A cache's freshness, not business flow: an edit of what public pages show.
+        page_cache.connect()
 
 
 def _refuse_decompression_bombs() -> None:

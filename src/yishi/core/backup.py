@@ -37,6 +37,7 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from yishi.core import page_cache
 from yishi.core.audit import audit_verify
 from yishi.core.checkpoints import (
     audit_checkpoint_sign,
@@ -367,6 +368,7 @@ def backup_restore(folder: Path, *, force: bool = False, say: Say = _quiet) -> R
     _restore_database(folder, manifest["database"], force=force)
     say("恢复文件 / restoring the files")
     files = _restore_files(folder, names)
+    page_cache.invalidate()  # pages kept from the database that was there before
     say("校验审计日志 / verifying the audit log")
     chain = audit_verify()
     if not chain.ok:

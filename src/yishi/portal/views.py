@@ -27,6 +27,7 @@ from yishi.catalog.notice import (
 )
 from yishi.catalog.queries import MatterFilters, matter_detail, matter_search
 from yishi.core.errors import NotFound, ValidationFailed
+from yishi.core.page_cache import CARE_COOKIE, public_page, skip
 from yishi.licences.queries import held_licence_for_material
 from yishi.people.models import CompanyAgent
 from yishi.people.queries import account_of, acting_companies
@@ -40,7 +41,6 @@ from yishi.themes.tailoring import prerequisites, question_options, validate_ans
 PAGE_SIZE = 10
 # 关怀版 shows fewer results per page (and fewer themes and policies above them).
 CARE_PAGE_SIZE = 5
-CARE_COOKIE = "yishi_care"  # set by site.js when the visitor switches care mode on
 
 
 def care_mode(request: HttpRequest) -> bool:
@@ -51,6 +51,7 @@ MAX_QUERY_LENGTH = 50
 AUDIENCES = {"person": "个人办事", "company": "法人办事"}
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     mobile = queries.mobile_matters()
     return render(
@@ -78,6 +79,7 @@ class Chip:
     remove_url: str
 
 
+@public_page
 def search(request: HttpRequest) -> HttpResponse:
     """The result list. Bad filter values are dropped with a message, never a 500."""
     params = request.GET
@@ -164,6 +166,7 @@ def search(request: HttpRequest) -> HttpResponse:
         results, total = _search_page(q, filters, page, size)
     if q and not (total or themes or policies):
         unified_search.log_miss(q)
+        skip(request)  # each miss is counted, so this answer is rendered each time
 
     base = {"q": q, **kept} if q else dict(kept)
 
@@ -214,6 +217,7 @@ def _row(matter: Matter) -> MatterRow:
     return MatterRow(matter=matter, limit=short_limit_text(matter), visits=visits_text(matter))
 
 
+@public_page
 def topic(request: HttpRequest, code: str) -> HttpResponse:
     found = queries.topic_by_code(code)
     if found is None:
@@ -230,6 +234,7 @@ def topic(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@public_page
 def department(request: HttpRequest, code: str) -> HttpResponse:
     found = queries.department_by_code(code)
     if found is None:
@@ -254,6 +259,7 @@ def _published(code: str) -> Matter:
         raise Http404("事项不存在或未发布") from None
 
 
+@public_page
 def guide(request: HttpRequest, code: str) -> HttpResponse:
     matter = _published(code)
     materials = [
@@ -276,6 +282,7 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@public_page
 def notice(request: HttpRequest, code: str) -> HttpResponse:
     matter = _published(code)
     return render(request, "portal/notice.html", {"notice": build_notice(matter)})
@@ -385,6 +392,7 @@ def _theme_groups() -> list[tuple[str, str, list[ThemeCard]]]:
     ]
 
 
+@public_page
 def theme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/themes.html", {"theme_groups": _theme_groups()})
 
@@ -455,6 +463,7 @@ def _diagram(theme: Theme, answers: dict[str, str] | None) -> list[list[DiagramN
     ]
 
 
+@public_page
 def theme_detail(request: HttpRequest, code: str) -> HttpResponse:
     found = _published_theme(code)
     card = _theme_card(found)
@@ -530,6 +539,7 @@ def _held_by(request: HttpRequest) -> Callable[[Any], str] | None:
     return held
 
 
+@public_page
 def theme_notice(request: HttpRequest, code: str) -> HttpResponse:
     found, raw, answers, error = _tailored(request, code)
     if error is not None:

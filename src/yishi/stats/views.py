@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 
 from yishi.catalog.models import Department, Matter
 from yishi.core.errors import ValidationFailed
+from yishi.core.page_cache import public_page
 from yishi.stats import access, broader, conf, export, measures
 from yishi.stats.charts import Series, bar_chart
 
@@ -253,6 +254,7 @@ def screen(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/screen.html", _screen_context())
 
 
+@public_page(most=10)  # every hall TV reloads it; today's counts at most 10 s old
 def public_screen(request: HttpRequest) -> HttpResponse:
     """大屏 for a hall TV: today's district-wide counts only, nothing about any person."""
     return render(request, "stats/screen.html", _screen_context() | {"public": True})
