@@ -40,7 +40,7 @@ import uuid
 from collections import deque
 from pathlib import Path
 
-from locust import FastHttpUser, HttpUser, constant_throughput, task
+from locust import FastHttpUser, HttpUser, constant_throughput, events, task
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,6 +68,30 @@ def _load_accounts() -> dict:
 
 
 ACCOUNTS = _load_accounts()
+# Every request and every failure of the whole run, sign-ins included: bench/soak.py resets
+# locust's statistics once every user has signed in (the latencies are those of the steady
+# run), but an error at any time counts. Written to SOAK_TOTALS when locust quits.
+TOTALS = {"requests": 0, "failures": 0, "user_errors": 0}
+
+
+@events.request.add_listener
+def _count_request(exception=None, **_) -> None:
+    TOTALS["requests"] += 1
+    if exception is not None:
+        TOTALS["failures"] += 1
+
+
+@events.user_error.add_listener
+def _count_user_error(**_) -> None:  # an exception in a task or a sign-in (on_start)
+    TOTALS["user_errors"] += 1
+
+
+@events.quitting.add_listener
+def _write_totals(**_) -> None:
+    if path := os.environ.get("SOAK_TOTALS"):
+        Path(path).write_text(json.dumps(TOTALS), "utf-8")
+
+
 # Who signs in as whom: one account per simulated user (a TOTP code is accepted once per
 # device, and a session per applicant keeps their drafts their own).
 _NEXT = {kind: itertools.count() for kind in ("applicant", "mobile", "window", "reviewer")}

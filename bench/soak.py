@@ -13,7 +13,8 @@ operations, on a reviewer's account).
 
 Then starts the production set-up: gunicorn with sync workers sized for the cores (2 × cores
 + 1), YISHI_DEBUG=false, the django-tasks database worker (`db_worker`) and the event and
-outbox loops, all on PostgreSQL; and runs locust headless in a subprocess with
+outbox loops, all on PostgreSQL, with the cache on Redis (--cache-url, default
+redis://127.0.0.1:6379/13, emptied first: the public pages kept for anonymous visitors); and runs locust headless in a subprocess with
 rate / SOAK_USER_RPS users, each pacing itself to SOAK_USER_RPS requests a second
 (constant_throughput), for --minutes (default 10, --quick 2). Every 5 s it samples the RSS of
 the server's processes (gunicorn's master and workers, the task worker, the loops; /proc),
@@ -64,6 +65,9 @@ TARGET_RATE = 150
 TARGET_P99_MS = 500
 TARGET_RSS_GROWTH = 0.10
 SAMPLE_EVERY_S = 5.0
+# Seconds over which the simulated users start (and sign in): the latencies and the CPU per
+# request are those of the run after it; errors count over the whole run.
+SPAWN_S = 20.0
 
 # --- the setup subprocess ------------------------------------------------------------------
 
@@ -255,6 +259,13 @@ class Autoanalyse:
         self._conn.close()
 
 
+def _empty_cache(url: str) -> None:
+    """Nothing kept from an earlier run (pages of another database)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 CPU_KINDS = ("gunicorn", "tasks", "postgres", "locust")
 
 
@@ -295,7 +306,10 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             # Every simulated phone comes from 127.0.0.1: the per-address ticket limit (200
             # open tickets an outlet a day) is for one real caller, not for a whole bench.
             "YISHI_HALL_TICKETS_PER_API_CLIENT": "1000000",
+            # The cache shared by the app processes, as on several app machines.
+            "YISHI_CACHE_URL": args.cache_url,
         }
+        _empty_cache(args.cache_url)
         accounts_file = Path(var_dir) / "accounts.json"
         started = time.perf_counter()
         setup = subprocess.run(
@@ -328,6 +342,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                 "--workers", str(workers),
                 "--bind", f"127.0.0.1:{port}",
                 "--backlog", "1024",
+                "--preload",  # the app imported once, before the fork (yishi/wsgi.py)
                 "--log-level", "warning",
             ],
             "db_worker": [sys.executable, "-m", "yishi", "db_worker", "--queue-name", "*", "--no-reload"],
@@ -348,6 +363,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             )
             analyser = Autoanalyse(database_url)
             prefix = str(Path(var_dir) / "locust")
+            totals_file = Path(var_dir) / "totals.json"
             # CPU the processes had used before the run (start-up, the first page) is not
             # the run's.
             before: dict[str, dict[int, float]] = {k: {} for k in CPU_KINDS}
@@ -360,7 +376,10 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                     "--headless",
                     "--host", f"http://127.0.0.1:{port}",
                     "--users", str(users),
-                    "--spawn-rate", str(max(1, users // 10)),
+                    # Users start over SPAWN_S seconds, each signing in first (a password
+                    # hash is ~0.4 s of CPU); the statistics start again once all have.
+                    "--spawn-rate", f"{users / SPAWN_S:.2f}",
+                    "--reset-stats",
                     "--run-time", f"{int(minutes * 60)}s",
                     "--stop-timeout", "10",
                     "--csv", prefix,
@@ -371,6 +390,7 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
                     "SOAK_ACCOUNTS": str(accounts_file),
                     "SOAK_PASSWORD": PASSWORD,
                     "SOAK_USER_RPS": str(USER_RPS),
+                    "SOAK_TOTALS": str(totals_file),
                     "PYTHONPATH": str(ROOT / "src"),
                 },
                 cwd=ROOT,
@@ -381,15 +401,21 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             t0 = time.monotonic()
             samples: list[tuple[float, int]] = []
             cpu: dict[str, dict[int, float]] = {k: {} for k in CPU_KINDS}
+            spawned = False
             while locust.poll() is None:
                 server = _server_pids(running)
                 pids = server["gunicorn"] + server["tasks"]
                 samples.append((time.monotonic() - t0, rss_bytes(pids)))
                 _cpu_sample(cpu, server, database_url, locust.pid)
+                if not spawned and samples[-1][0] >= SPAWN_S:
+                    # The statistics start again here: so does the CPU per request.
+                    before = {kind: dict(seen) for kind, seen in cpu.items()}
+                    spawned = True
                 time.sleep(SAMPLE_EVERY_S)
             output = locust.stdout.read() if locust.stdout else ""
             wall = time.monotonic() - t0
             total, rows = aggregated(prefix)
+            whole_run = json.loads(totals_file.read_text("utf-8"))
         finally:
             if analyser is not None:
                 analyser.stop()
@@ -399,7 +425,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
             web_tail = logs["web"].read()[-3000:]
             for log in logs.values():
                 log.close()
-    if int(total["Failure Count"]):
+    errors = max(int(total["Failure Count"]), whole_run["failures"] + whole_run["user_errors"])
+    if errors:
         print("\n".join(output.splitlines()[-40:]))
         if web_tail.strip():
             print(f"gunicorn log tail:\n{web_tail}")
@@ -434,7 +461,8 @@ def run(args: argparse.Namespace, database_url: str) -> dict:
     return {
         "requests": requests,
         "rps": round(float(total["Requests/s"]), 1),
-        "errors": int(total["Failure Count"]),
+        "errors": errors,  # over the whole run, sign-ins included
+        "requests_whole_run": whole_run["requests"],
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
@@ -510,6 +538,11 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=3000, help="generated applications")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (2*cores+1)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/13"),
+        help="the shared cache (YISHI_CACHE_URL), emptied first",
+    )
     parser.add_argument("--setup", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--users", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
