@@ -12,17 +12,22 @@ see bench/apply_accept.py), and a partner system's API key (scoped to the 办件
 operations, on a reviewer's account).
 
 Then starts the production set-up: gunicorn with sync workers sized for the cores (2 × cores
-+ 1), YISHI_DEBUG=false, the django-tasks database worker (`db_worker`) and the event and
-outbox loops, all on PostgreSQL, with the cache on Redis (--cache-url, default
-redis://127.0.0.1:6379/13, emptied first: the public pages kept for anonymous visitors); and runs locust headless in a subprocess with
++ 1) and --preload (the app and every view imported once before the fork, yishi/wsgi.py),
+YISHI_DEBUG=false, the django-tasks database worker (`db_worker`) and the event and outbox
+loops, all on PostgreSQL, with the cache on Redis (--cache-url, default
+redis://127.0.0.1:6379/13, emptied first; it holds the public pages kept for anonymous
+visitors, yishi.core.page_cache); and runs locust headless in a subprocess with
 rate / SOAK_USER_RPS users, each pacing itself to SOAK_USER_RPS requests a second
-(constant_throughput), for --minutes (default 10, --quick 2). Every 5 s it samples the RSS of
-the server's processes (gunicorn's master and workers, the task worker, the loops; /proc),
-and an ANALYZE of the tables autovacuum would analyse stands in for it (off on these
+(constant_throughput), for --minutes (default 10, --quick 2). The users start over SPAWN_S
+seconds, each signing in first; locust's statistics start again once all have (--reset-stats)
+and so does the CPU per request, so the latencies are those of the steady run, while errors
+count over the whole run, sign-ins included (the locustfile's totals). Every 5 s it samples
+the RSS of the server's processes (gunicorn's master and workers, the task worker, the loops;
+/proc), and an ANALYZE of the tables autovacuum would analyse stands in for it (off on these
 machines, see Autoanalyse).
 
 rss_growth = total RSS at the end over the total after the warm-up (the first minute; --quick:
-30 s) minus 1. The latency figures and counts are locust's, over the whole run. Human lines
+30 s) minus 1. The latency figures and counts are locust's, after the start (above). Human lines
 first, then ONE JSON object as the last line:
 {"requests", "rps", "errors", "p50_ms", "p95_ms", "p99_ms", "rss_growth", "rate", "minutes", …}.
 The exit status is non-zero when the target is missed: rps ≥ 95 % of the rate asked, 0
