@@ -272,15 +272,16 @@ def deadline_row(obj: SubCase | Application, day: dt.date) -> DeadlineRow:
 def deadline_counts(*, department_id: int | None, day: dt.date) -> dict[str, int | str]:
     """Overdue and warning totals, "1000+" past the cap: never a full scan."""
     counts: dict[str, int | str] = {}
-    for state in (deadlines.OVERDUE, deadlines.WARNING):
-        subs, subs_more = keyset.capped_count(
-            deadline_subcases(state, department_id=department_id, day=day)
-        )
-        apps, apps_more = keyset.capped_count(
-            deadline_applications(state, department_id=department_id, day=day)
-        )
-        more = subs_more or apps_more
-        counts[state] = f"{subs + apps}+" if more else subs + apps
+    with keyset.serial_plans():  # a department's: a probe per accepted application in range
+        for state in (deadlines.OVERDUE, deadlines.WARNING):
+            subs, subs_more = keyset.capped_count(
+                deadline_subcases(state, department_id=department_id, day=day)
+            )
+            apps, apps_more = keyset.capped_count(
+                deadline_applications(state, department_id=department_id, day=day)
+            )
+            more = subs_more or apps_more
+            counts[state] = f"{subs + apps}+" if more else subs + apps
     return counts
 
 
