@@ -68,7 +68,7 @@ if DEMO and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "yishi.core.admin_site.YishiAdminConfig",  # django.contrib.admin, lazy app list
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

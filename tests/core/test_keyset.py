@@ -138,3 +138,20 @@ def test_the_next_page_seeks_in_the_index_instead_of_scanning_from_the_top():
     assert "cases_sub_dept_id_idx" in plan
     assert "Index Cond" in plan and "12345" in plan.split("Index Cond")[1]
     assert "Sort" not in plan
+
+
+def _parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_serial_plans_start_no_parallel_worker_and_give_the_setting_back():
+    before = _parallel_workers()
+    with keyset.serial_plans():
+        assert _parallel_workers() == "0"
+        with keyset.serial_plans():  # nested: the same block goes on
+            assert _parallel_workers() == "0"
+        assert _parallel_workers() == "0"
+    assert _parallel_workers() == before

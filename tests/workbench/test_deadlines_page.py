@@ -6,9 +6,12 @@ import datetime as dt
 
 import pytest
 
-from tests.cases.factories import StaffFactory
+from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.workbench.conftest import reviewer_of
-from yishi.cases.services import application_accept
+from yishi.cases import deadlines
+from yishi.cases.models import Application, SubCase
+from yishi.cases.services import application_accept, application_submit, subcase_approve
+from yishi.workbench import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +85,45 @@ def test_landing_page_counts_by_role(client, chain, window, submitted, applicant
     html = client.get("/workbench/").content.decode()
     assert 'href="/workbench/deadlines/"' in html
     assert '超期 <span data-count="overdue">3</span>' in html
+
+
+def naive_counts(department_id: int, day: dt.date) -> dict[str, int]:
+    """Every row read and judged one by one: what the capped, index-backed counts must say."""
+    counts = {deadlines.OVERDUE: 0, deadlines.WARNING: 0}
+    for subcase in SubCase.objects.filter(department_id=department_id, partner_region=""):
+        state = deadlines.deadline_state(subcase.promised_due, day)
+        if subcase.status in queries.RUNNING and state in counts:
+            counts[state] += 1
+    for app in Application.objects.filter(status=Application.Status.ACCEPTED):
+        state = deadlines.deadline_state(app.promised_due, day)
+        if state in counts and app.subcases.filter(department_id=department_id).exists():
+            counts[state] += 1
+    return counts
+
+
+def test_a_departments_counts_equal_the_naive_count_on_every_day(chain, window):
+    apps = [
+        application_submit(
+            user=ApplicantFactory().user,
+            theme=chain["theme"],
+            answers={},
+            form_data={"name": "张三"},
+        )
+        for _ in range(3)
+    ]
+    for n, app in enumerate(apps):
+        application_accept(application=app, staff=window.user, today=ACCEPT_DAY + dt.timedelta(n))
+    dept_d = chain["departments"]["d"]
+    mine = SubCase.objects.filter(department=dept_d).order_by("id")
+    # D decided one (its application runs on and stays D's); a partner region decides another.
+    subcase_approve(subcase=mine[0], reviewer=reviewer_of(chain, "d").user, result_name="证")
+    SubCase.objects.filter(pk=mine[1].pk).update(partner_region="420100")
+    seen = set()
+    for offset in range(0, 16):
+        day = ACCEPT_DAY + dt.timedelta(offset)
+        for key in "ad":
+            dept = chain["departments"][key].pk
+            counted = queries.deadline_counts(department_id=dept, day=day)
+            assert counted == naive_counts(dept, day), (key, day)
+            seen |= {state for state, n in counted.items() if n}
+    assert seen == {deadlines.OVERDUE, deadlines.WARNING}

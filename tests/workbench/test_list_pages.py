@@ -9,10 +9,10 @@ from html import unescape
 import pytest
 
 from tests.cases.conftest import ACCEPT_DAY
-from tests.cases.factories import ApplicantFactory
+from tests.cases.factories import ApplicantFactory, StaffFactory
 from tests.workbench.conftest import reviewer_of
 from yishi.cases.services import application_accept, application_submit
-from yishi.core import keyset
+from yishi.core import crypto, keyset
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +144,22 @@ def test_an_applicant_pages_through_their_own_applications_only(client, chain):
         .values_list("number", flat=True)
     )
     assert client.get("/apply/my/?cursor=bad").status_code == 400
+
+
+def test_list_lines_show_masked_names_without_decrypting_forms_or_identity_numbers(
+    client, chain, window, monkeypatch
+):
+    """A line shows the application's number, the applicant's masked name and the matter:
+    the encrypted form data and identity numbers stay unread (one decryption a row each)."""
+    for app in submit(chain, 3):
+        application_accept(application=app, staff=window.user, today=ACCEPT_DAY)
+    decrypted = []
+    real = crypto.sm4_decrypt
+    monkeypatch.setattr(crypto, "sm4_decrypt", lambda value: decrypted.append(1) or real(value))
+    client.force_login(reviewer_of(chain, "a").user)
+    html = client.get("/workbench/subcases/").content.decode()
+    assert html.count("链路事项A") == 3
+    client.force_login(StaffFactory(supervisor=True).user)
+    html = client.get("/workbench/deadlines/").content.decode()
+    assert html.count("链路事项A") == 3 and "链路测试一件事" in html
+    assert decrypted == []

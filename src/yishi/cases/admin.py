@@ -69,6 +69,14 @@ class ApplicationAdmin(LargeTableAdmin):
     list_display = ["number", "applicant_name", "status", "channel", "promised_due", "legal_due"]
     list_filter = ["status", "channel"]
     list_select_related = ["person"]
+    # The list shows the person's name only: not the encrypted form and identity numbers.
+    list_defer = (
+        "form_data",
+        "answers",
+        "person__id_number",
+        "person__phone",
+        "person__disability_certificate_no",
+    )
     search_fields = ["number"]
     inlines = [SubCaseInline, CaseEventInline]
 

@@ -217,12 +217,16 @@ class SubCase(models.Model):
         ordering = ["application", "order", "id"]
         # A department's list (running by due date, then newest) and the deadline list.
         indexes = [
-            # Partial on the running states: read in due-date order from the start of the
-            # range, however many sub-cases history holds (the lists sort by promised_due, id).
+            # Partial on the running states the department decides itself (not those of a
+            # partner region): read in due-date order from the start of the range, however
+            # many sub-cases history holds (the lists sort by promised_due, id), and counted
+            # without reading the other departments' running sub-cases.
             models.Index(
                 fields=["department", "promised_due", "id"],
-                condition=models.Q(status__in=["pending", "supplement_requested"]),
-                name="cases_sub_dept_running_idx",
+                condition=models.Q(
+                    status__in=["pending", "supplement_requested"], partner_region=""
+                ),
+                name="cases_sub_dept_own_running_idx",
             ),
             models.Index(fields=["department", "id"], name="cases_sub_dept_id_idx"),
             # "Has this application a sub-case of department D?" as one index probe (the

@@ -15,7 +15,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from yishi.core import keyset
 
@@ -74,7 +74,13 @@ def indexed_values_filter(field: str, title: str) -> type[admin.SimpleListFilter
 
 class PreparedChangeList(ChangeList):
     """Lets the admin load what a page's columns show for all its rows at once
-    (`prepare_page`), instead of one query per row."""
+    (`prepare_page`), instead of one query per row, and leave out the columns no list
+    column shows (`list_defer`: encrypted fields cost a decryption per row)."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        qs = super().get_queryset(request, exclude_parameters)
+        defer = getattr(self.model_admin, "list_defer", ())
+        return qs.defer(*defer) if defer else qs
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -90,6 +96,7 @@ class LargeTableAdmin(admin.ModelAdmin):
     list_per_page = 50
     list_max_show_all = 200
     date_hierarchy = None
+    list_defer: tuple[str, ...] = ()
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return PreparedChangeList
@@ -97,3 +104,11 @@ class LargeTableAdmin(admin.ModelAdmin):
     def prepare_page(self, rows: list[Any]) -> list[Any]:
         """Hook: attach what the columns need to a page's rows in a fixed number of queries."""
         return rows
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # No navigation sidebar on these lists: its links to every model of the site cost
+        # more to render than the page's 50 rows (the breadcrumbs lead back to the index).
+        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, context)

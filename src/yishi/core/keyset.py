@@ -14,11 +14,13 @@ viewer's reach first and the cursor only moves the starting point inside it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
+from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 
 from yishi.core.errors import DomainError
@@ -168,6 +170,30 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     most cap + 1 index entries instead of the whole table."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+@contextmanager
+def serial_plans() -> Iterator[None]:
+    """Within the block, PostgreSQL plans without parallel workers. A capped count or a
+    page probes a few thousand index entries at most (milliseconds); when the planner
+    overestimates the rows (a rare status correlated with its dates, as accepted and overdue
+    are) it starts a parallel worker, whose start-up costs several times the work on a
+    loaded server. Elsewhere a no-op."""
+    if connection.vendor != "postgresql" or getattr(connection, "serial_plans", False):
+        yield
+        return
+    inside = connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        connection.serial_plans = True
+        try:
+            yield
+        finally:
+            connection.serial_plans = False
+        if inside:  # the enclosing transaction goes on: give it back its setting
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
 
 
 def count_label(qs: QuerySet, cap: int = COUNT_CAP) -> int | str:

@@ -481,15 +481,16 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     scope = department.pk if department else None
     day = timezone.localdate()
     try:
-        page = keyset.segmented_page(
-            queries.deadline_segments(department_id=scope, day=day),
-            size=_page_size(request),
-            cursor=request.GET.get("cursor"),
-            scope=f"workbench.deadlines.{scope or 'all'}.{day.isoformat()}",
-        )
+        with keyset.serial_plans():
+            page = keyset.segmented_page(
+                queries.deadline_segments(department_id=scope, day=day),
+                size=_page_size(request),
+                cursor=request.GET.get("cursor"),
+                scope=f"workbench.deadlines.{scope or 'all'}.{day.isoformat()}",
+            )
+            counts = queries.deadline_counts(department_id=scope, day=day)
     except keyset.BadCursor as error:
         return _bad_cursor(request, error)
-    counts = queries.deadline_counts(department_id=scope, day=day)
     context = {
         "rows": [queries.deadline_row(obj, day) for obj in page.rows],
         "page": page,
