@@ -4,9 +4,10 @@ two real connections: the row lock lets exactly one through."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from tests.cases.factories import ApplicantFactory, StaffFactory, make_chain_theme
 from yishi.cases.models import Application, SubCase
@@ -112,3 +113,49 @@ def test_many_applicants_submitting_at_the_same_moment_all_succeed_with_distinct
         t.join(timeout=30)
     assert failures == []
     assert len(set(numbers)) == len(applicants)
+
+
+def test_a_row_referring_to_a_locked_application_commits_without_waiting():
+    """A status change locks its row FOR NO KEY UPDATE: a transaction that writes a row
+    referring to the application (an event, a licence) commits meanwhile. Under FOR UPDATE
+    its foreign-key check waited for the lock, and with the audit chain's lock held the
+    other way round the two deadlocked (seen under the soak bench)."""
+    from yishi.cases.models import CaseEvent
+    from yishi.cases.transitions import transition
+
+    chain = make_chain_theme()
+    applicant = ApplicantFactory()
+    app = application_submit(
+        user=applicant.user, theme=chain["theme"], answers={}, form_data={"name": "张三"}
+    )
+    staff = StaffFactory().user
+    locked, written = threading.Event(), threading.Event()
+    seconds: list[float] = []
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic():
+                transition(app, "accept", actor=staff)
+                locked.set()
+                written.wait(timeout=10)
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    def refer_to_it():
+        try:
+            locked.wait(timeout=10)
+            started = time.monotonic()
+            with transaction.atomic():
+                CaseEvent.objects.create(application_id=app.pk, action="note", actor=staff)
+            seconds.append(time.monotonic() - started)
+        finally:
+            written.set()
+            connection.close()
+
+    threads = [threading.Thread(target=hold_the_lock), threading.Thread(target=refer_to_it)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert seconds and seconds[0] < 5

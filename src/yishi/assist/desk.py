@@ -76,7 +76,7 @@ def desk_refer(
         raise ValidationFailed("请选择转办部门", field="department")
     note = services._text(note, "note", "转办说明", limit=300)
     with transaction.atomic():
-        current = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        current = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         services._require_open(current)
         current.referred_to = department
         current.department = department

@@ -230,7 +230,7 @@ def message_post(*, request: AssistRequest, user: Any, body: str, as_clerk: bool
     clerk its handler when nobody has taken it."""
     body = _text(body, "body", "消息内容")
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         _require_open(request)
         sender = AssistMessage.Sender.CLERK if as_clerk else AssistMessage.Sender.PERSON
         if as_clerk:
@@ -252,7 +252,7 @@ def message_post(*, request: AssistRequest, user: Any, body: str, as_clerk: bool
 def request_take(*, request: AssistRequest, clerk: Any) -> AssistRequest:
     """A clerk takes the request (接单): it is theirs to answer; taking is not yet an answer."""
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         _require_open(request)
         if request.clerk_id not in (None, clerk.pk):
             raise Conflict("该请求已由其他帮办人员接单", field="clerk")
@@ -270,7 +270,7 @@ def consent_set(*, request: AssistRequest, user: Any, consent: bool) -> AssistRe
     if request.draft_id is None:
         raise ValidationFailed("该帮办请求没有关联草稿", field="consent")
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         request.draft_consent = bool(consent)
         request.save(update_fields=["draft_consent"])
         _audit("consent", user, request, consent=bool(consent))
@@ -293,7 +293,7 @@ def proposal_make(
     """A clerk proposes a value for one field of the person's draft (with their consent)."""
     value = _text(value, "value", "建议填写的内容", limit=500)
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         _require_open(request)
         draft = request.draft
         if draft is None or draft.status != Application.Status.DRAFT:
@@ -336,7 +336,9 @@ def proposal_decide(*, proposal: AssistProposal, user: Any, accept: bool) -> Ass
     own save) or declines a clerk's proposal."""
     with transaction.atomic():
         proposal = (
-            AssistProposal.objects.select_for_update().select_related("request").get(pk=proposal.pk)
+            AssistProposal.objects.select_for_update(no_key=True)
+            .select_related("request")
+            .get(pk=proposal.pk)
         )
         if proposal.status != AssistProposal.Status.PENDING:
             raise Conflict("该建议已处理", field="proposal")
@@ -372,7 +374,7 @@ def callback_called(*, request: AssistRequest, clerk: Any, note: str = "") -> As
     """The clerk called the person back: the call is the first response."""
     note = _text(note, "note", "通话情况", required=False, limit=300)
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if request.channel != C.CALLBACK:
             raise ValidationFailed("只有预约回电可以登记已回电", field="channel")
         _require_open(request)
@@ -394,7 +396,7 @@ def request_conclude(
     """Close the request as resolved or not (with what was done)."""
     note = _text(note, "note", "办理结果", required=not resolved, limit=300)
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         _move(request, S.RESOLVED if resolved else S.UNRESOLVED)
         now = timezone.now()
         request.clerk = request.clerk or clerk
@@ -411,7 +413,7 @@ def request_conclude(
 
 def request_cancel(*, request: AssistRequest, user: Any) -> AssistRequest:
     with transaction.atomic():
-        request = AssistRequest.objects.select_for_update().get(pk=request.pk)
+        request = AssistRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         _move(request, S.CANCELLED)
         request.concluded_at = timezone.now()
         request.save(update_fields=["status", "concluded_at"])
@@ -432,7 +434,7 @@ def onsite_from_green(*, green: GreenChannelRequest, clerk: Any) -> AssistReques
     """A helper in the hall for a green-channel request (one helper request per green
     request; the clerk is the helper from now)."""
     with transaction.atomic():
-        green = GreenChannelRequest.objects.select_for_update().get(pk=green.pk)
+        green = GreenChannelRequest.objects.select_for_update(no_key=True).get(pk=green.pk)
         if green.status in (GreenChannelRequest.Status.DONE, GreenChannelRequest.Status.CANCELLED):
             raise Conflict("该绿色通道服务已结束", field="green")
         if AssistRequest.objects.filter(green_request=green).exists():
@@ -538,7 +540,7 @@ def authorisation_content(auth: ProxyAuthorisation) -> dict[str, Any]:
 def authorisation_confirm(*, authorisation: ProxyAuthorisation, user: Any) -> ProxyAuthorisation:
     """The person confirms on their own account (their signature)."""
     with transaction.atomic():
-        auth = ProxyAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+        auth = ProxyAuthorisation.objects.select_for_update(no_key=True).get(pk=authorisation.pk)
         if auth.account is None or auth.account.user_id != getattr(user, "pk", None):
             raise NotFound("授权书不存在", field="authorisation")
         if auth.status != ProxyAuthorisation.Status.PENDING:
@@ -559,7 +561,7 @@ def authorisation_confirm(*, authorisation: ProxyAuthorisation, user: Any) -> Pr
 
 def authorisation_revoke(*, authorisation: ProxyAuthorisation, user: Any) -> ProxyAuthorisation:
     with transaction.atomic():
-        auth = ProxyAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+        auth = ProxyAuthorisation.objects.select_for_update(no_key=True).get(pk=authorisation.pk)
         if auth.status == ProxyAuthorisation.Status.REVOKED:
             raise Conflict("授权书已撤销", field="status")
         auth.status = ProxyAuthorisation.Status.REVOKED
@@ -614,7 +616,7 @@ def proxy_submit_draft(
     if owner is None:
         raise ValidationFailed("委托人没有账号，不能在线代办", field="authorisation")
     with transaction.atomic():
-        auth = ProxyAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
+        auth = ProxyAuthorisation.objects.select_for_update(no_key=True).get(pk=authorisation.pk)
         draft = drafts.draft_for(owner.user, draft.pk)
         authorisation_covers(auth, draft)
         app = drafts.draft_submit(

@@ -159,7 +159,7 @@ def deadlines_follow_calendar(dates: Iterable[dt.date]) -> list[Moved]:
     moves: list[Moved] = []
     with transaction.atomic(), calendar_scope():
         for application in (
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk__in=ids, status=Application.Status.ACCEPTED)
             .select_related("theme", "matter", "person")
             .order_by("pk")

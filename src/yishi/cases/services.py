@@ -515,7 +515,7 @@ def application_request_supplement(
     wanted = _clean_items(items)
     listing = "；".join(f"{n}. {text}" for n, text in enumerate(wanted, 1))
     with transaction.atomic():
-        current = Application.objects.select_for_update().get(pk=application.pk)
+        current = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         if current.status == AS.ACCEPTED:
             if current.pauses.filter(ended_on__isnull=True).exists():
                 raise Conflict("该申请已在补正中，计时已暂停", field="status")
@@ -568,7 +568,7 @@ def application_supplement_provided(
     if not is_window and application.applicant_id != getattr(user, "pk", None):
         raise NotFound("申请不存在", field="application")
     with transaction.atomic():
-        current = Application.objects.select_for_update().get(pk=application.pk)
+        current = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         if current.status != AS.ACCEPTED:
             return transition(
                 current, "provide_supplement", actor=user, fields={"supplement_items": []}
@@ -611,7 +611,7 @@ def application_handover(
         raise ValidationFailed("首问负责只能移交给窗口人员或管理员", field="to_staff")
     is_admin = has_role(from_staff, Role.ADMINISTRATOR)
     with transaction.atomic():
-        current = Application.objects.select_for_update().get(pk=application.pk)
+        current = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         if current.first_owner_id not in (None, from_staff.pk) and not is_admin:
             raise PermissionDeniedError("只有首问负责人本人或管理员可以移交", field="from_staff")
         return transition(
@@ -761,7 +761,7 @@ def _approve(
 ) -> SubCase:
     result_name = _required(result_name, "result_name", "办理结果名称")
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        app = Application.objects.select_for_update(no_key=True).get(pk=subcase.application_id)
         done = transition(
             subcase,
             "approve",
@@ -796,7 +796,7 @@ def subcase_refuse(
     _require_reviewer(subcase, reviewer)
     reason = _required(reason, "reason", "不予许可的理由")
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        app = Application.objects.select_for_update(no_key=True).get(pk=subcase.application_id)
         done = transition(
             subcase,
             "refuse",
@@ -834,7 +834,7 @@ def subcase_request_supplement(
     wanted = _clean_items(items)
     listing = "；".join(f"{n}. {text}" for n, text in enumerate(wanted, 1))
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        app = Application.objects.select_for_update(no_key=True).get(pk=subcase.application_id)
         if app.status == AS.ACCEPTED and app.pauses.filter(ended_on__isnull=True).exists():
             raise Conflict("该申请已在补正中，计时已暂停", field="status")
         done = transition(subcase, "request_supplement", actor=reviewer, note=listing)
@@ -868,7 +868,7 @@ def subcase_decide_by_partner(
         return _approve(subcase, None, day, result_name=result_name, actor=actor)
     reason = _required(reason, "reason", "不予许可的理由")
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=subcase.application_id)
+        app = Application.objects.select_for_update(no_key=True).get(pk=subcase.application_id)
         done = transition(
             subcase,
             "refuse",

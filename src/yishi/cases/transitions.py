@@ -146,7 +146,10 @@ def transition(
     # No savepoint: the callers' transactions roll back as a whole on any error, and a refused
     # action is raised after the block so the caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
+        # FOR NO KEY UPDATE: it excludes every other writer of the row, but not the foreign-key
+        # checks of rows that refer to it (a licence, an event), which a plain FOR UPDATE
+        # would block: their transaction may hold the audit chain's lock this one waits for.
+        lock = "FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
         found = rows.select(model, '"id" = %s', [obj.pk], suffix=lock)
         if not found:
             raise model.DoesNotExist(f"{model.__name__} {obj.pk} does not exist")

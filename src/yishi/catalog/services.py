@@ -285,7 +285,7 @@ def matter_upsert(
     dict leaves out keep their stored values (see OPTIONAL_FIELDS)."""
     code = data.get("code")
     matter = (
-        Matter.objects.select_for_update().filter(code=code).first()
+        Matter.objects.select_for_update(no_key=True).filter(code=code).first()
         if isinstance(code, str) and code
         else None
     )
@@ -379,7 +379,7 @@ def _audit(**kwargs) -> None:
 @transaction.atomic
 def matter_publish(*, matter: Matter, actor=None) -> MatterVersion:
     """Freeze the matter's current elements as its next version."""
-    matter = Matter.objects.select_for_update().get(pk=matter.pk)
+    matter = Matter.objects.select_for_update(no_key=True).get(pk=matter.pk)
     snapshot = matter_to_dict(matter)
     number = matter.version + 1
     digest = content_hash(snapshot)
@@ -415,7 +415,7 @@ def matter_has_changes(matter: Matter) -> bool:
 def matter_publish_if_changed(*, matter: Matter, actor=None) -> MatterVersion | None:
     """Publish the next version only when the elements changed since the latest one
     (the admin calls this after the row, its materials and its topics are saved)."""
-    matter = Matter.objects.select_for_update().get(pk=matter.pk)
+    matter = Matter.objects.select_for_update(no_key=True).get(pk=matter.pk)
     if not matter_has_changes(matter):
         return None
     return matter_publish(matter=matter, actor=actor)
@@ -424,7 +424,7 @@ def matter_publish_if_changed(*, matter: Matter, actor=None) -> MatterVersion | 
 @transaction.atomic
 def matter_withdraw(*, matter: Matter, actor=None) -> Matter:
     """Stop offering a matter: it leaves search and the portal; its versions stay."""
-    matter = Matter.objects.select_for_update().get(pk=matter.pk)
+    matter = Matter.objects.select_for_update(no_key=True).get(pk=matter.pk)
     if matter.status == Matter.Status.WITHDRAWN:
         return matter
     matter.status = Matter.Status.WITHDRAWN

@@ -74,7 +74,9 @@ def seal_apply(*, company: Company, user: Any) -> CompanySeal:
 
 
 def _locked(seal: CompanySeal) -> CompanySeal:
-    return CompanySeal.objects.select_for_update().select_related("company").get(pk=seal.pk)
+    return (
+        CompanySeal.objects.select_for_update(no_key=True).select_related("company").get(pk=seal.pk)
+    )
 
 
 def seal_confirm(*, seal: CompanySeal, user: Any) -> CompanySeal:
@@ -143,7 +145,7 @@ def seal_revoke(*, seal: CompanySeal, user: Any, reason: str) -> CompanySeal:
 
 def _seal_in_force(company: Company) -> CompanySeal:
     seal = (
-        CompanySeal.objects.select_for_update()
+        CompanySeal.objects.select_for_update(no_key=True)
         .filter(company=company, status=CompanySeal.Status.ACTIVE)
         .first()
     )
@@ -284,7 +286,7 @@ def commitment_seal(*, commitment: Any, user: Any) -> SealedDocument:
     _require_active_company(company, "使用电子印章")
     with transaction.atomic():
         commitment = (
-            Commitment.objects.select_for_update()
+            Commitment.objects.select_for_update(no_key=True)
             .select_related("application")
             .get(pk=commitment.pk)
         )

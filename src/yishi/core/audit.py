@@ -107,7 +107,7 @@ def _lock_chain_head() -> str:
         while last != seen:
             seen = last
             last = (
-                AuditEntry.objects.select_for_update()
+                AuditEntry.objects.select_for_update(no_key=True)
                 .order_by("-id")
                 .values_list("hash", flat=True)
                 .first()

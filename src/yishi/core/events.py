@@ -167,9 +167,9 @@ def _claim_next(now: datetime.datetime, skip: Iterable[int]) -> EventHandling | 
     )
     if connection.vendor == "postgresql":
         # Lock only the handling row, and skip rows another dispatcher is running right now.
-        due = due.select_for_update(skip_locked=True, of=("self",))
+        due = due.select_for_update(skip_locked=True, of=("self",), no_key=True)
     elif connection.features.has_select_for_update:
-        due = due.select_for_update()
+        due = due.select_for_update(no_key=True)
     return due.first()
 
 
@@ -255,7 +255,7 @@ def events_dispatch(limit: int = 100, now: datetime.datetime | None = None) -> d
 @transaction.atomic
 def event_handling_retry(handling: EventHandling, *, actor: object = "") -> EventHandling:
     """Make a failed handling due now with a fresh count of attempts (back-office action)."""
-    handling = EventHandling.objects.select_for_update().get(pk=handling.pk)
+    handling = EventHandling.objects.select_for_update(no_key=True).get(pk=handling.pk)
     if handling.status != Status.FAILED:
         raise Conflict(
             f"只有处理失败的记录可以重新处理，该记录状态为“{handling.get_status_display()}”",

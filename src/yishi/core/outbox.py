@@ -308,9 +308,9 @@ def _claim_due(now: datetime.datetime, limit: int) -> list[OutboxMessage]:
             .order_by("next_attempt_at", "id")
         )
         if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
+            due = due.select_for_update(skip_locked=True, no_key=True)
         elif connection.features.has_select_for_update:
-            due = due.select_for_update()
+            due = due.select_for_update(no_key=True)
         messages = list(due[:limit])
         if messages:
             OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
@@ -392,7 +392,7 @@ def _deliver_one(message: OutboxMessage, now: datetime.datetime, report: Deliver
 @transaction.atomic
 def outbox_replay(message: OutboxMessage, *, actor: object = "") -> OutboxMessage:
     """Put a dead letter back in the queue with a fresh set of attempts."""
-    message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    message = OutboxMessage.objects.select_for_update(no_key=True).get(pk=message.pk)
     if message.status != OutboxMessage.Status.DEAD:
         raise Conflict(
             f"只有投递失败(死信)的消息可以重新投递，该消息状态为“{message.get_status_display()}”",

@@ -182,7 +182,9 @@ def rotate_key(*, owner: str = PLATFORM) -> SigningKey:
         try:
             with transaction.atomic():
                 current = (
-                    SigningKey.objects.select_for_update().filter(owner=owner, active=True).first()
+                    SigningKey.objects.select_for_update(no_key=True)
+                    .filter(owner=owner, active=True)
+                    .first()
                 )
                 if current is not None:
                     current.active = False

@@ -29,7 +29,7 @@ def deferred_dues_follow_calendar(dates: Iterable[dt.date]) -> list[tuple[int, d
     by_commitment: dict[int, list[tuple[CommitmentItem, dt.date]]] = defaultdict(list)
     with transaction.atomic(), calendar_scope():
         items = (
-            CommitmentItem.objects.select_for_update(of=("self",))
+            CommitmentItem.objects.select_for_update(of=("self",), no_key=True)
             .filter(
                 kind=CommitmentItem.Kind.DEFERRED,
                 fulfilled_at__isnull=True,

@@ -224,7 +224,7 @@ def commitment_sign(
     today. Refused with the reason when the subject is restricted."""
     day = _today(today)
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         if app.status not in (A.SUBMITTED, A.SUPPLEMENT_REQUESTED, A.ACCEPTED):
             raise Conflict(
                 f"申请当前状态为“{app.get_status_display()}”，不能签署承诺书", field="status"
@@ -330,7 +330,11 @@ def commitment_accept(
         raise PermissionDeniedError("只有窗口人员或管理员可以容缺受理", field="staff")
     with transaction.atomic():
         if items is None:
-            commitment = application.commitments.select_for_update().filter(status=C.SIGNED).first()
+            commitment = (
+                application.commitments.select_for_update(no_key=True)
+                .filter(status=C.SIGNED)
+                .first()
+            )
             if commitment is None:
                 raise ValidationFailed("该申请没有已签署的承诺书，请选择承诺事项", field="items")
             check_restriction(application, today=day)
@@ -422,12 +426,12 @@ def commitment_item_fulfil(
     if profile is None or not has_role(actor, *WINDOW_ROLES):
         raise PermissionDeniedError("只有窗口人员或管理员可以登记补交材料", field="actor")
     with transaction.atomic():
-        commitment = Commitment.objects.select_for_update().get(pk=item.commitment_id)
+        commitment = Commitment.objects.select_for_update(no_key=True).get(pk=item.commitment_id)
         if commitment.application_id is not None and not case_access.may_see_application(
             actor, commitment.application
         ):
             raise NotFound("承诺事项不存在", field="item")
-        current = CommitmentItem.objects.select_for_update().filter(pk=item.pk).first()
+        current = CommitmentItem.objects.select_for_update(no_key=True).filter(pk=item.pk).first()
         if current is None:
             raise NotFound("承诺事项不存在", field="item")
         if current.kind != CommitmentItem.Kind.DEFERRED:
@@ -487,7 +491,7 @@ def commitment_keep_if_done(
     commitment after supervision found it true); False when something is still open."""
     day = _today(today)
     with transaction.atomic():
-        current = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        current = Commitment.objects.select_for_update(no_key=True).get(pk=commitment.pk)
         if current.status != C.ACTIVE:
             return False
         if current.items.filter(
@@ -511,7 +515,7 @@ def commitment_break(
     if not reason:
         raise ValidationFailed("请填写失信原因", field="reason")
     with transaction.atomic():
-        current = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        current = Commitment.objects.select_for_update(no_key=True).get(pk=commitment.pk)
         if current.status == C.BROKEN:
             raise Conflict("该承诺已认定为失信", field="status")
         current.status = C.BROKEN
@@ -590,7 +594,7 @@ def commitments_check(today: dt.date | None = None) -> dict[str, int]:
     )
     for pk in sorted(active_ids):
         with transaction.atomic():
-            commitment = Commitment.objects.select_for_update().get(pk=pk)
+            commitment = Commitment.objects.select_for_update(no_key=True).get(pk=pk)
             if commitment.status != C.ACTIVE:
                 continue
             open_items = list(

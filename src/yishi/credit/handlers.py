@@ -46,7 +46,7 @@ def on_application_accepted(event) -> None:
     if not application_id or not accepted_on:
         return
     day = dt.date.fromisoformat(str(accepted_on))
-    signed = Commitment.objects.select_for_update().filter(
+    signed = Commitment.objects.select_for_update(no_key=True).filter(
         application_id=application_id, status=Commitment.Status.SIGNED
     )
     for commitment in signed:

@@ -122,7 +122,7 @@ def blacklist_lift(*, entry: Blacklist, actor: Any, reason: str) -> Blacklist:
     _require_credit_staff(actor, "移出失信名单")
     reason = _text(reason, "reason", "移出原因")
     with transaction.atomic():
-        current = Blacklist.objects.select_for_update().get(pk=entry.pk)
+        current = Blacklist.objects.select_for_update(no_key=True).get(pk=entry.pk)
         if current.lifted_at is not None:
             raise Conflict("该主体已移出失信名单", field="status")
         current.lifted_at = timezone.now()
@@ -173,7 +173,7 @@ def credit_repair_submit(
         listed = active_blacklist(**subject).exists()
         if not records and not listed:
             raise Conflict("该主体没有需要修复的失信记录", field="records")
-        q = CreditRepair.objects.select_for_update().filter(
+        q = CreditRepair.objects.select_for_update(no_key=True).filter(
             status=CreditRepair.Status.SUBMITTED, **{k: v for k, v in subject.items() if v}
         )
         if q.exists():
@@ -206,7 +206,7 @@ def credit_repair_decide(
     if not approve and not note:
         raise ValidationFailed("不予修复须写明理由", field="note")
     with transaction.atomic():
-        current = CreditRepair.objects.select_for_update().filter(pk=repair.pk).first()
+        current = CreditRepair.objects.select_for_update(no_key=True).filter(pk=repair.pk).first()
         if current is None:
             raise NotFound("信用修复申请不存在", field="id")
         if current.status != CreditRepair.Status.SUBMITTED:
@@ -230,10 +230,12 @@ def credit_repair_decide(
             )
             return current
         repaired = list(
-            current.records.select_for_update().filter(repaired_by__isnull=True).order_by("id")
+            current.records.select_for_update(no_key=True)
+            .filter(repaired_by__isnull=True)
+            .order_by("id")
         )
         if not current.records.exists():
-            repaired = list(unrepaired_broken(**subject).select_for_update())
+            repaired = list(unrepaired_broken(**subject).select_for_update(no_key=True))
         record = CreditRecord.objects.create(
             **subject,
             kind=CreditRecord.Kind.REPAIR,
@@ -247,7 +249,7 @@ def credit_repair_decide(
         lifted = 0
         listed = Blacklist.objects.filter(
             subject_filter(**subject), lifted_at__isnull=True
-        ).select_for_update()
+        ).select_for_update(no_key=True)
         for entry in listed:
             entry.lifted_at = timezone.now()
             entry.lifted_reason = f"信用修复（申请 #{current.pk}）"

@@ -181,7 +181,7 @@ def consent_grant(*, request: ServiceRequest, user: Any, fields: Any) -> ShareCo
     _own_request(request, user)
     chosen = _clean_share(fields)
     with transaction.atomic():
-        ServiceRequest.objects.select_for_update().filter(pk=request.pk).first()
+        ServiceRequest.objects.select_for_update(no_key=True).filter(pk=request.pk).first()
         now = timezone.now()
         request.consents.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_by=user)
         consent = ShareConsent.objects.create(request=request, fields=chosen, granted_by=user)
@@ -199,7 +199,7 @@ def consent_revoke(*, request: ServiceRequest, user: Any) -> ShareConsent:
     """Withdraw the consent in force: from now the provider no longer sees the request."""
     _own_request(request, user)
     with transaction.atomic():
-        ServiceRequest.objects.select_for_update().filter(pk=request.pk).first()
+        ServiceRequest.objects.select_for_update(no_key=True).filter(pk=request.pk).first()
         consent = request.consents.filter(revoked_at__isnull=True).first()
         if consent is None:
             raise Conflict("该申请当前没有共享授权", field="consent")
@@ -237,7 +237,7 @@ def request_answer(*, request_id: int, user: Any, answer: Any) -> ServiceRequest
     text = _text(answer, "答复内容", "answer", required=True)
     with transaction.atomic():
         request = provider_request(user, request_id)
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        locked = ServiceRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if locked.state != S.OPEN:
             raise Conflict("该申请已答复，不能再次答复", field="answer")
         locked.answer = text
@@ -268,7 +268,7 @@ def request_rate(
         raise ValidationFailed("「评价」须为 1 至 5 星", field="rating")
     text = _text(comment, "评价意见", "comment")
     with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        locked = ServiceRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if locked.state != S.ANSWERED:
             raise Conflict("服务商答复后才能评价", field="rating")
         if locked.rating is not None:

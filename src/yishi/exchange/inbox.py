@@ -167,7 +167,7 @@ def envelope_process(row: Envelope) -> Envelope:
         return row
     try:
         with transaction.atomic():
-            locked = Envelope.objects.select_for_update().get(pk=row.pk)
+            locked = Envelope.objects.select_for_update(no_key=True).get(pk=row.pk)
             if locked.status == Envelope.Status.PROCESSED:
                 return locked
             partner = Partner.objects.get(code=locked.sender)

@@ -68,7 +68,7 @@ def pickup_place(
         return None
     title = licence.type.name if licence is not None else crossing.agreed.result_name
     with transaction.atomic():
-        Outlet.objects.select_for_update().filter(pk=outlet.pk).first()
+        Outlet.objects.select_for_update(no_key=True).filter(pk=outlet.pk).first()
         try:
             with transaction.atomic():
                 item = PickupItem.objects.create(
@@ -120,7 +120,9 @@ def may_use_shelf(user: Any) -> bool:
 def _locked(item_id: int, clerk: Any) -> PickupItem:
     if clerk is None or not may_use_shelf(clerk):
         raise PermissionDeniedError("只有窗口人员可以办理结果领取", field="clerk")
-    item = shelf_items(clerk).select_for_update(of=("self",)).filter(pk=item_id).first()
+    item = (
+        shelf_items(clerk).select_for_update(of=("self",), no_key=True).filter(pk=item_id).first()
+    )
     if item is None:
         raise NotFound("待领取结果不存在", field="item")
     if item.status != PickupItem.Status.WAITING:

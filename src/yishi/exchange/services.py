@@ -587,7 +587,7 @@ def crossing_decision_follow(*, subcase_id: int, day: dt.date | None = None) -> 
     already sent (here or by `crossing_decide`) is left alone."""
     with transaction.atomic():
         crossing = (
-            Crossing.objects.select_for_update()
+            Crossing.objects.select_for_update(no_key=True)
             .filter(role=Crossing.Role.DECIDING, subcase_id=subcase_id)
             .select_related("partner", "agreed", "application", "subcase")
             .first()

@@ -172,7 +172,7 @@ def score_record(*, dataset: Dataset, records: int, failing: int) -> QualityScor
 
 
 def _locked(finding: Finding, allowed: tuple[str, ...], action: str) -> Finding:
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    finding = Finding.objects.select_for_update(no_key=True).get(pk=finding.pk)
     if finding.status not in allowed:
         raise Conflict(
             f"该问题当前为“{finding.get_status_display()}”，不能{action}", field="status"
@@ -408,7 +408,7 @@ def request_answer(
         if delivery not in DataRequest.Delivery.values:
             raise ValidationFailed("请选择交付方式", field="delivery")
     with transaction.atomic():
-        req = DataRequest.objects.select_for_update().get(pk=request.pk)
+        req = DataRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if req.status != DataRequest.Status.SUBMITTED:
             raise Conflict("该申请已答复", field="status")
         req.status = DataRequest.Status.AGREED if agree else DataRequest.Status.REFUSED
@@ -436,7 +436,11 @@ def request_deliver(*, request: DataRequest, staff: Any) -> tuple[DataRequest, s
 
     secret = ""
     with transaction.atomic():
-        req = DataRequest.objects.select_for_update().select_related("dataset").get(pk=request.pk)
+        req = (
+            DataRequest.objects.select_for_update(no_key=True)
+            .select_related("dataset")
+            .get(pk=request.pk)
+        )
         if req.status != DataRequest.Status.AGREED:
             raise Conflict("只有已同意的申请可以交付", field="status")
         if req.delivery == DataRequest.Delivery.EXPORT:

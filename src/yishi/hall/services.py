@@ -164,7 +164,7 @@ def window_sign_on(*, window: Window, staff: Any, now: dt.datetime | None = None
                 ended_at=now
             )
             other = (
-                WindowSession.objects.select_for_update()
+                WindowSession.objects.select_for_update(no_key=True)
                 .filter(window=window, ended_at__isnull=True)
                 .select_related("staff")
                 .first()
@@ -418,7 +418,7 @@ def _claim_decide(
     require_staff(staff, ticket.outlet)
     now = _now(now)
     with transaction.atomic(), audit_batch():
-        t = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        t = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
         if not t.claim:
             raise Conflict(f"排队号 {t.number} 没有绿色通道申请", field="ticket")
         if t.claim != Ticket.Claim.PENDING:
@@ -511,7 +511,7 @@ def ticket_call_next(
     skills = _skill_filter(window)
     with transaction.atomic(), audit_batch():
         current = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(no_key=True)
             .filter(window=window, status__in=[TS.CALLED, TS.SERVING])
             .first()
         )
@@ -522,7 +522,7 @@ def ticket_call_next(
                 )
             _finish(current, staff, now, None)
         ticket = (
-            Ticket.objects.select_for_update(skip_locked=True)
+            Ticket.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(skills, outlet_id=window.outlet_id, day=timezone.localdate(now))
             .order_by("virtual_at", "id")
             .first()
@@ -545,7 +545,9 @@ def ticket_call_next(
 def _locked_at_window(ticket: Ticket, staff: Any, allowed: set[str]) -> Ticket:
     """Re-read and lock the ticket; it must be at a window the staff member is on."""
     locked = (
-        Ticket.objects.select_for_update(of=("self",)).select_related("window").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("window")
+        .get(pk=ticket.pk)
     )
     if locked.window is None or locked.status not in allowed:
         raise Conflict(
@@ -704,7 +706,7 @@ def ticket_link_application(*, ticket: Ticket, staff: Any, number: str) -> Ticke
     if application is None:
         raise ValidationFailed("申请编号不存在", field="application")
     with transaction.atomic(), audit_batch():
-        t = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        t = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
         t.application = application
         if t.person_id is None:
             t.person_id = application.person_id
@@ -829,7 +831,11 @@ def appointment_cancel(
 ) -> Appointment:
     now = _now(now)
     with transaction.atomic(), audit_batch():
-        a = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+        a = (
+            Appointment.objects.select_for_update(no_key=True)
+            .select_related("slot")
+            .get(pk=appointment.pk)
+        )
         if a.user_id != getattr(user, "pk", None):
             raise NotFound("预约不存在", field="appointment")
         if a.status != Appointment.Status.BOOKED:
@@ -852,7 +858,7 @@ def appointment_check_in(
     now = _now(now)
     with transaction.atomic(), audit_batch():
         a = (
-            Appointment.objects.select_for_update(of=("self",))
+            Appointment.objects.select_for_update(of=("self",), no_key=True)
             .select_related("slot__outlet", "slot__matter", "person")
             .get(pk=appointment.pk)
         )
@@ -884,7 +890,7 @@ def appointment_mark_no_shows(*, now: dt.datetime | None = None) -> int:
     cutoff = now - dt.timedelta(minutes=SLOT_MINUTES)
     with transaction.atomic(), audit_batch():
         ids = list(
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(no_key=True)
             .filter(status=Appointment.Status.BOOKED, slot__starts_at__lt=cutoff)
             .values_list("pk", flat=True)
         )
@@ -969,7 +975,7 @@ def green_request_assign(
     require_staff(assignee, request.outlet)
     now = _now(now)
     with transaction.atomic(), audit_batch():
-        r = GreenChannelRequest.objects.select_for_update().get(pk=request.pk)
+        r = GreenChannelRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if r.status not in {
             GreenChannelRequest.Status.REQUESTED,
             GreenChannelRequest.Status.ASSIGNED,
@@ -991,7 +997,7 @@ def green_request_complete(
         raise ValidationFailed("请填写办理结果", field="result")
     now = _now(now)
     with transaction.atomic(), audit_batch():
-        r = GreenChannelRequest.objects.select_for_update().get(pk=request.pk)
+        r = GreenChannelRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
         if r.status != GreenChannelRequest.Status.ASSIGNED:
             raise Conflict("须先指派责任人，再办结", field="request")
         if r.assigned_to_id != staff.pk and not getattr(staff, "is_superuser", False):

@@ -160,7 +160,7 @@ def instant_rule_save(
     cleaned = validate_points(points)
     shared = validate_shared(shared_materials)
     with transaction.atomic():
-        rule = InstantRule.objects.select_for_update().filter(matter=matter).first()
+        rule = InstantRule.objects.select_for_update(no_key=True).filter(matter=matter).first()
         if rule is None:
             rule = InstantRule(matter=matter)
         changed = (
@@ -343,7 +343,7 @@ def instant_decide(*, application_id: int, today: dt.date | None = None) -> Inst
     day = today or timezone.localdate()
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .select_related("matter", "person", "company")
             .filter(pk=application_id)
             .first()

@@ -104,7 +104,7 @@ def seal_rotate(*, department: Department, actor: object = "") -> Seal:
     """Give the department's seal a new key; licences signed with the old one still verify."""
     seal = seal_for(department)
     with transaction.atomic():
-        seal = Seal.objects.select_for_update().get(pk=seal.pk)
+        seal = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
         key = rotate_key(owner=seal.owner)
         seal.key_id = key.key_id
         seal.rotated_at = timezone.now()
@@ -123,7 +123,7 @@ def seal_set_active(*, department: Department, active: bool, actor: object = "")
     """Suspend or resume a seal; a suspended seal signs nothing."""
     seal = seal_for(department)
     with transaction.atomic():
-        seal = Seal.objects.select_for_update().get(pk=seal.pk)
+        seal = Seal.objects.select_for_update(no_key=True).get(pk=seal.pk)
         seal.active = bool(active)
         seal.save(update_fields=["active"])
         audit_append(
@@ -166,7 +166,9 @@ def licence_number_valid(number: str) -> bool:
 
 def _next_serial(licence_type: LicenceType, issuer: Department, year: int) -> int:
     LicenceSerial.objects.get_or_create(type=licence_type, issuer=issuer, year=year)
-    row = LicenceSerial.objects.select_for_update().get(type=licence_type, issuer=issuer, year=year)
+    row = LicenceSerial.objects.select_for_update(no_key=True).get(
+        type=licence_type, issuer=issuer, year=year
+    )
     row.last += 1
     row.save(update_fields=["last"])
     return row.last
@@ -322,7 +324,7 @@ def licence_revoke(*, licence: Licence, reason: str, actor: object = "") -> Lice
     if not reason:
         raise ValidationFailed("请填写撤销理由", field="reason")
     with transaction.atomic():
-        locked = Licence.objects.select_for_update().get(pk=licence.pk)
+        locked = Licence.objects.select_for_update(no_key=True).get(pk=licence.pk)
         if locked.status == Licence.Status.REVOKED:
             raise Conflict("该证照已撤销", field="status")
         locked.status = Licence.Status.REVOKED
@@ -449,7 +451,7 @@ def licence_attach_held(*, application_id: int, today: dt.date | None = None) ->
     nothing. Idempotent per material kind."""
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update(of=("self",))
+            Application.objects.select_for_update(of=("self",), no_key=True)
             .select_related("person", "company")
             .filter(pk=application_id)
             .first()
@@ -491,7 +493,7 @@ def licence_issue_for_subcase(*, subcase_id: int, today: dt.date | None = None) 
     produces no licence. Idempotent: a second call returns the first licence."""
     with transaction.atomic():
         subcase = (
-            SubCase.objects.select_for_update(of=("self",))
+            SubCase.objects.select_for_update(of=("self",), no_key=True)
             .select_related("application__person", "application__company", "matter", "department")
             .filter(pk=subcase_id)
             .first()
@@ -858,7 +860,7 @@ def licence_register_sealed(
             "电子签章验证未通过：证照内容与签章不符或签章不属于该发证机关", field="signature"
         )
     with transaction.atomic():
-        existing = Licence.objects.select_for_update().filter(number=number).first()
+        existing = Licence.objects.select_for_update(no_key=True).filter(number=number).first()
         if existing is not None:
             if existing.signature == licence.signature and existing.issuer_id == issuer.pk:
                 return existing

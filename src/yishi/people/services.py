@@ -252,7 +252,7 @@ def _throttle_lock(*keys: str) -> None:
     same key's attempts run one after another (created on first use; locked in key order, so
     two requests locking the same keys cannot deadlock)."""
     ThrottleKey.objects.bulk_create([ThrottleKey(key=k) for k in keys], ignore_conflicts=True)
-    list(ThrottleKey.objects.select_for_update().filter(key__in=keys).order_by("key"))
+    list(ThrottleKey.objects.select_for_update(no_key=True).filter(key__in=keys).order_by("key"))
 
 
 def sms_address_index(address: str) -> str:
@@ -364,7 +364,7 @@ def _sms_code_match(*, phone: str, purpose: str, code: str) -> SmsCode:
     limit = int(settings.SMS_MAX_ATTEMPTS)
     with transaction.atomic():
         sms = (
-            SmsCode.objects.select_for_update()
+            SmsCode.objects.select_for_update(no_key=True)
             .filter(phone_index=index, purpose=purpose)
             .order_by("-created_at", "-id")
             .first()
@@ -763,7 +763,7 @@ def agent_authorise(
     duplicate = Conflict("该自然人已是该企业的授权人员", field="company", code="duplicate")
     with transaction.atomic():
         current = (
-            CompanyAgent.objects.select_for_update()
+            CompanyAgent.objects.select_for_update(no_key=True)
             .filter(company=company, person=person, revoked_at__isnull=True)
             .first()
         )
@@ -809,7 +809,7 @@ def agent_authorise(
 def agent_revoke(*, agent: CompanyAgent, actor: object = "") -> CompanyAgent:
     """End an authorisation now."""
     with transaction.atomic():
-        agent = CompanyAgent.objects.select_for_update().get(pk=agent.pk)
+        agent = CompanyAgent.objects.select_for_update(no_key=True).get(pk=agent.pk)
         if agent.revoked_at is not None:
             raise Conflict("该授权已撤销", field="agent")
         agent.revoked_at = timezone.now()
@@ -826,7 +826,11 @@ def agent_revoke(*, agent: CompanyAgent, actor: object = "") -> CompanyAgent:
 
 def _pending(agent: CompanyAgent) -> CompanyAgent:
     """The claim, locked, if it is still waiting for the counter; Conflict otherwise."""
-    agent = CompanyAgent.objects.select_for_update().select_related("company").get(pk=agent.pk)
+    agent = (
+        CompanyAgent.objects.select_for_update(no_key=True)
+        .select_related("company")
+        .get(pk=agent.pk)
+    )
     if agent.state != CompanyAgent.State.PENDING:
         raise Conflict(f"该授权{agent.state_label}，不能再核验", field="agent")
     return agent

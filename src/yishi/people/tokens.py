@@ -147,7 +147,7 @@ def token_pair_refresh(*, refresh_token: str) -> TokenPair:
     refused = TokenRefused("刷新令牌无效、已过期或已被吊销，请重新登录", field="refresh_token")
     with transaction.atomic():
         token = (
-            ApiToken.objects.select_for_update()
+            ApiToken.objects.select_for_update(no_key=True)
             .select_related("user")
             .filter(digest=sm3_hex(refresh_token or ""), kind=ApiToken.Kind.REFRESH)
             .first()

@@ -366,7 +366,7 @@ def policy_apply(
     materials = material_rows(policy, person=person, company=company, today=day)
     with transaction.atomic():
         # One applicant at a time per policy row: two tabs cannot both apply.
-        Policy.objects.select_for_update().filter(pk=policy.pk).first()
+        Policy.objects.select_for_update(no_key=True).filter(pk=policy.pk).first()
         if open_application(policy, subject) is not None:
             raise Conflict(f"已申报「{policy.name}」，请勿重复申报", field="policy")
         application = cases.application_submit(
@@ -510,7 +510,7 @@ def commit_amount(*, pa: PolicyApplication, on: dt.date, actor: Any = "") -> Pol
     """The amount from the bands, once (idempotent: an approval seen twice commits once)."""
     with transaction.atomic():
         pa = (
-            PolicyApplication.objects.select_for_update(of=("self",))
+            PolicyApplication.objects.select_for_update(of=("self",), no_key=True)
             .select_related("policy", "application", "company", "person")
             .get(pk=pa.pk)
         )
@@ -547,7 +547,7 @@ def policy_application_pay(
         raise ValidationFailed("支付凭证号不能超过 60 个字符", field="reference")
     with transaction.atomic():
         pa = (
-            PolicyApplication.objects.select_for_update(of=("self",))
+            PolicyApplication.objects.select_for_update(of=("self",), no_key=True)
             .select_related("policy", "policy__department", "application", "company", "person")
             .get(pk=pa.pk)
         )

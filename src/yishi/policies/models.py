@@ -251,7 +251,7 @@ class Policy(models.Model):
             previous = None
             if self.pk:
                 previous = (
-                    Policy.objects.select_for_update()
+                    Policy.objects.select_for_update(no_key=True)
                     .filter(pk=self.pk)
                     .values("rule", "rule_version", "subject")
                     .first()

@@ -241,7 +241,7 @@ def policy_run(*, policy: Policy, period: str, actor: object = "") -> Run:
         raise Conflict(f"该政策已兑现到 {latest}，不能补跑更早的期间", field="period")
 
     with transaction.atomic(), audit_batch():
-        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        policy = Policy.objects.select_for_update(no_key=True).get(pk=policy.pk)
         existing = Run.objects.filter(policy=policy, period=period).first()
         if existing is not None:  # another run won the race
             return existing
@@ -528,7 +528,7 @@ def _notify_new(policy: Policy, added: list[tuple[int, Decimal, str]], period: s
 def _own_grant(grant: Grant, user: Any) -> Grant:
     """The grant, locked, if `user` is its beneficiary or acts for its company; NotFound
     otherwise (another's grant is not revealed)."""
-    grant = Grant.objects.select_for_update().select_related("policy").get(pk=grant.pk)
+    grant = Grant.objects.select_for_update(no_key=True).select_related("policy").get(pk=grant.pk)
     if grant.person_id:
         account = account_of(user)
         if account is None or account.person_id != grant.person_id:
@@ -610,7 +610,9 @@ def grant_end(*, grant: Grant, staff: Any, reason: str) -> Grant:
     is not paid from the current period on."""
     reason = _reason(reason)
     with transaction.atomic(), audit_batch():
-        grant = Grant.objects.select_for_update().select_related("policy").get(pk=grant.pk)
+        grant = (
+            Grant.objects.select_for_update(no_key=True).select_related("policy").get(pk=grant.pk)
+        )
         if not grant.is_open:
             raise Conflict(f"该待遇状态为“{grant.get_status_display()}”，不能终止", field="status")
         grant.status = G.ENDED
@@ -634,7 +636,9 @@ def objection_resolve(*, objection: Objection, staff: Any, resolution: str) -> O
         raise ValidationFailed("请填写处理意见", field="resolution")
     with transaction.atomic(), audit_batch():
         objection = (
-            Objection.objects.select_for_update().select_related("grant").get(pk=objection.pk)
+            Objection.objects.select_for_update(no_key=True)
+            .select_related("grant")
+            .get(pk=objection.pk)
         )
         if objection.status != Objection.Status.OPEN:
             raise Conflict("该异议已办结", field="status")

@@ -333,7 +333,9 @@ def _open_followup(rating: Rating) -> FollowUp:
 
 
 def _locked(followup: FollowUp) -> FollowUp:
-    return FollowUp.objects.select_for_update().select_related("rating").get(pk=followup.pk)
+    return (
+        FollowUp.objects.select_for_update(no_key=True).select_related("rating").get(pk=followup.pk)
+    )
 
 
 def _require_handler(staff: Any, followup: FollowUp) -> None:

@@ -122,7 +122,7 @@ def send(session_id: int, payload: dict[str, Any], *, sender: str = "") -> None:
 
 def _locked(session: RemoteSession) -> RemoteSession:
     return (
-        RemoteSession.objects.select_for_update(of=("self",))
+        RemoteSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("ticket", "person")
         .get(pk=session.pk)
     )
@@ -249,7 +249,7 @@ def remote_call_next(
         ticket = hall.ticket_call_next(window=window, staff=staff, now=now)
         if ticket is None:
             return None
-        session = RemoteSession.objects.select_for_update().filter(ticket=ticket).first()
+        session = RemoteSession.objects.select_for_update(no_key=True).filter(ticket=ticket).first()
         if session is None:  # a remote ticket taken without a session: nobody to call
             raise Conflict(f"排队号 {ticket.number} 没有远程办理记录", field="ticket")
         session.clerk = staff
@@ -715,7 +715,7 @@ def recording_chunk_store(
             if s.recording_consent is not True:
                 raise Conflict("申请人未同意录像，不能录像", field="consent")
             _require_live(s)
-            recording, created = Recording.objects.select_for_update().get_or_create(
+            recording, created = Recording.objects.select_for_update(no_key=True).get_or_create(
                 session=session,
                 defaults={
                     "clerk": staff,

@@ -242,7 +242,7 @@ def _require_worker(staff: Any) -> None:
 
 def _locked(report: Report) -> Report:
     return (
-        Report.objects.select_for_update(of=("self",))
+        Report.objects.select_for_update(of=("self",), no_key=True)
         .select_related("matter", "department")
         .get(pk=report.pk)
     )
@@ -466,7 +466,7 @@ def improvement_progress(
         action_taken, "action_taken", "整改情况", required=status == Improvement.Status.DONE
     )
     with transaction.atomic():
-        current = Improvement.objects.select_for_update(of=("self",)).get(pk=item.pk)
+        current = Improvement.objects.select_for_update(of=("self",), no_key=True).get(pk=item.pk)
         if status not in ITEM_TRANSITIONS[current.status]:
             raise Conflict(
                 f"该整改事项当前为“{current.get_status_display()}”，不能改为"

@@ -662,7 +662,7 @@ def _save_ticket_counters(first: dt.date) -> None:
     if not wanted:
         return
     with transaction.atomic():
-        held = TicketCounter.objects.select_for_update().filter(day__gte=first)
+        held = TicketCounter.objects.select_for_update(no_key=True).filter(day__gte=first)
         for row in held:
             key = (row.outlet_id, row.day, row.letter)
             if key in wanted and row.last >= wanted[key]:
@@ -684,7 +684,7 @@ def _save_serials(serials: dict[tuple[int, int, int], int]) -> None:
     next licence issued the ordinary way continues after it."""
     with transaction.atomic():
         for (type_id, issuer_id, year), last in serials.items():
-            row, _created = LicenceSerial.objects.select_for_update().get_or_create(
+            row, _created = LicenceSerial.objects.select_for_update(no_key=True).get_or_create(
                 type_id=type_id, issuer_id=issuer_id, year=year
             )
             if row.last < last:

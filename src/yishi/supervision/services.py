@@ -82,7 +82,7 @@ def supervision_task_create(
     with transaction.atomic():
         # Locking the sub-case serialises concurrent runs for the same approval.
         subcase = (
-            SubCase.objects.select_for_update(of=("self",))
+            SubCase.objects.select_for_update(of=("self",), no_key=True)
             .select_related(
                 "application__person",
                 "application__company",
@@ -201,7 +201,7 @@ def supervision_record_result(
         raise ValidationFailed("承诺不实时核查结果必须为“不合规”", field="commitment_false")
     with transaction.atomic():
         current = (
-            SupervisionTask.objects.select_for_update(of=("self",))
+            SupervisionTask.objects.select_for_update(of=("self",), no_key=True)
             .select_related(
                 "subcase",
                 "application__person",

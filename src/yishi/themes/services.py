@@ -558,7 +558,7 @@ def theme_upsert(data: Mapping[str, Any], *, actor=None) -> tuple[Theme, bool]:
     """Create or update a theme with its questions, matters, dependencies and merged form.
     Returns (theme, changed); content equal to what is stored writes nothing."""
     clean = theme_validate(data)
-    theme = Theme.objects.select_for_update().filter(code=clean["code"]).first()
+    theme = Theme.objects.select_for_update(no_key=True).filter(code=clean["code"]).first()
     if theme is not None and theme_to_dict(theme) == clean:
         return theme, False
     created = theme is None

@@ -158,7 +158,7 @@ def exam_start(*, exam: Exam, user: Any, now: dt.datetime | None = None) -> Atte
         raise Conflict("该考试还没有试题", field="exam")
     with transaction.atomic():
         open_attempt = (
-            Attempt.objects.select_for_update()
+            Attempt.objects.select_for_update(no_key=True)
             .filter(exam=exam, user_id=user.pk, submitted_at__isnull=True, deadline_at__gt=now)
             .first()
         )
@@ -184,7 +184,9 @@ def attempt_submit(
         raise NotFound("未找到该考试记录", field="attempt")
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        attempt = (
+            Attempt.objects.select_for_update(no_key=True).select_related("exam").get(pk=attempt.pk)
+        )
         if attempt.submitted_at is not None:
             raise Conflict("该试卷已交卷", field="attempt")
         late = now > attempt.deadline_at
@@ -408,7 +410,7 @@ def guide_edit(*, guide: WorkGuide, user: Any, body: str, note: str = "") -> Wor
     if len(body) > MAX_GUIDE_CHARS:
         raise ValidationFailed(f"正文不能超过 {MAX_GUIDE_CHARS} 字", field="body")
     with transaction.atomic():
-        locked = WorkGuide.objects.select_for_update().get(pk=guide.pk)
+        locked = WorkGuide.objects.select_for_update(no_key=True).get(pk=guide.pk)
         current = locked.versions.filter(number=locked.version).first()
         if current is not None and current.body == body:
             raise Conflict("正文没有变化，未生成新版本", field="body")

@@ -225,10 +225,14 @@ def totp_enrol_confirm(*, request: HttpRequest, user: Any, token: str) -> list[s
     fresh recovery codes (shown once)."""
     token = (token or "").strip().replace(" ", "")
     with transaction.atomic():
-        if TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).exists():
+        if (
+            TOTPDevice.objects.select_for_update(no_key=True)
+            .filter(user=user, confirmed=True)
+            .exists()
+        ):
             raise PermissionDeniedError("已绑定身份验证器。", field="token")
         device = (
-            TOTPDevice.objects.select_for_update()
+            TOTPDevice.objects.select_for_update(no_key=True)
             .filter(user=user, confirmed=False)
             .order_by("pk")
             .first()
