@@ -101,6 +101,20 @@ def _in_bulk(model: type, ids: Iterable[int | None], *fields: str) -> dict[int, 
     return model.objects.only(*fields).in_bulk(wanted) if wanted else {}
 
 
+def _attach_rows(
+    subcases: list[SubCase],
+    applications: dict[int, Any],
+    matters: dict[int, Any],
+    departments: dict[int, Any],
+) -> None:
+    """What subcase_out reads of the related rows, from rows loaded once for a whole page."""
+    for subcase in subcases:
+        subcase.application = applications[subcase.application_id]
+        subcase.matter = matters[subcase.matter_id]
+        subcase.department = departments[subcase.department_id]
+    attach_prerequisites(subcases)
+
+
 def load_page(apps: list[Application]) -> list[Application]:
     """Attach what application_out reads to a page of applications in a fixed number of
     queries: their sub-cases, the sub-cases' prerequisite ids (read from the through table,
@@ -131,13 +145,9 @@ def load_page(apps: list[Application]) -> list[Application]:
             app.matter = matters[app.matter_id]
         if app.company_id is not None:
             app.company = companies[app.company_id]
-    attach_prerequisites(subcases)
+    _attach_rows(subcases, accepted, matters, departments)
     for subcase in subcases:
-        app = accepted[subcase.application_id]
-        subcase.application = app
-        subcase.matter = matters[subcase.matter_id]
-        subcase.department = departments[subcase.department_id]
-        app.page_subcases.append(subcase)
+        subcase.application.page_subcases.append(subcase)
     if accepted:
         open_items = (
             Pause.objects.filter(application_id__in=accepted, ended_on__isnull=True)
@@ -429,11 +439,7 @@ def list_subcases(
     applications = _in_bulk(Application, (s.application_id for s in page.rows), "number")
     matters = _in_bulk(Matter, (s.matter_id for s in page.rows), "code", "name")
     departments = _in_bulk(Department, (s.department_id for s in page.rows), "name")
-    for subcase in page.rows:
-        subcase.application = applications[subcase.application_id]
-        subcase.matter = matters[subcase.matter_id]
-        subcase.department = departments[subcase.department_id]
-    attach_prerequisites(page.rows)
+    _attach_rows(page.rows, applications, matters, departments)
     return _paged(request, [subcase_out(s, today) for s in page.rows], page, limit)
 
 
